@@ -1,0 +1,29 @@
+# Manifest source: the build writes the version from Directory.Build.props into out/K8sServiceAccount/.
+@{
+    RootModule             = 'K8sServiceAccount.dll'
+    ModuleVersion          = '{{ModuleVersion}}'
+    CompatiblePSEditions   = @('Core')
+    GUID                   = '6f3c1d2e-8a4b-4c59-9e1f-2b7d5a9c3e81'
+    Author                 = 'K8sServiceAccount contributors'
+    CompanyName            = 'K8sServiceAccount'
+    Copyright              = '(c) K8sServiceAccount contributors. MIT License.'
+    Description            = 'Manage Kubernetes ServiceAccounts, their tokens and their RBAC permissions from PowerShell: objects out, catchable errors, kubectl-compatible connection resolution.'
+    PowerShellVersion      = '7.4'
+    FormatsToProcess       = @('K8sServiceAccount.Format.ps1xml')
+    CmdletsToExport        = @(
+        'Connect-K8sCluster'
+        'Disconnect-K8sCluster'
+        'Get-K8sConnection'
+        'Get-K8sContext'
+    )
+    FunctionsToExport      = @()
+    VariablesToExport      = @()
+    AliasesToExport        = @()
+    PrivateData            = @{
+        PSData = @{
+            Tags         = @('Kubernetes', 'k8s', 'ServiceAccount', 'RBAC', 'kubectl', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            ReleaseNotes = 'See CHANGELOG in the repository.'
+        }
+    }
+}

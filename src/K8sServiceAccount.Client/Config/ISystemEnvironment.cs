@@ -1,0 +1,53 @@
+namespace K8sServiceAccount.Client.Config;
+
+/// <summary>
+/// The seam between configuration loading and the machine: environment variables, files, the home
+/// directory and the clock. Tests supply their own so they never touch /var/run or the process
+/// environment and can run in parallel.
+/// </summary>
+public interface ISystemEnvironment
+{
+    string? GetEnvironmentVariable(string name);
+
+    bool FileExists(string path);
+
+    /// <summary>Reads a file; throws IOException or UnauthorizedAccessException as File.ReadAllBytes does.</summary>
+    byte[] ReadAllBytes(string path);
+
+    /// <summary>The user's home directory (HOME, or USERPROFILE on Windows), or null when unknown.</summary>
+    string? HomeDirectory { get; }
+
+    string CurrentDirectory { get; }
+
+    DateTimeOffset UtcNow { get; }
+}
+
+/// <summary>The real machine.</summary>
+public sealed class SystemEnvironment : ISystemEnvironment
+{
+    public static readonly SystemEnvironment Instance = new();
+
+    public string? GetEnvironmentVariable(string name) => Environment.GetEnvironmentVariable(name);
+
+    public bool FileExists(string path) => File.Exists(path);
+
+    public byte[] ReadAllBytes(string path) => File.ReadAllBytes(path);
+
+    public string? HomeDirectory
+    {
+        get
+        {
+            var home = Environment.GetEnvironmentVariable("HOME");
+            if (string.IsNullOrEmpty(home) && OperatingSystem.IsWindows())
+            {
+                home = Environment.GetEnvironmentVariable("USERPROFILE");
+            }
+
+            return string.IsNullOrEmpty(home) ? null : home;
+        }
+    }
+
+    public string CurrentDirectory => Environment.CurrentDirectory;
+
+    public DateTimeOffset UtcNow => DateTimeOffset.UtcNow;
+}

@@ -1,0 +1,27 @@
+namespace K8sServiceAccount.Client;
+
+/// <summary>
+/// Where the client writes what a user may want to see (-Verbose, -Debug, warnings). The cmdlet layer
+/// implements it over WriteVerbose/WriteDebug/WriteWarning; tests collect the lines. Implementations
+/// receive only text that is already free of tokens, keys and passwords.
+/// </summary>
+public interface IClientLog
+{
+    void Verbose(string message);
+
+    void Debug(string message);
+
+    void Warning(string message);
+}
+
+/// <summary>A log that drops everything.</summary>
+public sealed class NullClientLog : IClientLog
+{
+    public static readonly NullClientLog Instance = new();
+
+    public void Verbose(string message) { }
+
+    public void Debug(string message) { }
+
+    public void Warning(string message) { }
+}

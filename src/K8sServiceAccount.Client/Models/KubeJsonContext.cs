@@ -1,0 +1,32 @@
+using System.Text.Json.Serialization;
+
+namespace K8sServiceAccount.Client.Models;
+
+/// <summary>Source-generated System.Text.Json metadata for every wire type (no reflection at run time).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(Status))]
+[JsonSerializable(typeof(ServiceAccount))]
+[JsonSerializable(typeof(ServiceAccountList))]
+[JsonSerializable(typeof(WatchEvent<ServiceAccount>))]
+[JsonSerializable(typeof(Secret))]
+[JsonSerializable(typeof(SecretList))]
+[JsonSerializable(typeof(WatchEvent<Secret>))]
+[JsonSerializable(typeof(Namespace))]
+[JsonSerializable(typeof(TokenRequest))]
+[JsonSerializable(typeof(TokenReview))]
+[JsonSerializable(typeof(SelfSubjectReview))]
+[JsonSerializable(typeof(SubjectAccessReview))]
+[JsonSerializable(typeof(SelfSubjectRulesReview))]
+[JsonSerializable(typeof(Role))]
+[JsonSerializable(typeof(ClusterRole))]
+[JsonSerializable(typeof(RoleBinding))]
+[JsonSerializable(typeof(ClusterRoleBinding))]
+[JsonSerializable(typeof(RoleList))]
+[JsonSerializable(typeof(ClusterRoleList))]
+[JsonSerializable(typeof(RoleBindingList))]
+[JsonSerializable(typeof(ClusterRoleBindingList))]
+public sealed partial class KubeJsonContext : JsonSerializerContext
+{
+}
