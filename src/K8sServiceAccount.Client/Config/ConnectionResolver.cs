@@ -57,17 +57,28 @@ public static class ConnectionResolver
         ArgumentNullException.ThrowIfNull(environment);
 
         var selection = Select(config, request.Context);
+        if (selection.Cluster is null)
+        {
+            throw new KubeconfigException(
+                ConnectionErrorIds.KubeconfigInvalid,
+                K8sErrorCategory.InvalidData,
+                $"cluster was not specified for context \"{selection.Context.Name}\" in {selection.Context.SourceFile}.",
+                selection.Context.SourceFile,
+                $"contexts[name={selection.Context.Name}].context.cluster");
+        }
+
+        var clusterEntry = selection.Cluster;
         var warnings = new List<string>();
         var (auth, authKind, impersonation, hasClientCertificate) = ResolveUser(selection, environment, warnings);
-        var cluster = ResolveCluster(selection, hasClientCertificate, environment, warnings, out var proxyCredential);
+        var cluster = ResolveCluster(clusterEntry, hasClientCertificate, environment, warnings, out var proxyCredential);
         if (proxyCredential is not null)
         {
             auth = auth with { ProxyCredential = proxyCredential };
         }
 
-        if (selection.User?.Exec is not null && auth.Exec is not null && selection.Cluster.ExecExtensionJson is not null)
+        if (selection.User?.Exec is not null && auth.Exec is not null && clusterEntry.ExecExtensionJson is not null)
         {
-            auth = auth with { Exec = auth.Exec with { ClusterConfigJson = selection.Cluster.ExecExtensionJson } };
+            auth = auth with { Exec = auth.Exec with { ClusterConfigJson = clusterEntry.ExecExtensionJson } };
         }
 
         var (ns, nsSource) = !string.IsNullOrEmpty(request.Namespace)
@@ -82,7 +93,7 @@ public static class ConnectionResolver
             Reason = reason,
             Server = cluster.Server,
             ContextName = selection.Context.Name,
-            ClusterName = selection.Cluster.Name,
+            ClusterName = clusterEntry.Name,
             UserName = selection.User?.Name,
             Namespace = ns,
             NamespaceSource = nsSource,
@@ -90,10 +101,10 @@ public static class ConnectionResolver
             CaSource = cluster.CaSource,
             CertificateAuthorityData = cluster.CaData,
             KubeconfigFiles = config.Files,
-            TlsServerName = selection.Cluster.TlsServerName,
-            InsecureSkipTlsVerify = selection.Cluster.InsecureSkipTlsVerify,
+            TlsServerName = clusterEntry.TlsServerName,
+            InsecureSkipTlsVerify = clusterEntry.InsecureSkipTlsVerify,
             ProxyUrl = cluster.ProxyUrl,
-            DisableCompression = selection.Cluster.DisableCompression,
+            DisableCompression = clusterEntry.DisableCompression,
             Impersonation = impersonation,
             Warnings = warnings,
             Auth = auth,
@@ -127,22 +138,16 @@ public static class ConnectionResolver
         }
 
         var contextField = $"contexts[name={context.Name}].context";
-        if (string.IsNullOrEmpty(context.Cluster))
+        ClusterEntry? cluster = null;
+        if (!string.IsNullOrEmpty(context.Cluster))
         {
-            throw new KubeconfigException(
-                ConnectionErrorIds.KubeconfigInvalid,
-                K8sErrorCategory.InvalidData,
-                $"cluster was not specified for context \"{context.Name}\" in {context.SourceFile}.",
+            cluster = config.FindCluster(context.Cluster) ?? throw new KubeconfigException(
+                ConnectionErrorIds.KubeconfigClusterNotFound,
+                K8sErrorCategory.ObjectNotFound,
+                $"cluster \"{context.Cluster}\" was not found for context \"{context.Name}\" (context defined in {context.SourceFile}; kubeconfig: {files}).",
                 context.SourceFile,
                 contextField + ".cluster");
         }
-
-        var cluster = config.FindCluster(context.Cluster) ?? throw new KubeconfigException(
-            ConnectionErrorIds.KubeconfigClusterNotFound,
-            K8sErrorCategory.ObjectNotFound,
-            $"cluster \"{context.Cluster}\" was not found for context \"{context.Name}\" (context defined in {context.SourceFile}; kubeconfig: {files}).",
-            context.SourceFile,
-            contextField + ".cluster");
 
         UserEntry? user = null;
         if (!string.IsNullOrEmpty(context.User))
@@ -223,13 +228,12 @@ public static class ConnectionResolver
     private sealed record ClusterSettings(Uri Server, byte[]? CaData, string? CaSource, Uri? ProxyUrl);
 
     private static ClusterSettings ResolveCluster(
-        KubeconfigSelection selection,
+        ClusterEntry cluster,
         bool hasClientCertificate,
         ISystemEnvironment environment,
         List<string> warnings,
         out NetworkCredential? proxyCredential)
     {
-        var cluster = selection.Cluster;
         var file = cluster.SourceFile;
         if (cluster.Server is null)
         {
@@ -660,4 +664,5 @@ public static class ConnectionResolver
 }
 
 /// <summary>What a context points to in a merged kubeconfig.</summary>
-internal sealed record KubeconfigSelection(KubeconfigContext Context, ClusterEntry Cluster, UserEntry? User);
+/// <remarks>Cluster and user are null when the context names none (kubectl config view accepts that; using it does not).</remarks>
+internal sealed record KubeconfigSelection(KubeconfigContext Context, ClusterEntry? Cluster, UserEntry? User);
