@@ -141,12 +141,7 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         }
 
         HttpMessageHandler pipeline = options.WrapHandler?.Invoke(handler) ?? handler;
-        var http = new HttpClient(pipeline, disposeHandler: true)
-        {
-            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        };
+        var http = new HttpClient(pipeline, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", options.UserAgent);
         return new KubernetesConnection(settings, options, authenticator, validator, http);
     }
@@ -256,7 +251,11 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var request = new HttpRequestMessage(method, url);
+            using var request = new HttpRequestMessage(method, url)
+            {
+                Version = HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            };
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(JsonMediaType));
             if (payload is not null)
             {
