@@ -20,7 +20,7 @@ public sealed class ServerContext
         IReadOnlyList<string> audiences = options.ApiAudiences.Count > 0 ? options.ApiAudiences.ToList() : [options.Issuer];
         Tokens = new TokenAuthority(signer, Store, options.Issuer, audiences, staticTokens, Clock);
         Authenticator = new Authenticator(ca, Tokens, options.AnonymousAuth);
-        Authorizer = new ServerAuthorizer();
+        Authorizer = new ServerAuthorizer(Store);
         Faults = new FaultInjector(options.Faults);
     }
 

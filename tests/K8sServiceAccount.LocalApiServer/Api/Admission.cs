@@ -34,7 +34,7 @@ public sealed class Admission
         var errors = ValidateName(type, metadata);
         errors.AddRange(ValidateFields(type, obj));
         if (errors.Count > 0) throw ApiError.Invalid(type.Kind, type.Group, name, errors);
-        if (IsRbacType(type)) _context.Authorizer.ConfirmNoEscalation(type, obj, ns, user);
+        if (IsRbacType(type)) _context.Authorizer.ConfirmNoEscalation(type, obj, null, ns, user);
     }
 
     public void AdmitUpdate(ResourceType type, JsonObject current, JsonObject updated, string ns, UserInfo user)
@@ -60,7 +60,7 @@ public sealed class Admission
         if (errors.Count > 0) throw ApiError.Invalid(type.Kind, type.Group, name, errors);
         if (IsRbacType(type) && !OnlyGarbageCollectionFieldsChanged(current, updated))
         {
-            _context.Authorizer.ConfirmNoEscalation(type, updated, ns, user);
+            _context.Authorizer.ConfirmNoEscalation(type, updated, current, ns, user);
         }
     }
 

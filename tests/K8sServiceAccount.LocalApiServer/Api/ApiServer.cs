@@ -127,7 +127,7 @@ public sealed class ApiServer
             return caller;
         }
 
-        bool isServiceAccount = ServiceAccountNames.TryParse(impersonatedUser, out string saNamespace, out string saName);
+        bool isServiceAccount = ServiceAccountIdentity.TryParse(impersonatedUser, out string saNamespace, out string saName);
         if (isServiceAccount)
         {
             CheckImpersonation(caller, "serviceaccounts", "", saNamespace, saName, "");
@@ -146,7 +146,7 @@ public sealed class ApiServer
         var effectiveGroups = new List<string>(groups);
         if (isServiceAccount && groups.Count == 0)
         {
-            effectiveGroups.AddRange(Tokens.TokenAuthority.ServiceAccountGroups(saNamespace));
+            effectiveGroups.AddRange(ServiceAccountIdentity.Groups(saNamespace));
         }
         if (impersonatedUser == Authenticator.Anonymous)
         {

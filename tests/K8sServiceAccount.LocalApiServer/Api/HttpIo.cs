@@ -73,7 +73,7 @@ public static class HttpIo
 
     public static Task WriteJsonAsync(HttpContext http, int statusCode, JsonNode body, string contentType = "application/json")
     {
-        byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(body);
+        byte[] bytes = Json.ToUtf8(body);
         return WriteJsonBytesAsync(http, statusCode, bytes, contentType);
     }
 

@@ -250,7 +250,7 @@ public sealed class RestHandler
             _admission.AdmitUpdate(type, current, obj, ns, user);
             return dryRun ? null : obj;
         });
-        await HttpIo.WriteJsonBytesAsync(http, 200, dryRun ? JsonSerializer.SerializeToUtf8Bytes(obj) : stored.Json).ConfigureAwait(false);
+        await HttpIo.WriteJsonBytesAsync(http, 200, dryRun ? Json.ToUtf8(obj) : stored.Json).ConfigureAwait(false);
     }
 
     private async Task PatchAsync(HttpContext http, ResourceType type, string ns, string name, UserInfo user)
@@ -288,7 +288,7 @@ public sealed class RestHandler
             patched = result;
             return dryRun ? null : result;
         });
-        await HttpIo.WriteJsonBytesAsync(http, 200, dryRun ? JsonSerializer.SerializeToUtf8Bytes(patched!) : stored.Json).ConfigureAwait(false);
+        await HttpIo.WriteJsonBytesAsync(http, 200, dryRun ? Json.ToUtf8(patched!) : stored.Json).ConfigureAwait(false);
     }
 
     private static bool ReturnsDeletedObject(ResourceType type) =>
@@ -443,7 +443,7 @@ public sealed class RestHandler
             return;
         }
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, Json.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("kind", type.ListKind);
@@ -463,7 +463,7 @@ public sealed class RestHandler
 
     private byte[] Render(HttpContext http, StoredObject item) =>
         HttpIo.WantsTable(http.Request)
-            ? JsonSerializer.SerializeToUtf8Bytes(Tables.Build(item.Type, [item], item.ResourceVersion, null, _context.Clock.GetUtcNow()))
+            ? Json.ToUtf8(Tables.Build(item.Type, [item], item.ResourceVersion, null, _context.Clock.GetUtcNow()))
             : item.Json;
 
     private async Task WatchAsync(HttpContext http, ResourceType type, string ns)
@@ -500,7 +500,7 @@ public sealed class RestHandler
             {
                 if (!labels.Matches(e.Object.Labels) || !fields.Matches(e.Object.Namespace, e.Object.Name)) continue;
                 var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-                using (var writer = new Utf8JsonWriter(buffer))
+                using (var writer = new Utf8JsonWriter(buffer, Json.WriterOptions))
                 {
                     writer.WriteStartObject();
                     writer.WriteString("type", e.TypeName);

@@ -124,8 +124,9 @@ public sealed class Reviews
             };
         AuthorizationResult result = _context.Authorizer.Authorize(request);
         var status = new JsonObject { ["allowed"] = result.Allowed };
+        // kube-apiserver's RBAC authorizer reports lookup errors in the reason only and returns no error,
+        // so status.evaluationError stays empty for RBAC decisions.
         if (result.Reason.Length > 0) status["reason"] = result.Reason;
-        if (!string.IsNullOrEmpty(result.EvaluationError)) status["evaluationError"] = result.EvaluationError;
         return Echo(review, type, status);
     }
 

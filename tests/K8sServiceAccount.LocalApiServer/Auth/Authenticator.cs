@@ -15,9 +15,9 @@ namespace K8sServiceAccount.LocalApiServer.Auth;
 /// </summary>
 public sealed class Authenticator
 {
-    public const string Authenticated = "system:authenticated";
-    public const string Unauthenticated = "system:unauthenticated";
-    public const string Anonymous = "system:anonymous";
+    public const string Authenticated = ServiceAccountIdentity.AuthenticatedGroup;
+    public const string Unauthenticated = ServiceAccountIdentity.UnauthenticatedGroup;
+    public const string Anonymous = ServiceAccountIdentity.AnonymousUser;
 
     private readonly CertificateAuthority _ca;
     private readonly TokenAuthority _tokens;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -87,7 +88,9 @@ public sealed class ObjectStore
 
     private readonly object _gate = new();
     private readonly Dictionary<ResourceType, SortedDictionary<string, StoredObject>> _objects = new();
-    private readonly Dictionary<ResourceType, long> _lastChange = new();
+    // One counter per resource type, created up front so it can be read without the lock.
+    private readonly Dictionary<ResourceType, StrongBox<long>> _lastChange =
+        ResourceType.All.ToDictionary(t => t, _ => new StrongBox<long>());
     private readonly Queue<StoreEvent> _history = new();
     private readonly List<StoreSubscription> _subscriptions = new();
     private readonly TimeProvider _clock;
@@ -106,10 +109,7 @@ public sealed class ObjectStore
     }
 
     /// <summary>The resourceVersion of the last change to any object of <paramref name="type"/> (0 if never changed).</summary>
-    public long LastChange(ResourceType type)
-    {
-        lock (_gate) return _lastChange.GetValueOrDefault(type);
-    }
+    public long LastChange(ResourceType type) => Volatile.Read(ref _lastChange[type].Value);
 
     private static string Key(string ns, string name) => ns.Length == 0 ? name : ns + "/" + name;
 
@@ -220,8 +220,8 @@ public sealed class ObjectStore
             long version = ++_resourceVersion;
             node["metadata"]!["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture);
             var tombstone = new StoredObject(type, ns, name, current.Uid, version, current.Labels,
-                JsonSerializer.SerializeToUtf8Bytes(node));
-            _lastChange[type] = version;
+                Json.ToUtf8(node));
+            Volatile.Write(ref _lastChange[type].Value, version);
             Publish(new StoreEvent(WatchEventType.Deleted, tombstone));
             return tombstone;
         }
@@ -274,9 +274,9 @@ public sealed class ObjectStore
         JsonObject metadata = obj["metadata"]!.AsObject();
         metadata["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture);
         var stored = new StoredObject(type, ns, name, metadata["uid"]!.GetValue<string>(), version,
-            ReadLabels(metadata), JsonSerializer.SerializeToUtf8Bytes(obj));
+            ReadLabels(metadata), Json.ToUtf8(obj));
         bucket[key] = stored;
-        _lastChange[type] = version;
+        Volatile.Write(ref _lastChange[type].Value, version);
         return stored;
     }
 

@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
+using K8sServiceAccount.LocalApiServer.Api;
+
 namespace K8sServiceAccount.LocalApiServer.Tokens;
 
 /// <summary>
@@ -52,7 +54,7 @@ public sealed class ServiceAccountTokenSigner : IDisposable
     /// <summary>Signs <paramref name="claims"/> (written with sorted keys, like the API server).</summary>
     public string Sign(JsonObject claims)
     {
-        byte[] payload = JsonSerializer.SerializeToUtf8Bytes(SortKeys(claims));
+        byte[] payload = Json.ToUtf8(SortKeys(claims)!);
         string signingInput = Encoding.ASCII.GetString(_headerSegment) + "." + Base64Url.EncodeToString(payload);
         byte[] signature;
         lock (_keyGate) signature = _key.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);

@@ -68,7 +68,7 @@ public sealed class TokenAuthority
             ["jti"] = Guid.NewGuid().ToString(),
             ["kubernetes.io"] = kubernetes,
             ["nbf"] = iat,
-            ["sub"] = ServiceAccountUser(ns, name),
+            ["sub"] = ServiceAccountIdentity.UserName(ns, name),
         };
         return _signer.Sign(claims);
     }
@@ -82,13 +82,8 @@ public sealed class TokenAuthority
             [LegacyPrefix + "secret.name"] = secretName,
             [LegacyPrefix + "service-account.name"] = serviceAccountName,
             [LegacyPrefix + "service-account.uid"] = serviceAccountUid,
-            ["sub"] = ServiceAccountUser(ns, serviceAccountName),
+            ["sub"] = ServiceAccountIdentity.UserName(ns, serviceAccountName),
         });
-
-    public static string ServiceAccountUser(string ns, string name) => $"system:serviceaccount:{ns}:{name}";
-
-    public static IReadOnlyList<string> ServiceAccountGroups(string ns) =>
-        ["system:serviceaccounts", $"system:serviceaccounts:{ns}"];
 
     /// <summary>
     /// Authenticates <paramref name="token"/> for a request meant for <paramref name="audiences"/>
@@ -156,7 +151,7 @@ public sealed class TokenAuthority
                 extra[$"authentication.kubernetes.io/{kind}-uid"] = [boundUid];
             }
         }
-        var user = new UserInfo(ServiceAccountUser(ns, name), uid, ServiceAccountGroups(ns), extra);
+        var user = new UserInfo(ServiceAccountIdentity.UserName(ns, name), uid, ServiceAccountIdentity.Groups(ns), extra);
         return new TokenAuthentication(user, matched, null);
     }
 
@@ -192,7 +187,7 @@ public sealed class TokenAuthority
         {
             ["authentication.kubernetes.io/credential-id"] = [$"secret({secret.Uid})"],
         };
-        var user = new UserInfo(ServiceAccountUser(ns, name), uid, ServiceAccountGroups(ns), extra);
+        var user = new UserInfo(ServiceAccountIdentity.UserName(ns, name), uid, ServiceAccountIdentity.Groups(ns), extra);
         return new TokenAuthentication(user, audiences, null);
     }
 
