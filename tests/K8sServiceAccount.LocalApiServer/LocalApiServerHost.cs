@@ -145,6 +145,10 @@ public sealed class LocalApiServerHost : IAsyncDisposable
     public void WriteTokenKubeconfig(string path, string token, string? defaultNamespace = "default") =>
         WriteKubeconfigFile(path, $"    token: {token}\n", defaultNamespace);
 
+    /// <summary>Writes a kubeconfig without credentials (for kubectl --token, or anonymous requests).</summary>
+    public void WriteKubeconfigWithoutCredentials(string path, string? defaultNamespace = "default") =>
+        WriteKubeconfigFile(path, "", defaultNamespace);
+
     private void WriteKubeconfigFile(string path, string userBlock, string? defaultNamespace)
     {
         string name = Context.Options.ContextName;
@@ -158,7 +162,7 @@ public sealed class LocalApiServerHost : IAsyncDisposable
         if (defaultNamespace is not null) yaml.Append("    namespace: ").Append(defaultNamespace).Append('\n');
         yaml.Append("current-context: ").Append(name).Append('\n')
             .Append("preferences: {}\n")
-            .Append("users:\n- name: ").Append(name).Append("\n  user:\n").Append(userBlock);
+            .Append("users:\n- name: ").Append(name).Append(userBlock.Length == 0 ? "\n  user: {}\n" : "\n  user:\n").Append(userBlock);
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
         CertificateAuthority.WritePrivateFile(path, yaml.ToString());
