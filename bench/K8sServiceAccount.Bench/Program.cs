@@ -2,9 +2,15 @@ namespace K8sServiceAccount.Bench;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine("usage: K8sServiceAccount.Bench <scenario>");
-        return 2;
+        switch (args.FirstOrDefault())
+        {
+            case ServerSarThroughput.Name:
+                return await ServerSarThroughput.RunAsync(args[1..]);
+            default:
+                Console.Error.WriteLine($"usage: K8sServiceAccount.Bench <scenario> [options]; scenarios: {ServerSarThroughput.Name}");
+                return 2;
+        }
     }
 }
