@@ -173,4 +173,19 @@ public sealed class KubeconfigLoaderTests
         Assert.Equal(new KubeconfigUser("admin", "/k"), user);
         Assert.DoesNotContain("SECRET", user.ToString());
     }
+
+    [Fact]
+    public void An_edited_file_is_seen_on_the_next_load()
+    {
+        var path = $"/edited-{Guid.NewGuid():N}";
+        var environment = Machine().AddFile(path, Config("x", ("x", "x", "https://before", null))).Set("KUBECONFIG", path);
+        Assert.Equal("https://before", KubeconfigLoader.Load(null, environment).Clusters[0].Server);
+
+        environment.AddFile(path, Config("x", ("x", "x", "https://after", null)));
+        Assert.Equal("https://after", KubeconfigLoader.Load(null, environment).Clusters[0].Server);
+
+        environment.AddFile(path, "clusters: {{{");
+        Assert.Throws<KubeconfigException>(() => KubeconfigLoader.Load(null, environment));
+        Assert.Throws<KubeconfigException>(() => KubeconfigLoader.Load(null, environment));
+    }
 }
