@@ -351,7 +351,7 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         }
         catch (JsonException ex)
         {
-            throw InvalidResponse(method, path, $"the answer is not the expected JSON ({ex.Message})", ex);
+            throw InvalidResponse(method, path, $"the answer is not the expected JSON ({JsonPosition(ex)})", null);
         }
         catch (HttpRequestException ex)
         {
@@ -383,7 +383,7 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         }
         catch (JsonException ex)
         {
-            throw InvalidResponse(HttpMethod.Get, path, $"a watch event is not valid JSON ({ex.Message})", ex);
+            throw InvalidResponse(HttpMethod.Get, path, $"a watch event is not valid JSON ({JsonPosition(ex)})", null);
         }
 
         if (watchEvent is null || string.IsNullOrEmpty(watchEvent.Type))
@@ -496,6 +496,13 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
 
         return string.Join("; ", parts);
     }
+
+    /// <summary>
+    /// Where JSON parsing failed. The parser's own message quotes the offending text, which may be part of a
+    /// token (TokenRequest answers carry one), so neither it nor the exception is passed on.
+    /// </summary>
+    private static string JsonPosition(JsonException failure) =>
+        $"at {failure.Path ?? "$"}, line {failure.LineNumber + 1}, byte {failure.BytePositionInLine + 1}";
 
     private static string InnermostMessage(Exception failure)
     {
