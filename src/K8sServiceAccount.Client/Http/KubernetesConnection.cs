@@ -109,9 +109,10 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
             UseCookies = false,
         };
 
-        if (settings.ProxyUrl is not null)
+        // Without proxy-url the handler uses HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment, as client-go does.
+        if (settings.ProxyUrl is { } proxyUrl)
         {
-            handler.Proxy = new WebProxy(settings.ProxyUrl);
+            handler.Proxy = CreateProxy(proxyUrl);
             handler.UseProxy = true;
         }
 
@@ -280,6 +281,12 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
             try
             {
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotSupportedException ex) when (Settings.ProxyUrl is { } proxy)
+            {
+                // Older runtimes accept only http and socks proxies.
+                throw new K8sClientException("KubernetesProxyUnsupported", K8sErrorCategory.InvalidArgument,
+                    $"proxy-url with scheme \"{proxy.Scheme}\" cannot be used by this .NET runtime: {ex.Message}", ex) { Target = "proxy-url" };
             }
             catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -471,6 +478,21 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         }
 
         return _baseUrl + path;
+    }
+
+    /// <summary>A proxy from proxy-url; user info in the URL becomes the proxy credentials, as in Go's http.ProxyURL.</summary>
+    private static WebProxy CreateProxy(Uri proxyUrl)
+    {
+        var proxy = new WebProxy(new Uri(proxyUrl.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped)));
+        if (!string.IsNullOrEmpty(proxyUrl.UserInfo))
+        {
+            var separator = proxyUrl.UserInfo.IndexOf(':');
+            var user = separator < 0 ? proxyUrl.UserInfo : proxyUrl.UserInfo[..separator];
+            var password = separator < 0 ? string.Empty : proxyUrl.UserInfo[(separator + 1)..];
+            proxy.Credentials = new NetworkCredential(Uri.UnescapeDataString(user), Uri.UnescapeDataString(password));
+        }
+
+        return proxy;
     }
 
     /// <summary>Scheme, host, port and any path prefix (a proxying gateway's), never user info.</summary>
