@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Runtime.CompilerServices;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -42,6 +43,7 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
     private readonly HttpClient _http;
     private readonly RequestAuthenticator _authenticator;
     private readonly ServerCertificateValidator? _certificateValidator;
+    private readonly X509Certificate2? _clientCertificate;
     private readonly KubernetesConnectionOptions _options;
     private readonly string _baseUrl;
     private readonly string? _hostHeader;
@@ -53,8 +55,10 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         KubernetesConnectionOptions options,
         RequestAuthenticator authenticator,
         ServerCertificateValidator? certificateValidator,
+        X509Certificate2? clientCertificate,
         HttpClient http)
     {
+        _clientCertificate = clientCertificate;
         Settings = settings;
         _options = options;
         _authenticator = authenticator;
@@ -92,6 +96,7 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
                 $"server \"{server}\" must be an absolute http or https URL") { Target = settings.ClusterName };
         }
 
+        var clientCertificate = RequestAuthenticator.LoadClientCertificate(settings.Auth);
         var authenticator = RequestAuthenticator.Create(settings, options);
         ServerCertificateValidator? validator = null;
         var handler = new SocketsHttpHandler
@@ -112,7 +117,7 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         // Without proxy-url the handler uses HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment, as client-go does.
         if (settings.ProxyUrl is { } proxyUrl)
         {
-            handler.Proxy = CreateProxy(proxyUrl);
+            handler.Proxy = CreateProxy(proxyUrl, settings.Auth.ProxyCredential);
             handler.UseProxy = true;
         }
 
@@ -136,15 +141,15 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = validate,
-                // Asked at each handshake, so exec plugin certificates are picked up when they rotate.
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => authenticator.ClientCertificate!,
+                // Asked at each handshake, so exec plugin certificates are picked up when they rotate. Null: none to present.
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => (clientCertificate ?? authenticator.ClientCertificate)!,
             };
         }
 
         HttpMessageHandler pipeline = options.WrapHandler?.Invoke(handler) ?? handler;
         var http = new HttpClient(pipeline, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", options.UserAgent);
-        return new KubernetesConnection(settings, options, authenticator, validator, http);
+        return new KubernetesConnection(settings, options, authenticator, validator, clientCertificate, http);
     }
 
     /// <summary>
@@ -234,7 +239,11 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
     }
 
     /// <summary>Closes the pooled connections. Calls made afterwards throw ObjectDisposedException.</summary>
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _clientCertificate?.Dispose();
+    }
 
     /// <summary>
     /// Sends until a success answer (returned, body unread) or a final failure (thrown), applying the retry
@@ -480,11 +489,18 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         return _baseUrl + path;
     }
 
-    /// <summary>A proxy from proxy-url; user info in the URL becomes the proxy credentials, as in Go's http.ProxyURL.</summary>
-    private static WebProxy CreateProxy(Uri proxyUrl)
+    /// <summary>
+    /// A proxy from proxy-url. Its user and password (kept by the resolver in AuthSettings, or still in the URL)
+    /// become the proxy credentials, as Go's http.ProxyURL uses them.
+    /// </summary>
+    private static WebProxy CreateProxy(Uri proxyUrl, NetworkCredential? credential)
     {
         var proxy = new WebProxy(new Uri(proxyUrl.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped)));
-        if (!string.IsNullOrEmpty(proxyUrl.UserInfo))
+        if (credential is not null)
+        {
+            proxy.Credentials = credential;
+        }
+        else if (!string.IsNullOrEmpty(proxyUrl.UserInfo))
         {
             var separator = proxyUrl.UserInfo.IndexOf(':');
             var user = separator < 0 ? proxyUrl.UserInfo : proxyUrl.UserInfo[..separator];
