@@ -101,6 +101,14 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>Runs one client operation that returns nothing; see <see cref="Invoke{T}"/>.</summary>
+    private protected void Invoke(Func<KubernetesConnection, CancellationToken, Task> operation) =>
+        Invoke<bool>(async (target, token) =>
+        {
+            await operation(target, token).ConfigureAwait(false);
+            return true;
+        });
+
     /// <summary>Reports the failure of one item and lets the pipeline continue.</summary>
     private protected void WriteErrorFor(Exception exception, object? target) => WriteError(ToErrorRecord(exception, target));
 
@@ -116,13 +124,21 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>The -Kubeconfig path resolved against the current PowerShell location (not the process directory).</summary>
-    private protected string? ResolvedKubeconfigPath =>
+    private string? ResolvedKubeconfigPath =>
         Kubeconfig is null ? null : GetUnresolvedProviderPathFromPSPath(Kubeconfig);
 
-    /// <summary>Writes the queued client log lines; call only from the pipeline thread.</summary>
-    private protected void FlushLog() => log.Drain(WriteLogLine);
-
-    protected override void StopProcessing() => cancellation.Cancel();
+    /// <summary>Ctrl+C: cancels the client's work; the waiting pipeline thread then stops the command.</summary>
+    protected override void StopProcessing()
+    {
+        try
+        {
+            cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The command already ended.
+        }
+    }
 
     /// <summary>Releases the invocation's cancellation source; the shared connection stays open for later commands.</summary>
     public void Dispose()

@@ -41,7 +41,7 @@ internal sealed class PipelineLog : IDisposable
     internal T RunAndDrain<T>(Task<T> task, Action<LogLine> write)
     {
         // Completion wakes the loop just as a new line does.
-        task.ContinueWith(static (_, state) => ((SemaphoreSlim)state!).Release(), signal, TaskScheduler.Default);
+        task.ContinueWith(static (_, state) => ((PipelineLog)state!).Signal(), this, TaskScheduler.Default);
         while (true)
         {
             signal.Wait();
@@ -61,13 +61,18 @@ internal sealed class PipelineLog : IDisposable
     internal void Enqueue(LogLevel level, string message)
     {
         lines.Enqueue(new LogLine(level, message));
+        Signal();
+    }
+
+    private void Signal()
+    {
         try
         {
             signal.Release();
         }
         catch (ObjectDisposedException)
         {
-            // A late line from a background callback after the invocation ended: nobody is listening.
+            // A late line or completion after the invocation ended: nobody is listening any more.
         }
     }
 }
