@@ -173,7 +173,7 @@ public sealed class ServiceAccountOperations
         }
     }
 
-    /// <summary>Applies <see cref="ServiceAccountChanges"/> with the optimistic-concurrency loop of <see cref="UpdateAsync"/>.</summary>
+    /// <summary>Applies <see cref="ServiceAccountChanges"/> with the optimistic-concurrency loop of <see cref="UpdateAsync(string, string, Action{ServiceAccount}, int, CancellationToken)"/>.</summary>
     public Task<ServiceAccount> UpdateAsync(
         string @namespace,
         string name,
