@@ -36,9 +36,10 @@ public sealed class ServiceAccountKubeconfig
 /// </summary>
 public static class ServiceAccountKubeconfigBuilder
 {
+    // kubectl reads kubeconfig with a YAML 1.1 parser, where yes/no/on/off are booleans: quote those too.
     private static readonly ISerializer Serializer = new SerializerBuilder()
+        .WithQuotingNecessaryStrings(quoteYaml1_1Strings: true)
         .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull)
-        .WithQuotingNecessaryStrings()
         .DisableAliases()
         .Build();
 
