@@ -65,3 +65,9 @@ public sealed class LegacyServiceAccountToken
     public override string ToString() =>
         $"Legacy token for {Namespace}/{ServiceAccount} in Secret {SecretName} (redacted)";
 }
+
+/// <summary>What <see cref="TokenOperations.FindLegacyTokenAsync"/> found for a ServiceAccount.</summary>
+/// <param name="ServiceAccount">The ServiceAccount as read from the server.</param>
+/// <param name="Token">The token of a filled Secret, when there is one.</param>
+/// <param name="PendingSecret">A token Secret the controller has not filled yet, when there is no filled one.</param>
+public sealed record LegacyTokenLookup(Models.ServiceAccount ServiceAccount, LegacyServiceAccountToken? Token, Models.Secret? PendingSecret);

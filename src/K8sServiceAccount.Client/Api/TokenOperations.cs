@@ -121,7 +121,9 @@ public sealed class TokenOperations
     /// A long-lived legacy token for a ServiceAccount: the token of an existing kubernetes.io/service-account-token
     /// Secret annotated for it, or of a new one (generateName "&lt;sa&gt;-token-") once the token controller has
     /// filled it. Waits with a watch, at most <paramref name="timeout"/> (LegacyTokenNotFilled). A missing
-    /// ServiceAccount is the server's 404 before anything is created.
+    /// ServiceAccount is the server's 404 before anything is created. Callers that must confirm the creation
+    /// (ShouldProcess) use <see cref="FindLegacyTokenAsync"/>, then <see cref="WaitForLegacyTokenAsync"/> or
+    /// <see cref="CreateLegacyTokenAsync"/>.
     /// </summary>
     public async Task<LegacyServiceAccountToken> GetOrCreateLegacyTokenAsync(
         string @namespace,
@@ -129,26 +131,57 @@ public sealed class TokenOperations
         TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
     {
+        var lookup = await FindLegacyTokenAsync(@namespace, serviceAccount, cancellationToken).ConfigureAwait(false);
+        if (lookup.Token is not null)
+        {
+            return lookup.Token;
+        }
+
+        if (lookup.PendingSecret is not null)
+        {
+            return await WaitForLegacyTokenAsync(lookup.PendingSecret, timeout ?? DefaultLegacyTokenTimeout, created: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await CreateLegacyTokenAsync(@namespace, serviceAccount, timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the ServiceAccount (its 404 surfaces) and looks for its token Secret: a filled one gives
+    /// <see cref="LegacyTokenLookup.Token"/>; one the controller has not filled yet gives
+    /// <see cref="LegacyTokenLookup.PendingSecret"/>; neither means one must be created. Creates nothing.
+    /// </summary>
+    public async Task<LegacyTokenLookup> FindLegacyTokenAsync(string @namespace, string serviceAccount, CancellationToken cancellationToken = default)
+    {
         NameValidation.ValidateServiceAccountName(serviceAccount);
-        NameValidation.ValidateNamespace(@namespace, "Secret", serviceAccount + "-token-");
+        NameValidation.ValidateNamespace(@namespace, "ServiceAccount", serviceAccount);
         var account = await transport.GetAsync(
             ApiPath.Core("serviceaccounts", @namespace, serviceAccount),
             KubeJsonContext.Default.ServiceAccount,
             cancellationToken).ConfigureAwait(false);
 
-        var existing = await FindLegacyTokenSecretAsync(@namespace, serviceAccount, account.Metadata.Uid, cancellationToken).ConfigureAwait(false);
-        if (existing is not null)
+        var secret = await FindLegacyTokenSecretAsync(@namespace, serviceAccount, account.Metadata.Uid, cancellationToken).ConfigureAwait(false);
+        if (secret is null)
         {
-            if (TryReadToken(existing, serviceAccount, created: false) is { } filled)
-            {
-                log.Verbose($"Using the token in Secret {@namespace}/{existing.Metadata.Name}.");
-                return filled;
-            }
-
-            log.Verbose($"Secret {@namespace}/{existing.Metadata.Name} exists for ServiceAccount {serviceAccount} but has no token yet; waiting for it.");
-            return await WaitForLegacyTokenAsync(existing, timeout ?? DefaultLegacyTokenTimeout, created: false, cancellationToken).ConfigureAwait(false);
+            return new LegacyTokenLookup(account, null, null);
         }
 
+        if (TryReadToken(secret, serviceAccount, created: false) is { } filled)
+        {
+            log.Verbose($"Using the token in Secret {@namespace}/{secret.Metadata.Name}.");
+            return new LegacyTokenLookup(account, filled, null);
+        }
+
+        log.Verbose($"Secret {@namespace}/{secret.Metadata.Name} exists for ServiceAccount {serviceAccount} but has no token yet.");
+        return new LegacyTokenLookup(account, null, secret);
+    }
+
+    /// <summary>Creates a token Secret for the ServiceAccount and waits for the controller to fill it (see <see cref="WaitForLegacyTokenAsync"/>).</summary>
+    public async Task<LegacyServiceAccountToken> CreateLegacyTokenAsync(
+        string @namespace,
+        string serviceAccount,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
         var secret = await CreateLegacyTokenSecretAsync(@namespace, serviceAccount, cancellationToken).ConfigureAwait(false);
         return await WaitForLegacyTokenAsync(secret, timeout ?? DefaultLegacyTokenTimeout, created: true, cancellationToken).ConfigureAwait(false);
     }

@@ -365,6 +365,32 @@ public class TokenOperationsTests
             new TokenOperations(transport).WaitForLegacyTokenAsync(secret, TimeSpan.FromMinutes(1), cancellationToken: cancel.Token));
     }
 
+    [Fact]
+    public async Task Find_reports_a_pending_secret_without_creating_anything()
+    {
+        var transport = new FakeTransport()
+            .Reply(SaJson)
+            .Reply(SecretList(Secret("app-token-pending", rv: "15")));
+
+        var lookup = await new TokenOperations(transport).FindLegacyTokenAsync("ns1", "app");
+
+        Assert.Null(lookup.Token);
+        Assert.Equal("app-token-pending", lookup.PendingSecret!.Metadata.Name);
+        Assert.Equal("sa-uid", lookup.ServiceAccount.Metadata.Uid);
+        Assert.Equal(2, transport.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Find_with_no_secret_reports_neither_token_nor_pending_secret()
+    {
+        var transport = new FakeTransport()
+            .Reply(SaJson)
+            .Reply(SecretList(Secret("app-token-x", type: "Opaque", token: "T")));
+        var lookup = await new TokenOperations(transport).FindLegacyTokenAsync("ns1", "app");
+        Assert.Null(lookup.Token);
+        Assert.Null(lookup.PendingSecret);
+    }
+
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
