@@ -197,25 +197,40 @@ public sealed class TokenOperations
         string? serviceAccountUid = null,
         CancellationToken cancellationToken = default)
     {
-        Secret? best = null;
-        await foreach (var secret in ListPager.ListAsync(
-            transport,
-            ApiPath.Core("secrets", @namespace),
-            labelSelector: null,
-            fieldSelector: "type=" + ServiceAccountTokenSecretType,
-            ServiceAccountOperations.DefaultPageSize,
-            KubeJsonContext.Default.SecretList,
-            list => list.Items,
-            list => list.Metadata,
-            cancellationToken).ConfigureAwait(false))
+        try
         {
-            if (BelongsTo(secret, serviceAccount, serviceAccountUid) && IsBetter(secret, best))
-            {
-                best = secret;
-            }
+            return await BestTokenSecretAsync("type=" + ServiceAccountTokenSecretType).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException e) when (e.StatusCode == 400)
+        {
+            // Kubernetes selects Secrets by type on the server; a server without that field label answers 400:
+            // list them all and filter here instead.
+            log.Verbose($"The server cannot select Secrets by type ({e.Message}); filtering them here.");
+            return await BestTokenSecretAsync(fieldSelector: null).ConfigureAwait(false);
         }
 
-        return best;
+        async Task<Secret?> BestTokenSecretAsync(string? fieldSelector)
+        {
+            Secret? best = null;
+            await foreach (var secret in ListPager.ListAsync(
+                transport,
+                ApiPath.Core("secrets", @namespace),
+                labelSelector: null,
+                fieldSelector,
+                ServiceAccountOperations.DefaultPageSize,
+                KubeJsonContext.Default.SecretList,
+                list => list.Items,
+                list => list.Metadata,
+                cancellationToken).ConfigureAwait(false))
+            {
+                if (BelongsTo(secret, serviceAccount, serviceAccountUid) && IsBetter(secret, best))
+                {
+                    best = secret;
+                }
+            }
+
+            return best;
+        }
     }
 
     /// <summary>Creates an empty token Secret for the token controller to fill (generateName "&lt;sa&gt;-token-").</summary>

@@ -391,6 +391,20 @@ public class TokenOperationsTests
         Assert.Null(lookup.PendingSecret);
     }
 
+    [Fact]
+    public async Task Find_falls_back_to_filtering_here_when_the_server_cannot_select_by_type()
+    {
+        var transport = new FakeTransport()
+            .Reply(SaJson)
+            .Fail(400, "BadRequest", "Unable to find \"/v1, Resource=secrets\" that match label selector \"\", field selector \"type=kubernetes.io/service-account-token\": field label not supported: type")
+            .Reply(SecretList(Secret("opaque", type: "Opaque", token: "T-x"), Secret("app-token-a", token: "T-a")));
+
+        var lookup = await new TokenOperations(transport).FindLegacyTokenAsync("ns1", "app");
+
+        Assert.Equal("T-a", lookup.Token!.Token);
+        Assert.Equal("/api/v1/namespaces/ns1/secrets?limit=500", transport.Requests[2].Path);
+    }
+
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
