@@ -97,7 +97,9 @@ public sealed record Impersonation
 
 /// <summary>
 /// The secret half of a connection. Never printed: ToString names the kind only.
-/// Exactly one method is set (the resolver enforces client-go's "more than one auth method" rule).
+/// One request credential is set (token, token file, basic or exec; the resolver enforces client-go's
+/// "more than one authentication method" rule). As in client-go, a client certificate may accompany a token
+/// or basic auth: both are then presented.
 /// </summary>
 internal sealed record AuthSettings
 {
@@ -122,6 +124,9 @@ internal sealed record AuthSettings
     public string? Password { get; init; }
 
     public ExecConfig? Exec { get; init; }
+
+    /// <summary>The user:password of the cluster's proxy-url, kept out of the printable ProxyUrl.</summary>
+    public System.Net.NetworkCredential? ProxyCredential { get; init; }
 
     public override string ToString() => "AuthSettings (redacted)";
 }

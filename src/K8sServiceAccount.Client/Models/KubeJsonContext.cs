@@ -14,6 +14,7 @@ namespace K8sServiceAccount.Client.Models;
 [JsonSerializable(typeof(Secret))]
 [JsonSerializable(typeof(SecretList))]
 [JsonSerializable(typeof(WatchEvent<Secret>))]
+[JsonSerializable(typeof(WatchEvent<Status>))]
 [JsonSerializable(typeof(Namespace))]
 [JsonSerializable(typeof(TokenRequest))]
 [JsonSerializable(typeof(TokenReview))]
