@@ -149,3 +149,86 @@ public class ServiceAccountKubeconfigBuilderTests
         Assert.Equal("InvalidToken", e.ErrorId);
     }
 }
+
+public class ServiceAccountKubeconfigRoundTripTests
+{
+    private const string Token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
+    private static readonly string CaPem = SelfSignedCaPem();
+
+    private static string SelfSignedCaPem()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=round-trip-ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return certificate.ExportCertificatePem() + "\n";
+    }
+
+    [Fact]
+    public void The_config_loader_resolves_the_generated_kubeconfig_to_the_same_cluster_as_the_service_account()
+    {
+        // The source kubeconfig names its CA by file: the generated one must carry the same bytes as data.
+        var environment = new Config.FakeSystemEnvironment()
+            .AddFile("/home/fixture/ca.crt", CaPem)
+            .AddFile("/home/fixture/admin.yaml", """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: prod
+                  cluster:
+                    server: https://10.0.0.1:6443
+                    certificate-authority: ca.crt
+                    tls-server-name: api.internal
+                    proxy-url: http://proxy.local:3128
+                contexts:
+                - name: admin@prod
+                  context: {cluster: prod, user: admin}
+                current-context: admin@prod
+                users:
+                - name: admin
+                  user: {token: admin-token}
+                """);
+        var source = ConnectionResolver.Resolve(new ConnectionRequest { KubeconfigPath = "/home/fixture/admin.yaml" }, environment);
+
+        var generated = ServiceAccountKubeconfigBuilder.Build(source, "ns1", "app", Token);
+        environment.AddFile("/home/fixture/app.yaml", generated.Yaml);
+        var resolved = ConnectionResolver.Resolve(new ConnectionRequest { KubeconfigPath = "/home/fixture/app.yaml" }, environment);
+
+        Assert.Equal(source.Server, resolved.Server);
+        Assert.Equal("prod", resolved.ClusterName);
+        Assert.Equal("app@prod", resolved.ContextName);
+        Assert.Equal("ns1", resolved.Namespace);
+        Assert.Equal("api.internal", resolved.TlsServerName);
+        Assert.Equal(new Uri("http://proxy.local:3128"), resolved.ProxyUrl);
+        Assert.Equal(CaPem, Encoding.ASCII.GetString(resolved.CertificateAuthorityData!));
+        Assert.False(resolved.InsecureSkipTlsVerify);
+        Assert.Equal(AuthKind.Token, resolved.AuthKind);
+        Assert.Equal(Token, resolved.Auth.Token);
+    }
+
+    [Fact]
+    public void An_insecure_source_stays_insecure()
+    {
+        var environment = new Config.FakeSystemEnvironment().AddFile("/home/fixture/admin.yaml", """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: dev
+              cluster: {server: "https://127.0.0.1:8443", insecure-skip-tls-verify: true}
+            contexts:
+            - name: dev
+              context: {cluster: dev, user: dev}
+            current-context: dev
+            users:
+            - name: dev
+              user: {token: t}
+            """);
+        var source = ConnectionResolver.Resolve(new ConnectionRequest { KubeconfigPath = "/home/fixture/admin.yaml" }, environment);
+        environment.AddFile("/home/fixture/app.yaml", ServiceAccountKubeconfigBuilder.Build(source, "ns1", "app", Token).Yaml);
+
+        var resolved = ConnectionResolver.Resolve(new ConnectionRequest { KubeconfigPath = "/home/fixture/app.yaml" }, environment);
+
+        Assert.True(resolved.InsecureSkipTlsVerify);
+        Assert.Null(resolved.CertificateAuthorityData);
+    }
+}
