@@ -23,6 +23,9 @@ public sealed class ServiceAccountKubeconfig
     /// <summary>The kubeconfig document, token included.</summary>
     public required string Yaml { get; init; }
 
+    /// <summary>When the embedded token expires (null for a legacy token, which does not).</summary>
+    public DateTimeOffset? ExpirationTimestamp { get; init; }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"kubeconfig for {Namespace}/{ServiceAccount}, context {ContextName} (token redacted)";
@@ -45,6 +48,23 @@ public static class ServiceAccountKubeconfigBuilder
 
     /// <summary>The default context name: "&lt;serviceAccount&gt;@&lt;cluster&gt;".</summary>
     public static string DefaultContextName(string serviceAccount, string clusterName) => serviceAccount + "@" + clusterName;
+
+    /// <summary>Builds the kubeconfig around a token just issued by <see cref="TokenOperations.RequestTokenAsync"/>.</summary>
+    public static ServiceAccountKubeconfig Build(ResolvedConnection connection, ServiceAccountToken token, string? contextName = null)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        var config = Build(connection, token.Namespace, token.ServiceAccount, token.Token, contextName);
+        return new ServiceAccountKubeconfig
+        {
+            Namespace = config.Namespace,
+            ServiceAccount = config.ServiceAccount,
+            ClusterName = config.ClusterName,
+            UserName = config.UserName,
+            ContextName = config.ContextName,
+            Yaml = config.Yaml,
+            ExpirationTimestamp = token.ExpirationTimestamp,
+        };
+    }
 
     /// <summary>
     /// Builds the kubeconfig. The cluster entry keeps the source's cluster name (in-cluster: the server's

@@ -143,6 +143,25 @@ public class ServiceAccountKubeconfigBuilderTests
     }
 
     [Fact]
+    public void Built_from_an_issued_token_it_carries_namespace_account_and_expiry()
+    {
+        var issued = new ServiceAccountToken
+        {
+            Namespace = "ns1",
+            ServiceAccount = "app",
+            Token = Token,
+            ExpirationTimestamp = new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero),
+            Audiences = Array.Empty<string>(),
+            GrantedDuration = TimeSpan.FromHours(1),
+        };
+        var config = ServiceAccountKubeconfigBuilder.Build(Connection(), issued);
+        Assert.Equal(issued.ExpirationTimestamp, config.ExpirationTimestamp);
+        Assert.Equal("app@prod", config.ContextName);
+        Assert.Equal("ns1", Scalar(Entry(Parse(config.Yaml), "contexts", "context"), "namespace"));
+        Assert.Equal(Token, Scalar(Entry(Parse(config.Yaml), "users", "user"), "token"));
+    }
+
+    [Fact]
     public void Empty_token_is_rejected()
     {
         var e = Assert.Throws<K8sClientException>(() => ServiceAccountKubeconfigBuilder.Build(Connection(), "ns1", "app", " "));
