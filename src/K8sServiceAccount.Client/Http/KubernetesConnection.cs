@@ -36,7 +36,7 @@ namespace K8sServiceAccount.Client.Http;
 /// with <see cref="UseLog"/>; retries and request headers go to debug, with the Authorization value
 /// redacted. Server Warning headers are raised on <see cref="ServerWarning"/> and logged as warnings.</para>
 /// </remarks>
-public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
+public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
 {
     private const string JsonMediaType = "application/json";
 
@@ -49,6 +49,8 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
     private readonly string? _hostHeader;
     private readonly AsyncLocal<IClientLog?> _log = new();
     private readonly ConditionalWeakTable<IClientLog, object> _logsWarnedAboutInsecureTls = new();
+    private readonly bool _ownsHttpClient;
+    private KubernetesConnection? _parent;
 
     private KubernetesConnection(
         ResolvedConnection settings,
@@ -56,10 +58,12 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         RequestAuthenticator authenticator,
         ServerCertificateValidator? certificateValidator,
         X509Certificate2? clientCertificate,
-        HttpClient http)
+        HttpClient http,
+        bool ownsHttpClient = true)
     {
         _clientCertificate = clientCertificate;
         Settings = settings;
+        _ownsHttpClient = ownsHttpClient;
         _options = options;
         _authenticator = authenticator;
         _certificateValidator = certificateValidator;
@@ -78,7 +82,7 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
     /// <inheritdoc />
     public event Action<string>? ServerWarning;
 
-    private IClientLog Log => _log.Value ?? NullClientLog.Instance;
+    private IClientLog Log => _log.Value ?? _parent?.Log ?? NullClientLog.Instance;
 
     /// <summary>
     /// Builds the connection: TLS trust, client certificate, proxy and credentials. Fails here, not on the
@@ -238,11 +242,30 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         }
     }
 
-    /// <summary>Closes the pooled connections. Calls made afterwards throw ObjectDisposedException.</summary>
+    /// <summary>
+    /// A view of this connection that impersonates <paramref name="impersonation"/> (replacing any impersonation from the
+    /// kubeconfig) on every request. It shares this connection's HttpClient, credentials and log; disposing the view
+    /// leaves this connection open.
+    /// </summary>
+    public KubernetesConnection WithImpersonation(Impersonation impersonation)
+    {
+        ArgumentNullException.ThrowIfNull(impersonation);
+        var view = new KubernetesConnection(Settings with { Impersonation = impersonation }, _options, _authenticator, _certificateValidator, _clientCertificate, _http, ownsHttpClient: false);
+        view.ServerWarning += text => ServerWarning?.Invoke(text);
+        view._parent = this;
+        return view;
+    }
+
+    IKubernetesTransport IImpersonatingTransport.WithImpersonation(Impersonation impersonation) => WithImpersonation(impersonation);
+
+    /// <summary>Closes the pooled connections (not for a view made by <see cref="WithImpersonation"/>). Calls made afterwards throw ObjectDisposedException.</summary>
     public void Dispose()
     {
-        _http.Dispose();
-        _clientCertificate?.Dispose();
+        if (_ownsHttpClient)
+        {
+            _http.Dispose();
+            _clientCertificate?.Dispose();
+        }
     }
 
     /// <summary>
