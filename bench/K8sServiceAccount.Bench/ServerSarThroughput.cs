@@ -16,6 +16,8 @@ public static class ServerSarThroughput
 {
     public const string Name = "sar-throughput";
 
+    public static int Run(string[] args) => RunAsync(args).GetAwaiter().GetResult();
+
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         int concurrency = 32, seconds = 10, namespaces = 100;
