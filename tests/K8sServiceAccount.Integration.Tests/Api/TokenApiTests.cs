@@ -218,7 +218,10 @@ public sealed class TokenApiTests(LocalServerFixture fixture, ITestOutputHelper 
         {
             var path = Path.Combine(directory, "ci.kubeconfig");
             OwnerOnlyFile.WriteAllText(path, config.Yaml, overwrite: false);
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            }
 
             var (exitCode, stdout, stderr) = await RunKubectlAsync(path, directory, "auth", "whoami", "-o", "json");
             Assert.True(exitCode == 0, $"kubectl auth whoami failed ({exitCode}): {stderr}");
