@@ -7,12 +7,14 @@ namespace K8sServiceAccount.Client.Models;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Status))]
+[JsonSerializable(typeof(DeleteOptions))]
 [JsonSerializable(typeof(ServiceAccount))]
 [JsonSerializable(typeof(ServiceAccountList))]
 [JsonSerializable(typeof(WatchEvent<ServiceAccount>))]
 [JsonSerializable(typeof(Secret))]
 [JsonSerializable(typeof(SecretList))]
 [JsonSerializable(typeof(WatchEvent<Secret>))]
+[JsonSerializable(typeof(WatchEvent<Status>))]
 [JsonSerializable(typeof(Namespace))]
 [JsonSerializable(typeof(TokenRequest))]
 [JsonSerializable(typeof(TokenReview))]
@@ -27,6 +29,9 @@ namespace K8sServiceAccount.Client.Models;
 [JsonSerializable(typeof(ClusterRoleList))]
 [JsonSerializable(typeof(RoleBindingList))]
 [JsonSerializable(typeof(ClusterRoleBindingList))]
+[JsonSerializable(typeof(ApiVersions))]
+[JsonSerializable(typeof(ApiGroupList))]
+[JsonSerializable(typeof(ApiResourceList))]
 public sealed partial class KubeJsonContext : JsonSerializerContext
 {
 }

@@ -1,0 +1,607 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Runtime.CompilerServices;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using K8sServiceAccount.Client.Auth;
+using K8sServiceAccount.Client.Config;
+using K8sServiceAccount.Client.Models;
+
+namespace K8sServiceAccount.Client.Http;
+
+/// <summary>
+/// The HTTP transport to one API server: one pooled <see cref="HttpClient"/> (HTTP/2 when the server offers it)
+/// with the connection's TLS trust, credentials and impersonation. Create one per resolved connection and
+/// keep it; it is safe for concurrent use.
+/// </summary>
+/// <remarks>
+/// <para>TLS: with certificate-authority(-data) the server certificate must chain to that CA only; without
+/// it, to the system trust store. The certificate must name tls-server-name when set (which is also sent as
+/// SNI, through the Host header), else the server host. insecure-skip-tls-verify turns all checks off and
+/// logs a warning.</para>
+/// <para>Retries (at most <see cref="KubernetesConnectionOptions.MaxRetries"/>, exponential backoff with
+/// jitter, never shorter than the server's Retry-After in seconds; a Retry-After above a minute is not
+/// waited for): every method is retried on 429 Too Many Requests, which the server sends before handling a
+/// request, and when a connection cannot be opened. GET and HEAD are also retried on 500, 502, 503 and 504
+/// and when a connection breaks mid-request. POST, PUT, PATCH and DELETE are not retried on those, because
+/// the change may already have been applied. Independently, a 401 with exec plugin or token file credentials
+/// fetches fresh credentials once and resends the request once.</para>
+/// <para>Logging: each call writes one verbose line (method, URL, status, duration, retries) to the log set
+/// with <see cref="UseLog"/>; retries and request headers go to debug, with the Authorization value
+/// redacted. Server Warning headers are raised on <see cref="ServerWarning"/> and logged as warnings.</para>
+/// </remarks>
+public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
+{
+    private const string JsonMediaType = "application/json";
+
+    private readonly HttpClient _http;
+    private readonly RequestAuthenticator _authenticator;
+    private readonly ServerCertificateValidator? _certificateValidator;
+    private readonly X509Certificate2? _clientCertificate;
+    private readonly KubernetesConnectionOptions _options;
+    private readonly string _baseUrl;
+    private readonly string? _hostHeader;
+    private readonly AsyncLocal<IClientLog?> _log = new();
+    private readonly ConditionalWeakTable<IClientLog, object> _logsWarnedAboutInsecureTls = new();
+    private readonly bool _ownsHttpClient;
+    private KubernetesConnection? _parent;
+
+    private KubernetesConnection(
+        ResolvedConnection settings,
+        KubernetesConnectionOptions options,
+        RequestAuthenticator authenticator,
+        ServerCertificateValidator? certificateValidator,
+        X509Certificate2? clientCertificate,
+        HttpClient http,
+        bool ownsHttpClient = true)
+    {
+        _clientCertificate = clientCertificate;
+        Settings = settings;
+        _ownsHttpClient = ownsHttpClient;
+        _options = options;
+        _authenticator = authenticator;
+        _certificateValidator = certificateValidator;
+        _http = http;
+        _baseUrl = BaseUrl(settings.Server);
+        if (!string.IsNullOrEmpty(settings.TlsServerName) && settings.Server.Scheme == Uri.UriSchemeHttps)
+        {
+            // SocketsHttpHandler takes the TLS server name (SNI, and the name it checks) from the Host header.
+            _hostHeader = settings.Server.IsDefaultPort ? settings.TlsServerName : $"{settings.TlsServerName}:{settings.Server.Port}";
+        }
+    }
+
+    /// <summary>The settings this connection was made from (safe to print; no secrets).</summary>
+    public ResolvedConnection Settings { get; }
+
+    /// <inheritdoc />
+    public event Action<string>? ServerWarning;
+
+    private IClientLog Log => _log.Value ?? _parent?.Log ?? NullClientLog.Instance;
+
+    /// <summary>
+    /// Builds the connection: TLS trust, client certificate, proxy and credentials. Fails here, not on the
+    /// first request, when the CA or the client certificate/key PEM is unusable (the error names the field
+    /// or file) or an exec plugin's apiVersion is unsupported.
+    /// </summary>
+    public static KubernetesConnection Create(ResolvedConnection settings, KubernetesConnectionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        options ??= new KubernetesConnectionOptions();
+        var server = settings.Server;
+        if (!server.IsAbsoluteUri || (server.Scheme != Uri.UriSchemeHttps && server.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new K8sClientException("KubernetesServerUrlInvalid", K8sErrorCategory.InvalidArgument,
+                $"server \"{server}\" must be an absolute http or https URL") { Target = settings.ClusterName };
+        }
+
+        var clientCertificate = RequestAuthenticator.LoadClientCertificate(settings.Auth);
+        var authenticator = RequestAuthenticator.Create(settings, options);
+        ServerCertificateValidator? validator = null;
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
+            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+            ConnectTimeout = TimeSpan.FromSeconds(30),
+            // Detect dead HTTP/2 connections under long watches, as client-go's 30 s read-idle health check does.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(15),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            AutomaticDecompression = settings.DisableCompression ? DecompressionMethods.None : DecompressionMethods.GZip,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+        };
+
+        // Without proxy-url the handler uses HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment, as client-go does.
+        if (settings.ProxyUrl is { } proxyUrl)
+        {
+            handler.Proxy = CreateProxy(proxyUrl, settings.Auth.ProxyCredential);
+            handler.UseProxy = true;
+        }
+
+        if (server.Scheme == Uri.UriSchemeHttps)
+        {
+            RemoteCertificateValidationCallback validate;
+            if (settings.InsecureSkipTlsVerify)
+            {
+                validate = static (_, _, _, _) => true;
+            }
+            else
+            {
+                var clusterCa = settings.CertificateAuthorityData is { Length: > 0 } caData
+                    ? ServerCertificateValidator.LoadCertificateAuthority(caData, settings.CaSource)
+                    : null;
+                validator = new ServerCertificateValidator(clusterCa, settings.CaSource,
+                    ServerCertificateValidator.ExpectedHost(server, settings.TlsServerName));
+                validate = validator.Validate;
+            }
+
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = validate,
+                // Asked at each handshake, so exec plugin certificates are picked up when they rotate. Null: none to present.
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => (clientCertificate ?? authenticator.ClientCertificate)!,
+            };
+        }
+
+        HttpMessageHandler pipeline = options.WrapHandler?.Invoke(handler) ?? handler;
+        var http = new HttpClient(pipeline, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", options.UserAgent);
+        return new KubernetesConnection(settings, options, authenticator, validator, clientCertificate, http);
+    }
+
+    /// <summary>
+    /// Sends the lines of requests made inside the scope (on this async flow) to <paramref name="log"/>, so a
+    /// connection cached for a whole session logs to whichever command is running. Dispose to restore the
+    /// previous log.
+    /// </summary>
+    public IDisposable UseLog(IClientLog log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var previous = _log.Value;
+        _log.Value = log;
+        return new LogScope(this, previous);
+    }
+
+    /// <inheritdoc />
+    public async Task<TResponse> SendAsync<TRequest, TResponse>(
+        HttpMethod method,
+        string path,
+        TRequest? body,
+        JsonTypeInfo<TRequest>? requestType,
+        JsonTypeInfo<TResponse> responseType,
+        CancellationToken cancellationToken,
+        string? contentType = null)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(responseType);
+        byte[]? payload = null;
+        if (body is not null)
+        {
+            payload = JsonSerializer.SerializeToUtf8Bytes(body, requestType ?? throw new ArgumentNullException(nameof(requestType)));
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        try
+        {
+            using var response = await SendWithRetriesAsync(method, path, payload, contentType, timeout.Token).ConfigureAwait(false);
+            return await ReadJsonAsync(response, method, path, responseType, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        {
+            throw TimedOut(method, path, ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<TResponse> GetAsync<TResponse>(string path, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken) =>
+        SendAsync<object, TResponse>(HttpMethod.Get, path, null, null, responseType, cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(
+        string path,
+        JsonTypeInfo<WatchEvent<T>> eventType,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(eventType);
+        HttpResponseMessage response;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            // The timeout covers the wait for the answer's headers; the stream then lasts as long as the server keeps it.
+            timeout.CancelAfter(_options.Timeout);
+            try
+            {
+                response = await SendWithRetriesAsync(HttpMethod.Get, path, null, null, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+            {
+                throw TimedOut(HttpMethod.Get, path, ex);
+            }
+        }
+
+        using (response)
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            while (await ReadWatchLineAsync(reader, path, cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+
+                yield return ParseWatchEvent(line, path, eventType);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A view of this connection that impersonates <paramref name="impersonation"/> (replacing any impersonation from the
+    /// kubeconfig) on every request. It shares this connection's HttpClient, credentials and log; disposing the view
+    /// leaves this connection open.
+    /// </summary>
+    public KubernetesConnection WithImpersonation(Impersonation impersonation)
+    {
+        ArgumentNullException.ThrowIfNull(impersonation);
+        var view = new KubernetesConnection(Settings with { Impersonation = impersonation }, _options, _authenticator, _certificateValidator, _clientCertificate, _http, ownsHttpClient: false);
+        view.ServerWarning += text => ServerWarning?.Invoke(text);
+        view._parent = this;
+        return view;
+    }
+
+    IKubernetesTransport IImpersonatingTransport.WithImpersonation(Impersonation impersonation) => WithImpersonation(impersonation);
+
+    /// <summary>Closes the pooled connections (not for a view made by <see cref="WithImpersonation"/>). Calls made afterwards throw ObjectDisposedException.</summary>
+    public void Dispose()
+    {
+        if (_ownsHttpClient)
+        {
+            _http.Dispose();
+            _clientCertificate?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Sends until a success answer (returned, body unread) or a final failure (thrown), applying the retry
+    /// rules in the class remarks.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendWithRetriesAsync(
+        HttpMethod method, string path, byte[]? payload, string? contentType, CancellationToken cancellationToken)
+    {
+        var log = Log;
+        WarnIfInsecure(log);
+        var url = Url(path);
+        var retries = 0;
+        var reauthenticated = false;
+        var callStarted = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var request = new HttpRequestMessage(method, url)
+            {
+                Version = HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            };
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(JsonMediaType));
+            if (payload is not null)
+            {
+                request.Content = new ByteArrayContent(payload);
+                request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType ?? JsonMediaType);
+            }
+
+            if (_hostHeader is not null)
+            {
+                request.Headers.Host = _hostHeader;
+            }
+
+            var credential = await _authenticator.ApplyAsync(request, log, cancellationToken).ConfigureAwait(false);
+            ImpersonationHeaders.Apply(request, Settings.Impersonation);
+            if (retries == 0 && !reauthenticated)
+            {
+                log.Debug($"{method} {url} request headers: {DescribeHeaders(request)}");
+            }
+
+            var attemptStarted = Stopwatch.GetTimestamp();
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotSupportedException ex) when (Settings.ProxyUrl is { } proxy)
+            {
+                // Older runtimes accept only http and socks proxies.
+                throw new K8sClientException("KubernetesProxyUnsupported", K8sErrorCategory.InvalidArgument,
+                    $"proxy-url with scheme \"{proxy.Scheme}\" cannot be used by this .NET runtime: {ex.Message}", ex) { Target = "proxy-url" };
+            }
+            catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                var error = ConnectionFailure(ex);
+                if (retries < _options.MaxRetries && RetryPolicy.ShouldRetry(method, ex))
+                {
+                    retries++;
+                    var wait = RetryPolicy.Delay(retries, null, _options.Jitter());
+                    log.Debug($"{method} {url} failed after {Elapsed(attemptStarted)}: {error.Message}; retry {retries} of {_options.MaxRetries} in {Seconds(wait)}");
+                    await _options.Delay(wait, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                log.Verbose($"{method} {url} failed in {Elapsed(callStarted)}{RetryNote(retries)}: {error.Message}");
+                throw error;
+            }
+
+            var status = response.StatusCode;
+            ReportWarnings(response, log);
+            if ((int)status is >= 200 and < 300)
+            {
+                log.Verbose($"{method} {url} {(int)status} {status} in {Elapsed(callStarted)}{RetryNote(retries)}");
+                return response;
+            }
+
+            if (status == HttpStatusCode.Unauthorized && !reauthenticated
+                && await _authenticator.RefreshAfterUnauthorizedAsync(credential, log, cancellationToken).ConfigureAwait(false))
+            {
+                reauthenticated = true;
+                log.Debug($"{method} {url} 401 Unauthorized in {Elapsed(attemptStarted)}; sending again with fresh credentials");
+                response.Dispose();
+                continue;
+            }
+
+            var retryAfter = RetryPolicy.RetryAfter(response);
+            if (retries < _options.MaxRetries && RetryPolicy.ShouldRetry(method, status)
+                && (retryAfter is null || retryAfter <= RetryPolicy.MaxRetryAfter))
+            {
+                retries++;
+                var wait = RetryPolicy.Delay(retries, retryAfter, _options.Jitter());
+                log.Debug($"{method} {url} {(int)status} {status} in {Elapsed(attemptStarted)}" +
+                    (retryAfter is null ? string.Empty : $" (Retry-After: {retryAfter.Value.TotalSeconds:0})") +
+                    $"; retry {retries} of {_options.MaxRetries} in {Seconds(wait)}");
+                response.Dispose();
+                await _options.Delay(wait, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            using (response)
+            {
+                var error = await ResponseErrors.ReadAsync(response, method, cancellationToken).ConfigureAwait(false);
+                log.Verbose($"{method} {url} {(int)status} {status} in {Elapsed(callStarted)}{RetryNote(retries)}: {error.Message}");
+                throw error;
+            }
+        }
+    }
+
+    private static async Task<TResponse> ReadJsonAsync<TResponse>(
+        HttpResponseMessage response, HttpMethod method, string path, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken)
+    {
+        TResponse? result;
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                result = await JsonSerializer.DeserializeAsync(stream, responseType, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw InvalidResponse(method, path, $"the answer is not the expected JSON ({JsonPosition(ex)})", null);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw InvalidResponse(method, path, $"the answer ended early ({ex.Message})", ex);
+        }
+
+        return result ?? throw InvalidResponse(method, path, "the answer has no body", null);
+    }
+
+    private static async Task<string?> ReadWatchLineAsync(StreamReader reader, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new K8sClientException("KubernetesWatchInterrupted", K8sErrorCategory.ConnectionError,
+                $"The watch on {path} was interrupted: {ex.Message}", ex) { Target = path };
+        }
+    }
+
+    private static WatchEvent<T> ParseWatchEvent<T>(string line, string path, JsonTypeInfo<WatchEvent<T>> eventType)
+    {
+        WatchEvent<T>? watchEvent;
+        try
+        {
+            watchEvent = JsonSerializer.Deserialize(line, eventType);
+        }
+        catch (JsonException ex)
+        {
+            throw InvalidResponse(HttpMethod.Get, path, $"a watch event is not valid JSON ({JsonPosition(ex)})", null);
+        }
+
+        if (watchEvent is null || string.IsNullOrEmpty(watchEvent.Type))
+        {
+            throw InvalidResponse(HttpMethod.Get, path, "a watch event has no type", null);
+        }
+
+        if (watchEvent.Type == "ERROR")
+        {
+            // The object of an ERROR event is a Status (e.g. 410 Expired when the resourceVersion is too old).
+            var status = JsonSerializer.Deserialize(line, KubeJsonContext.Default.WatchEventStatus)?.Object;
+            var code = status?.Code ?? 500;
+            throw new KubernetesApiException(code, status, status?.Message ?? $"the watch on {path} ended with an error (code {code})");
+        }
+
+        return watchEvent;
+    }
+
+    private void ReportWarnings(HttpResponseMessage response, IClientLog log)
+    {
+        if (!response.Headers.TryGetValues("Warning", out var values))
+        {
+            return;
+        }
+
+        foreach (var value in values)
+        {
+            foreach (var text in WarningHeader.ParseTexts(value))
+            {
+                log.Warning(text);
+                ServerWarning?.Invoke(text);
+            }
+        }
+    }
+
+    private void WarnIfInsecure(IClientLog log)
+    {
+        if (!Settings.InsecureSkipTlsVerify || Settings.Server.Scheme != Uri.UriSchemeHttps || log is NullClientLog)
+        {
+            return;
+        }
+
+        lock (_logsWarnedAboutInsecureTls)
+        {
+            if (_logsWarnedAboutInsecureTls.TryGetValue(log, out _))
+            {
+                return;
+            }
+
+            _logsWarnedAboutInsecureTls.Add(log, log);
+        }
+
+        log.Warning($"insecure-skip-tls-verify is set for {_baseUrl}: the server's certificate is not verified, so anyone " +
+            "on the network path could pose as the API server and receive the credentials sent to it.");
+    }
+
+    private K8sClientException ConnectionFailure(HttpRequestException failure)
+    {
+        if (failure.HttpRequestError == HttpRequestError.SecureConnectionError || failure.InnerException is AuthenticationException)
+        {
+            var reason = _certificateValidator?.LastFailure is { } refused
+                ? "failed to verify certificate: " + refused
+                : InnermostMessage(failure);
+            return new K8sClientException("KubernetesTlsFailure", K8sErrorCategory.SecurityError,
+                $"Unable to connect to the server {_baseUrl}: tls: {reason}", failure) { Target = _baseUrl };
+        }
+
+        return new K8sClientException("KubernetesConnectionFailed", K8sErrorCategory.ConnectionError,
+            $"Unable to connect to the server {_baseUrl}: {InnermostMessage(failure)}", failure) { Target = _baseUrl };
+    }
+
+    private K8sClientException TimedOut(HttpMethod method, string path, Exception inner) =>
+        new("KubernetesRequestTimeout", K8sErrorCategory.OperationTimeout,
+            $"{method} {Url(path)} did not complete within {_options.Timeout.TotalSeconds:0.###} seconds.", inner) { Target = path };
+
+    private static K8sClientException InvalidResponse(HttpMethod method, string path, string problem, Exception? inner) =>
+        new("KubernetesInvalidResponse", K8sErrorCategory.ProtocolError, $"{method} {path}: {problem}", inner) { Target = path };
+
+    private string Url(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (path[0] != '/')
+        {
+            throw new ArgumentException($"API path \"{path}\" must start with '/'.", nameof(path));
+        }
+
+        return _baseUrl + path;
+    }
+
+    /// <summary>
+    /// A proxy from proxy-url. Its user and password (kept by the resolver in AuthSettings, or still in the URL)
+    /// become the proxy credentials, as Go's http.ProxyURL uses them.
+    /// </summary>
+    private static WebProxy CreateProxy(Uri proxyUrl, NetworkCredential? credential)
+    {
+        var proxy = new WebProxy(new Uri(proxyUrl.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped)));
+        if (credential is not null)
+        {
+            proxy.Credentials = credential;
+        }
+        else if (!string.IsNullOrEmpty(proxyUrl.UserInfo))
+        {
+            var separator = proxyUrl.UserInfo.IndexOf(':');
+            var user = separator < 0 ? proxyUrl.UserInfo : proxyUrl.UserInfo[..separator];
+            var password = separator < 0 ? string.Empty : proxyUrl.UserInfo[(separator + 1)..];
+            proxy.Credentials = new NetworkCredential(Uri.UnescapeDataString(user), Uri.UnescapeDataString(password));
+        }
+
+        return proxy;
+    }
+
+    /// <summary>Scheme, host, port and any path prefix (a proxying gateway's), never user info.</summary>
+    private static string BaseUrl(Uri server) =>
+        (server.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped) + server.GetComponents(UriComponents.Path | UriComponents.KeepDelimiter, UriFormat.UriEscaped))
+            .TrimEnd('/');
+
+    /// <summary>Request headers for the debug log; the Authorization value never appears, only its scheme.</summary>
+    private static string DescribeHeaders(HttpRequestMessage request)
+    {
+        var parts = new List<string>();
+        foreach (var (name, values) in request.Headers)
+        {
+            parts.Add(name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)
+                ? $"{name}: {request.Headers.Authorization?.Scheme ?? "?"} <redacted>"
+                : $"{name}: {string.Join(", ", values)}");
+        }
+
+        if (request.Content?.Headers.ContentType is { } type)
+        {
+            parts.Add($"Content-Type: {type}");
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    /// <summary>
+    /// Where JSON parsing failed. The parser's own message quotes the offending text, which may be part of a
+    /// token (TokenRequest answers carry one), so neither it nor the exception is passed on.
+    /// </summary>
+    private static string JsonPosition(JsonException failure) =>
+        $"at {failure.Path ?? "$"}, line {failure.LineNumber + 1}, byte {failure.BytePositionInLine + 1}";
+
+    private static string InnermostMessage(Exception failure)
+    {
+        var message = failure.Message;
+        for (var inner = failure.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (!string.IsNullOrWhiteSpace(inner.Message) && !message.Contains(inner.Message, StringComparison.Ordinal))
+            {
+                message = $"{message} {inner.Message}";
+            }
+        }
+
+        return message;
+    }
+
+    private static string Elapsed(long started) =>
+        $"{Stopwatch.GetElapsedTime(started).TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms";
+
+    private static string Seconds(TimeSpan wait) => $"{wait.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s";
+
+    private static string RetryNote(int retries) => retries switch
+    {
+        0 => string.Empty,
+        1 => " after 1 retry",
+        _ => $" after {retries} retries",
+    };
+
+    private sealed class LogScope(KubernetesConnection connection, IClientLog? previous) : IDisposable
+    {
+        private bool _disposed;
+
+        public void Dispose()
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                connection._log.Value = previous;
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using K8sServiceAccount.Client.Config;
+
+namespace K8sServiceAccount.Client.Http;
+
+/// <summary>How a <see cref="KubernetesConnection"/> behaves beyond what the kubeconfig says.</summary>
+public sealed class KubernetesConnectionOptions
+{
+    /// <summary>
+    /// The longest a call may take, retries and their waits included. For a watch, only the wait for the
+    /// response headers counts; the stream itself lasts until the server ends it or the caller cancels.
+    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> disables it.
+    /// </summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>
+    /// How many times a failed call is sent again (so at most MaxRetries + 1 attempts). Which failures are
+    /// retried is described on <see cref="KubernetesConnection"/>. 0 disables retries.
+    /// </summary>
+    public int MaxRetries { get; init; } = 5;
+
+    /// <summary>Files and the clock (token file re-reads, exec credential expiry).</summary>
+    public ISystemEnvironment Environment { get; init; } = SystemEnvironment.Instance;
+
+    /// <summary>
+    /// Wraps the connection's handler (the SocketsHttpHandler that does TLS), e.g. to observe or fake traffic
+    /// in tests. The returned handler is owned and disposed by the connection.
+    /// </summary>
+    public Func<HttpMessageHandler, HttpMessageHandler>? WrapHandler { get; init; }
+
+    /// <summary>
+    /// Whether a user is at a terminal who can answer an exec credential plugin's prompts. Decides the
+    /// plugin's interactiveMode: IfAvailable runs interactively only when this is true, Always fails when it
+    /// is false. Default: standard input is not redirected. The cmdlet layer passes false for hosts without a
+    /// user (runbooks, CI), so a plugin never waits for an answer nobody can give.
+    /// </summary>
+    public Func<bool> IsTerminalAttached { get; init; } = static () => !Console.IsInputRedirected;
+
+    /// <summary>User-Agent sent with every request.</summary>
+    public string UserAgent { get; init; } = DefaultUserAgent;
+
+    /// <summary>"K8sServiceAccount/&lt;version&gt; (&lt;OS&gt;)".</summary>
+    public static string DefaultUserAgent { get; } =
+        $"K8sServiceAccount/{typeof(KubernetesConnectionOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"} ({System.Runtime.InteropServices.RuntimeInformation.OSDescription.Replace('(', '[').Replace(')', ']')})";
+
+    /// <summary>Waits between retries. Tests replace it to record the waits instead of sleeping.</summary>
+    internal Func<TimeSpan, CancellationToken, Task> Delay { get; init; } = static (wait, token) => Task.Delay(wait, token);
+
+    /// <summary>Random source for retry jitter (a value in [0, 1)); tests make it fixed.</summary>
+    internal Func<double> Jitter { get; init; } = static () => Random.Shared.NextDouble();
+}

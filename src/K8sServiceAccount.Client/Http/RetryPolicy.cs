@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace K8sServiceAccount.Client.Http;
+
+/// <summary>
+/// Which failed attempts are sent again and how long to wait first. See <see cref="KubernetesConnection"/> for
+/// the rules in prose; they are conservative so that a change is never applied twice.
+/// </summary>
+internal static class RetryPolicy
+{
+    /// <summary>First backoff step; doubles per attempt up to <see cref="MaxBackoff"/>.</summary>
+    public static readonly TimeSpan InitialBackoff = TimeSpan.FromMilliseconds(250);
+
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(8);
+
+    /// <summary>A Retry-After longer than this is not waited for; the error goes back to the caller.</summary>
+    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(60);
+
+    /// <summary>GET and HEAD change nothing, so they may be repeated after any transient failure.</summary>
+    public static bool IsSafe(HttpMethod method) => method == HttpMethod.Get || method == HttpMethod.Head;
+
+    /// <summary>
+    /// 429 means the server refused the request before handling it (max-in-flight, priority and fairness),
+    /// so every method may be retried. 500, 502, 503 and 504 may come after a change was applied, so only
+    /// safe methods are retried on them.
+    /// </summary>
+    public static bool ShouldRetry(HttpMethod method, HttpStatusCode status) =>
+        status == HttpStatusCode.TooManyRequests
+        || (IsSafe(method) && status is HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway
+            or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout);
+
+    /// <summary>
+    /// A connection that could not be opened never carried the request, so every method may be retried. A
+    /// connection lost mid-request (reset, EOF, HTTP/2 GOAWAY) may have delivered it: only safe methods.
+    /// TLS failures are not transient and are never retried.
+    /// </summary>
+    public static bool ShouldRetry(HttpMethod method, HttpRequestException failure)
+    {
+        if (failure.HttpRequestError == HttpRequestError.SecureConnectionError)
+        {
+            return false;
+        }
+
+        switch (failure.HttpRequestError)
+        {
+            case HttpRequestError.ConnectionError:
+                return true;
+            case HttpRequestError.NameResolutionError:
+                return FindSocketError(failure) == SocketError.TryAgain;
+        }
+
+        return IsSafe(method) && failure.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.HttpProtocolError
+            or HttpRequestError.Unknown;
+    }
+
+    /// <summary>
+    /// The wait before attempt <paramref name="retry"/> (1 for the first retry): exponential backoff with full
+    /// jitter between half and all of the step, and never less than the server's Retry-After.
+    /// </summary>
+    public static TimeSpan Delay(int retry, TimeSpan? retryAfter, double jitter)
+    {
+        var step = InitialBackoff * Math.Pow(2, Math.Min(retry - 1, 16));
+        if (step > MaxBackoff)
+        {
+            step = MaxBackoff;
+        }
+
+        var backoff = step * (0.5 + (jitter / 2));
+        return retryAfter is { } wait && wait > backoff ? wait : backoff;
+    }
+
+    /// <summary>Retry-After in seconds (the form the API server sends); HTTP dates are ignored, as client-go does.</summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        if (response.Headers.TryGetValues("Retry-After", out var values)
+            && int.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        return null;
+    }
+
+    private static SocketError? FindSocketError(Exception failure)
+    {
+        for (var inner = failure.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is SocketException socket)
+            {
+                return socket.SocketErrorCode;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,116 @@
+namespace K8sServiceAccount.Client.Rbac;
+
+/// <summary>
+/// The user name and groups Kubernetes gives a ServiceAccount (K8S-SEMANTICS §1.4):
+/// <c>system:serviceaccount:NS:NAME</c>, groups <c>system:serviceaccounts</c> and <c>system:serviceaccounts:NS</c>.
+/// </summary>
+public static class ServiceAccountIdentity
+{
+    public const string UserNamePrefix = "system:serviceaccount:";
+    public const string AllServiceAccountsGroup = "system:serviceaccounts";
+    public const string NamespaceGroupPrefix = "system:serviceaccounts:";
+    public const string AuthenticatedGroup = "system:authenticated";
+    public const string UnauthenticatedGroup = "system:unauthenticated";
+    public const string AnonymousUser = "system:anonymous";
+    public const string MastersGroup = "system:masters";
+
+    /// <summary><c>system:serviceaccount:NS:NAME</c>.</summary>
+    public static string UserName(string @namespace, string name) => UserNamePrefix + @namespace + ":" + name;
+
+    /// <summary>The groups of every ServiceAccount in <paramref name="namespace"/>: <c>system:serviceaccounts</c>, <c>system:serviceaccounts:NS</c>.</summary>
+    public static IReadOnlyList<string> Groups(string @namespace) => [AllServiceAccountsGroup, NamespaceGroupPrefix + @namespace];
+
+    /// <summary>
+    /// The identity an authenticated request with this ServiceAccount's token carries: its user name, uid,
+    /// the two ServiceAccount groups and <c>system:authenticated</c>.
+    /// </summary>
+    public static UserInfo ForServiceAccount(string @namespace, string name, string? uid = null)
+        => new(UserName(@namespace, name), uid, [AllServiceAccountsGroup, NamespaceGroupPrefix + @namespace, AuthenticatedGroup]);
+
+    /// <summary>
+    /// Splits <c>system:serviceaccount:NS:NAME</c>. Succeeds only with exactly two parts after the prefix, a namespace that is a
+    /// DNS-1123 label and a name that is a DNS-1123 subdomain; anything else is a plain user name.
+    /// </summary>
+    public static bool TryParse(string? userName, out string @namespace, out string name)
+    {
+        @namespace = "";
+        name = "";
+        if (userName is null || !userName.StartsWith(UserNamePrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var rest = userName.AsSpan(UserNamePrefix.Length);
+        var separator = rest.IndexOf(':');
+        if (separator < 0 || rest[(separator + 1)..].IndexOf(':') >= 0)
+        {
+            return false;
+        }
+        var ns = rest[..separator];
+        var saName = rest[(separator + 1)..];
+        if (!KubernetesNames.IsDns1123Label(ns) || !KubernetesNames.IsDns1123Subdomain(saName))
+        {
+            return false;
+        }
+        @namespace = ns.ToString();
+        name = saName.ToString();
+        return true;
+    }
+
+    /// <summary>True when <paramref name="userName"/> is exactly <c>system:serviceaccount:NS:NAME</c> (no allocation).</summary>
+    public static bool Matches(string userName, string @namespace, string name)
+    {
+        var prefix = UserNamePrefix.Length;
+        return userName.Length == prefix + @namespace.Length + 1 + name.Length
+            && userName.StartsWith(UserNamePrefix, StringComparison.Ordinal)
+            && string.CompareOrdinal(userName, prefix, @namespace, 0, @namespace.Length) == 0
+            && userName[prefix + @namespace.Length] == ':'
+            && userName.EndsWith(name, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>DNS-1123 name checks used by Kubernetes for namespaces (labels) and most object names (subdomains).</summary>
+internal static class KubernetesNames
+{
+    /// <summary>At most 63 characters of <c>[a-z0-9-]</c>, starting and ending alphanumeric.</summary>
+    public static bool IsDns1123Label(ReadOnlySpan<char> value)
+    {
+        if (value.Length == 0 || value.Length > 63 || !IsAlphanumeric(value[0]) || !IsAlphanumeric(value[^1]))
+        {
+            return false;
+        }
+        foreach (var c in value)
+        {
+            if (!IsAlphanumeric(c) && c != '-')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>At most 253 characters: DNS-1123 labels (without the length limit per label) joined by dots.</summary>
+    public static bool IsDns1123Subdomain(ReadOnlySpan<char> value)
+    {
+        if (value.Length == 0 || value.Length > 253)
+        {
+            return false;
+        }
+        foreach (var part in value.ToString().Split('.'))
+        {
+            if (part.Length == 0 || !IsAlphanumeric(part[0]) || !IsAlphanumeric(part[^1]))
+            {
+                return false;
+            }
+            foreach (var c in part)
+            {
+                if (!IsAlphanumeric(c) && c != '-')
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static bool IsAlphanumeric(char c) => c is >= 'a' and <= 'z' or >= '0' and <= '9';
+}
