@@ -363,6 +363,26 @@ public sealed class KubernetesConnectionTests
     }
 
     [Fact]
+    public async Task A_watch_stops_when_the_caller_cancels_while_waiting_for_the_next_event()
+    {
+        var pipe = new Pipe();
+        var stub = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(pipe.Reader.AsStream()) });
+        using var connection = TestConnections.OverStub(stub, timeout: TimeSpan.FromMilliseconds(50));
+        using var cancel = new CancellationTokenSource();
+        await using var events = connection.WatchAsync(ListPath + "?watch=true", KubeJsonContext.Default.WatchEventServiceAccount, cancel.Token)
+            .GetAsyncEnumerator();
+
+        await WriteLine(pipe, """{"type":"ADDED","object":{"metadata":{"name":"a"}}}""");
+        Assert.True(await events.MoveNextAsync());
+        var next = events.MoveNextAsync().AsTask();
+        await Task.Delay(200); // longer than the timeout: a quiet watch is not a timed-out one
+        Assert.False(next.IsCompleted);
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next);
+    }
+
+    [Fact]
     public async Task A_watch_ends_when_the_server_ends_the_stream()
     {
         const string lines = """
