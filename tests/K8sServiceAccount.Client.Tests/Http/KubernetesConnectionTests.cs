@@ -204,6 +204,23 @@ public sealed class KubernetesConnectionTests
     }
 
     [Fact]
+    public async Task A_Retry_After_longer_than_a_minute_is_not_waited_for_but_reported()
+    {
+        var delays = new List<TimeSpan>();
+        var stub = new StubHandler((_, _) =>
+            StubHandler.Json(HttpStatusCode.TooManyRequests, StubHandler.StatusJson(429, "TooManyRequests", "rate limited"), ("Retry-After", "300")));
+        using var connection = TestConnections.OverStub(stub, delays: delays);
+
+        var error = await Assert.ThrowsAsync<KubernetesApiException>(() =>
+            connection.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None));
+
+        Assert.Equal(300, error.RetryAfterSeconds);
+        Assert.Equal("rate limited", error.Message);
+        Assert.Single(stub.Requests);
+        Assert.Empty(delays);
+    }
+
+    [Fact]
     public async Task A_Status_body_becomes_a_typed_exception_with_the_server_message()
     {
         const string body = """
