@@ -32,7 +32,7 @@ public sealed class RbacAuthorizer
     {
         ArgumentNullException.ThrowIfNull(request);
         var visitor = new AllowVisitor(request);
-        Walk(request.User, request.Namespace, registryStyleErrors: false, ref visitor);
+        Walk(request.User, ScopeOf(request), registryStyleErrors: false, ref visitor);
         if (visitor.Allowing is { } source)
         {
             return new AuthorizationResult(true, "RBAC: allowed by " + source.Describe(), null);
@@ -64,7 +64,7 @@ public sealed class RbacAuthorizer
     {
         ArgumentNullException.ThrowIfNull(request);
         var visitor = new CollectVisitor(request);
-        Walk(request.User, request.Namespace, registryStyleErrors: false, ref visitor);
+        Walk(request.User, ScopeOf(request), registryStyleErrors: false, ref visitor);
         return visitor.Grants;
     }
 
@@ -98,7 +98,7 @@ public sealed class RbacAuthorizer
                 result.Add(new SubjectGrant(subject, SourceOf(binding, subject), rule));
             }
         }
-        var ns = requestWithoutUser.Namespace;
+        var ns = ScopeOf(requestWithoutUser);
         if (ns.Length > 0)
         {
             foreach (var binding in _policy.RoleBindingsIn(ns))
@@ -120,6 +120,9 @@ public sealed class RbacAuthorizer
         errors = errorList;
         return result;
     }
+
+    /// <summary>Non-resource requests are always cluster-scoped: the API server never gives them a namespace.</summary>
+    private static string ScopeOf(AccessRequest request) => request.IsResourceRequest ? request.Namespace ?? "" : "";
 
     /// <summary>
     /// The rules of the role a binding references, resolved as the authorizer does: <c>Role</c> in
