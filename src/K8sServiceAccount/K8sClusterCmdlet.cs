@@ -33,9 +33,11 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     [ArgumentCompleter(typeof(ContextNameCompleter))]
     public string? Context { get; set; }
 
-    /// <summary>The namespace to use instead of the context's (or, in a Pod, its own) namespace.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
+    /// <summary>
+    /// The namespace to use instead of the context's (or, in a Pod, its own) namespace. Bound from piped objects'
+    /// Namespace property, so Get-X | Verb-X works on each object's own namespace; null or empty means the default.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string? Namespace { get; set; }
 
@@ -44,7 +46,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     public SwitchParameter InCluster { get; set; }
 
     /// <summary>Cancelled when the user stops the command (Ctrl+C) so HTTP calls end at once.</summary>
-    protected CancellationToken CancellationToken => cancellation.Token;
+    private protected CancellationToken CancellationToken => cancellation.Token;
 
     /// <summary>False for commands that must ignore the session connection (Connect-K8sCluster itself).</summary>
     private protected virtual bool UsesSessionConnection => true;
