@@ -103,6 +103,54 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a client operation that yields items (pages of a list, a batch of checks, watch events) and hands
+    /// each to <paramref name="onItem"/> on the pipeline thread as soon as it arrives, so results stream to the
+    /// pipeline (WriteObject) instead of waiting for the last one. When the pipeline stops early (Select-Object
+    /// -First, Ctrl+C) or <paramref name="onItem"/> throws, the operation is cancelled.
+    /// </summary>
+    private protected void InvokeEach<T>(Func<KubernetesConnection, CancellationToken, IAsyncEnumerable<T>> operation, Action<T> onItem)
+    {
+        var target = Connection;
+        var token = cancellation.Token;
+        var items = new System.Collections.Concurrent.ConcurrentQueue<T>();
+        Task task;
+        using (target.UseLog(new ClientLog(log)))
+        {
+            task = Task.Run(
+                async () =>
+                {
+                    await foreach (var item in operation(target, token).WithCancellation(token).ConfigureAwait(false))
+                    {
+                        items.Enqueue(item);
+                        log.Wake();
+                    }
+                },
+                token);
+        }
+
+        try
+        {
+            log.RunAndDrain(task, WriteLogLine, () =>
+            {
+                while (items.TryDequeue(out var item))
+                {
+                    onItem(item);
+                }
+            });
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch
+        {
+            // Stop producing for a consumer that is gone (a stopped pipeline, a terminating error).
+            cancellation.Cancel();
+            throw;
+        }
+    }
+
     /// <summary>Runs one client operation that returns nothing; see <see cref="Invoke{T}"/>.</summary>
     private protected void Invoke(Func<KubernetesConnection, CancellationToken, Task> operation) =>
         Invoke<bool>(async (target, token) =>
