@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Runtime.CompilerServices;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -42,6 +43,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
     private readonly HttpClient _http;
     private readonly RequestAuthenticator _authenticator;
     private readonly ServerCertificateValidator? _certificateValidator;
+    private readonly X509Certificate2? _clientCertificate;
     private readonly KubernetesConnectionOptions _options;
     private readonly string _baseUrl;
     private readonly string? _hostHeader;
@@ -55,9 +57,11 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         KubernetesConnectionOptions options,
         RequestAuthenticator authenticator,
         ServerCertificateValidator? certificateValidator,
+        X509Certificate2? clientCertificate,
         HttpClient http,
         bool ownsHttpClient = true)
     {
+        _clientCertificate = clientCertificate;
         Settings = settings;
         _ownsHttpClient = ownsHttpClient;
         _options = options;
@@ -96,6 +100,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
                 $"server \"{server}\" must be an absolute http or https URL") { Target = settings.ClusterName };
         }
 
+        var clientCertificate = RequestAuthenticator.LoadClientCertificate(settings.Auth);
         var authenticator = RequestAuthenticator.Create(settings, options);
         ServerCertificateValidator? validator = null;
         var handler = new SocketsHttpHandler
@@ -113,9 +118,10 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
             UseCookies = false,
         };
 
-        if (settings.ProxyUrl is not null)
+        // Without proxy-url the handler uses HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment, as client-go does.
+        if (settings.ProxyUrl is { } proxyUrl)
         {
-            handler.Proxy = new WebProxy(settings.ProxyUrl);
+            handler.Proxy = CreateProxy(proxyUrl, settings.Auth.ProxyCredential);
             handler.UseProxy = true;
         }
 
@@ -139,15 +145,15 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = validate,
-                // Asked at each handshake, so exec plugin certificates are picked up when they rotate.
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => authenticator.ClientCertificate!,
+                // Asked at each handshake, so exec plugin certificates are picked up when they rotate. Null: none to present.
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => (clientCertificate ?? authenticator.ClientCertificate)!,
             };
         }
 
         HttpMessageHandler pipeline = options.WrapHandler?.Invoke(handler) ?? handler;
         var http = new HttpClient(pipeline, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", options.UserAgent);
-        return new KubernetesConnection(settings, options, authenticator, validator, http);
+        return new KubernetesConnection(settings, options, authenticator, validator, clientCertificate, http);
     }
 
     /// <summary>
@@ -244,7 +250,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
     public KubernetesConnection WithImpersonation(Impersonation impersonation)
     {
         ArgumentNullException.ThrowIfNull(impersonation);
-        var view = new KubernetesConnection(Settings with { Impersonation = impersonation }, _options, _authenticator, _certificateValidator, _http, ownsHttpClient: false);
+        var view = new KubernetesConnection(Settings with { Impersonation = impersonation }, _options, _authenticator, _certificateValidator, _clientCertificate, _http, ownsHttpClient: false);
         view.ServerWarning += text => ServerWarning?.Invoke(text);
         view._parent = this;
         return view;
@@ -258,6 +264,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         if (_ownsHttpClient)
         {
             _http.Dispose();
+            _clientCertificate?.Dispose();
         }
     }
 
@@ -306,6 +313,12 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
             try
             {
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotSupportedException ex) when (Settings.ProxyUrl is { } proxy)
+            {
+                // Older runtimes accept only http and socks proxies.
+                throw new K8sClientException("KubernetesProxyUnsupported", K8sErrorCategory.InvalidArgument,
+                    $"proxy-url with scheme \"{proxy.Scheme}\" cannot be used by this .NET runtime: {ex.Message}", ex) { Target = "proxy-url" };
             }
             catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -377,7 +390,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         }
         catch (JsonException ex)
         {
-            throw InvalidResponse(method, path, $"the answer is not the expected JSON ({ex.Message})", ex);
+            throw InvalidResponse(method, path, $"the answer is not the expected JSON ({JsonPosition(ex)})", null);
         }
         catch (HttpRequestException ex)
         {
@@ -409,7 +422,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         }
         catch (JsonException ex)
         {
-            throw InvalidResponse(HttpMethod.Get, path, $"a watch event is not valid JSON ({ex.Message})", ex);
+            throw InvalidResponse(HttpMethod.Get, path, $"a watch event is not valid JSON ({JsonPosition(ex)})", null);
         }
 
         if (watchEvent is null || string.IsNullOrEmpty(watchEvent.Type))
@@ -499,6 +512,28 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         return _baseUrl + path;
     }
 
+    /// <summary>
+    /// A proxy from proxy-url. Its user and password (kept by the resolver in AuthSettings, or still in the URL)
+    /// become the proxy credentials, as Go's http.ProxyURL uses them.
+    /// </summary>
+    private static WebProxy CreateProxy(Uri proxyUrl, NetworkCredential? credential)
+    {
+        var proxy = new WebProxy(new Uri(proxyUrl.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped)));
+        if (credential is not null)
+        {
+            proxy.Credentials = credential;
+        }
+        else if (!string.IsNullOrEmpty(proxyUrl.UserInfo))
+        {
+            var separator = proxyUrl.UserInfo.IndexOf(':');
+            var user = separator < 0 ? proxyUrl.UserInfo : proxyUrl.UserInfo[..separator];
+            var password = separator < 0 ? string.Empty : proxyUrl.UserInfo[(separator + 1)..];
+            proxy.Credentials = new NetworkCredential(Uri.UnescapeDataString(user), Uri.UnescapeDataString(password));
+        }
+
+        return proxy;
+    }
+
     /// <summary>Scheme, host, port and any path prefix (a proxying gateway's), never user info.</summary>
     private static string BaseUrl(Uri server) =>
         (server.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped) + server.GetComponents(UriComponents.Path | UriComponents.KeepDelimiter, UriFormat.UriEscaped))
@@ -522,6 +557,13 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
 
         return string.Join("; ", parts);
     }
+
+    /// <summary>
+    /// Where JSON parsing failed. The parser's own message quotes the offending text, which may be part of a
+    /// token (TokenRequest answers carry one), so neither it nor the exception is passed on.
+    /// </summary>
+    private static string JsonPosition(JsonException failure) =>
+        $"at {failure.Path ?? "$"}, line {failure.LineNumber + 1}, byte {failure.BytePositionInLine + 1}";
 
     private static string InnermostMessage(Exception failure)
     {

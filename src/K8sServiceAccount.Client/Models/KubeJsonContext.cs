@@ -7,6 +7,7 @@ namespace K8sServiceAccount.Client.Models;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Status))]
+[JsonSerializable(typeof(DeleteOptions))]
 [JsonSerializable(typeof(ServiceAccount))]
 [JsonSerializable(typeof(ServiceAccountList))]
 [JsonSerializable(typeof(WatchEvent<ServiceAccount>))]
