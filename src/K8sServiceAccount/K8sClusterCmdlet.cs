@@ -48,6 +48,13 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     /// <summary>Cancelled when the user stops the command (Ctrl+C) so HTTP calls end at once.</summary>
     private protected CancellationToken CancellationToken => cancellation.Token;
 
+    /// <summary>
+    /// The client's view of this invocation's log, for operation classes that log on their own (verbose lines,
+    /// the shortened-token warning): what they write reaches the verbose, debug and warning streams through
+    /// <see cref="Invoke{T}"/> on the pipeline thread.
+    /// </summary>
+    private protected IClientLog Log => new ClientLog(log);
+
     /// <summary>False for commands that must ignore the session connection (Connect-K8sCluster itself).</summary>
     private protected virtual bool UsesSessionConnection => true;
 
