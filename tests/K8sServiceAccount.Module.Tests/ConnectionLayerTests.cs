@@ -78,6 +78,7 @@ public class ConnectionLayerTests
         Assert.Equal(("web", "parameter"), (overridden.Namespace, overridden.NamespaceSource));
         Assert.Equal(settings.Server, overridden.Server);
         Assert.Same(settings, ConnectionSelection.WithNamespace(settings, null));
+        Assert.Same(settings, ConnectionSelection.WithNamespace(settings, ""));
 
         // One connection serves every namespace.
         Assert.Equal(ConnectionCacheKey.For(settings, ConnectionCacheKey.StampOf), ConnectionCacheKey.For(overridden, ConnectionCacheKey.StampOf));

@@ -29,6 +29,9 @@ namespace K8sServiceAccount.Client.Models;
 [JsonSerializable(typeof(ClusterRoleList))]
 [JsonSerializable(typeof(RoleBindingList))]
 [JsonSerializable(typeof(ClusterRoleBindingList))]
+[JsonSerializable(typeof(ApiVersions))]
+[JsonSerializable(typeof(ApiGroupList))]
+[JsonSerializable(typeof(ApiResourceList))]
 public sealed partial class KubeJsonContext : JsonSerializerContext
 {
 }
