@@ -224,7 +224,8 @@ internal sealed class ExecPlugin
         }
         catch (JsonException ex)
         {
-            throw Invalid($"decoding stdout: the plugin's output is not JSON ({ex.Message})");
+            // The parser's message quotes the offending text, which may be a credential: give the position only.
+            throw Invalid($"decoding stdout: the plugin's output is not JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1})");
         }
 
         using (document)

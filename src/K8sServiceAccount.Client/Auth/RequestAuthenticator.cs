@@ -28,15 +28,15 @@ internal abstract class RequestAuthenticator
     /// <summary>The TLS client certificate to present, or null. Read during each TLS handshake.</summary>
     public virtual X509Certificate2? ClientCertificate => null;
 
-    /// <summary>Builds the authenticator for the connection's single auth method.</summary>
+    /// <summary>
+    /// Builds the authenticator for the connection's request credential: token, token file, basic auth or
+    /// exec plugin. As in client-go, an exec plugin is not run when the user also has a token, basic auth or a
+    /// client certificate (those are used instead); a client certificate is presented by the TLS layer
+    /// alongside any request credential (<see cref="LoadClientCertificate"/>).
+    /// </summary>
     public static RequestAuthenticator Create(ResolvedConnection connection, KubernetesConnectionOptions options)
     {
         var auth = connection.Auth;
-        if (auth.Exec is not null)
-        {
-            return new ExecAuthenticator(auth.Exec, connection, options);
-        }
-
         if (!string.IsNullOrEmpty(auth.Token))
         {
             return new StaticTokenAuthenticator(auth.Token);
@@ -47,22 +47,30 @@ internal abstract class RequestAuthenticator
             return new TokenFileAuthenticator(auth.TokenFile, options.Environment);
         }
 
-        if (auth.ClientCertificatePem is not null || auth.ClientKeyPem is not null)
-        {
-            return new ClientCertificateAuthenticator(ClientCertificateLoader.Load(
-                auth.ClientCertificatePem,
-                auth.ClientKeyPem,
-                auth.ClientCertificateOrigin ?? "client-certificate-data",
-                auth.ClientKeyOrigin ?? "client-key-data"));
-        }
-
         if (!string.IsNullOrEmpty(auth.Username) || !string.IsNullOrEmpty(auth.Password))
         {
             return new BasicAuthenticator(auth.Username ?? string.Empty, auth.Password ?? string.Empty);
         }
 
+        if (auth.Exec is not null && !HasClientCertificate(auth))
+        {
+            return new ExecAuthenticator(auth.Exec, connection, options);
+        }
+
         return AnonymousAuthenticator.Instance;
     }
+
+    /// <summary>The kubeconfig client certificate with its key, or null when the user has none.</summary>
+    public static X509Certificate2? LoadClientCertificate(AuthSettings auth) =>
+        HasClientCertificate(auth)
+            ? ClientCertificateLoader.Load(
+                auth.ClientCertificatePem,
+                auth.ClientKeyPem,
+                auth.ClientCertificateOrigin ?? "client-certificate-data",
+                auth.ClientKeyOrigin ?? "client-key-data")
+            : null;
+
+    private static bool HasClientCertificate(AuthSettings auth) => auth.ClientCertificatePem is not null || auth.ClientKeyPem is not null;
 
     /// <summary>Sets "Authorization: Bearer token".</summary>
     protected static void SetBearer(HttpRequestMessage request, string token) =>
@@ -101,13 +109,4 @@ internal sealed class BasicAuthenticator : RequestAuthenticator
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", _encoded);
         return ValueTask.FromResult<object?>(null);
     }
-}
-
-/// <summary>kubeconfig client-certificate and client-key: authentication happens in the TLS handshake.</summary>
-internal sealed class ClientCertificateAuthenticator(X509Certificate2 certificate) : RequestAuthenticator
-{
-    public override X509Certificate2? ClientCertificate => certificate;
-
-    public override ValueTask<object?> ApplyAsync(HttpRequestMessage request, IClientLog log, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<object?>(null);
 }

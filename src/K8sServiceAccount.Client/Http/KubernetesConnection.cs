@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Runtime.CompilerServices;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -31,31 +32,41 @@ namespace K8sServiceAccount.Client.Http;
 /// and when a connection breaks mid-request. POST, PUT, PATCH and DELETE are not retried on those, because
 /// the change may already have been applied. Independently, a 401 with exec plugin or token file credentials
 /// fetches fresh credentials once and resends the request once.</para>
+/// <para>Timeouts: <see cref="KubernetesConnectionOptions.Timeout"/> bounds each attempt and fails with
+/// ErrorId KubernetesRequestTimeout; cancelling the caller's token throws OperationCanceledException.
+/// Without proxy-url, the HTTPS_PROXY, HTTP_PROXY and NO_PROXY environment variables apply, as in client-go.</para>
 /// <para>Logging: each call writes one verbose line (method, URL, status, duration, retries) to the log set
 /// with <see cref="UseLog"/>; retries and request headers go to debug, with the Authorization value
 /// redacted. Server Warning headers are raised on <see cref="ServerWarning"/> and logged as warnings.</para>
 /// </remarks>
-public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
+public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
 {
     private const string JsonMediaType = "application/json";
 
     private readonly HttpClient _http;
     private readonly RequestAuthenticator _authenticator;
     private readonly ServerCertificateValidator? _certificateValidator;
+    private readonly X509Certificate2? _clientCertificate;
     private readonly KubernetesConnectionOptions _options;
     private readonly string _baseUrl;
     private readonly string? _hostHeader;
     private readonly AsyncLocal<IClientLog?> _log = new();
     private readonly ConditionalWeakTable<IClientLog, object> _logsWarnedAboutInsecureTls = new();
+    private readonly bool _ownsHttpClient;
+    private KubernetesConnection? _parent;
 
     private KubernetesConnection(
         ResolvedConnection settings,
         KubernetesConnectionOptions options,
         RequestAuthenticator authenticator,
         ServerCertificateValidator? certificateValidator,
-        HttpClient http)
+        X509Certificate2? clientCertificate,
+        HttpClient http,
+        bool ownsHttpClient = true)
     {
+        _clientCertificate = clientCertificate;
         Settings = settings;
+        _ownsHttpClient = ownsHttpClient;
         _options = options;
         _authenticator = authenticator;
         _certificateValidator = certificateValidator;
@@ -74,7 +85,7 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
     /// <inheritdoc />
     public event Action<string>? ServerWarning;
 
-    private IClientLog Log => _log.Value ?? NullClientLog.Instance;
+    private IClientLog Log => _log.Value ?? _parent?.Log ?? NullClientLog.Instance;
 
     /// <summary>
     /// Builds the connection: TLS trust, client certificate, proxy and credentials. Fails here, not on the
@@ -92,6 +103,7 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
                 $"server \"{server}\" must be an absolute http or https URL") { Target = settings.ClusterName };
         }
 
+        var clientCertificate = RequestAuthenticator.LoadClientCertificate(settings.Auth);
         var authenticator = RequestAuthenticator.Create(settings, options);
         ServerCertificateValidator? validator = null;
         var handler = new SocketsHttpHandler
@@ -109,9 +121,10 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
             UseCookies = false,
         };
 
-        if (settings.ProxyUrl is not null)
+        // Without proxy-url the handler uses HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment, as client-go does.
+        if (settings.ProxyUrl is { } proxyUrl)
         {
-            handler.Proxy = new WebProxy(settings.ProxyUrl);
+            handler.Proxy = CreateProxy(proxyUrl, settings.Auth.ProxyCredential);
             handler.UseProxy = true;
         }
 
@@ -135,15 +148,15 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = validate,
-                // Asked at each handshake, so exec plugin certificates are picked up when they rotate.
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => authenticator.ClientCertificate!,
+                // Asked at each handshake, so exec plugin certificates are picked up when they rotate. Null: none to present.
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => (clientCertificate ?? authenticator.ClientCertificate)!,
             };
         }
 
         HttpMessageHandler pipeline = options.WrapHandler?.Invoke(handler) ?? handler;
         var http = new HttpClient(pipeline, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", options.UserAgent);
-        return new KubernetesConnection(settings, options, authenticator, validator, http);
+        return new KubernetesConnection(settings, options, authenticator, validator, clientCertificate, http);
     }
 
     /// <summary>
@@ -177,17 +190,9 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
             payload = JsonSerializer.SerializeToUtf8Bytes(body, requestType ?? throw new ArgumentNullException(nameof(requestType)));
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.Timeout);
-        try
-        {
-            using var response = await SendWithRetriesAsync(method, path, payload, contentType, timeout.Token).ConfigureAwait(false);
-            return await ReadJsonAsync(response, method, path, responseType, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
-        {
-            throw TimedOut(method, path, ex);
-        }
+        using var response = await SendWithRetriesAsync(method, path, payload, contentType, streamResponse: false, cancellationToken)
+            .ConfigureAwait(false);
+        return await ReadJsonAsync(response, method, path, responseType, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -201,21 +206,8 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(eventType);
-        HttpResponseMessage response;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            // The timeout covers the wait for the answer's headers; the stream then lasts as long as the server keeps it.
-            timeout.CancelAfter(_options.Timeout);
-            try
-            {
-                response = await SendWithRetriesAsync(HttpMethod.Get, path, null, null, timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
-            {
-                throw TimedOut(HttpMethod.Get, path, ex);
-            }
-        }
-
+        var response = await SendWithRetriesAsync(HttpMethod.Get, path, null, null, streamResponse: true, cancellationToken)
+            .ConfigureAwait(false);
         using (response)
         {
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -232,15 +224,38 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         }
     }
 
-    /// <summary>Closes the pooled connections. Calls made afterwards throw ObjectDisposedException.</summary>
-    public void Dispose() => _http.Dispose();
+    /// <summary>
+    /// A view of this connection that impersonates <paramref name="impersonation"/> (replacing any impersonation from the
+    /// kubeconfig) on every request. It shares this connection's HttpClient, credentials and log; disposing the view
+    /// leaves this connection open.
+    /// </summary>
+    public KubernetesConnection WithImpersonation(Impersonation impersonation)
+    {
+        ArgumentNullException.ThrowIfNull(impersonation);
+        var view = new KubernetesConnection(Settings with { Impersonation = impersonation }, _options, _authenticator, _certificateValidator, _clientCertificate, _http, ownsHttpClient: false);
+        view.ServerWarning += text => ServerWarning?.Invoke(text);
+        view._parent = this;
+        return view;
+    }
+
+    IKubernetesTransport IImpersonatingTransport.WithImpersonation(Impersonation impersonation) => WithImpersonation(impersonation);
+
+    /// <summary>Closes the pooled connections (not for a view made by <see cref="WithImpersonation"/>). Calls made afterwards throw ObjectDisposedException.</summary>
+    public void Dispose()
+    {
+        if (_ownsHttpClient)
+        {
+            _http.Dispose();
+            _clientCertificate?.Dispose();
+        }
+    }
 
     /// <summary>
     /// Sends until a success answer (returned, body unread) or a final failure (thrown), applying the retry
     /// rules in the class remarks.
     /// </summary>
     private async Task<HttpResponseMessage> SendWithRetriesAsync(
-        HttpMethod method, string path, byte[]? payload, string? contentType, CancellationToken cancellationToken)
+        HttpMethod method, string path, byte[]? payload, string? contentType, bool streamResponse, CancellationToken cancellationToken)
     {
         var log = Log;
         WarnIfInsecure(log);
@@ -277,24 +292,42 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
 
             var attemptStarted = Stopwatch.GetTimestamp();
             HttpResponseMessage response;
-            try
+            using (var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            }
-            catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                var error = ConnectionFailure(ex);
-                if (retries < _options.MaxRetries && RetryPolicy.ShouldRetry(method, ex))
+                attemptTimeout.CancelAfter(_options.Timeout);
+                try
                 {
+                    // A whole answer is read under the attempt's timeout; a watch only until its headers.
+                    var completion = streamResponse ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead;
+                    response = await _http.SendAsync(request, completion, attemptTimeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && attemptTimeout.IsCancellationRequested)
+                {
+                    var error = TimedOut(method, url, ex);
+                    log.Verbose($"{method} {url} failed in {Elapsed(callStarted)}{RetryNote(retries)}: {error.Message}");
+                    throw error;
+                }
+                catch (NotSupportedException ex) when (Settings.ProxyUrl is { } proxy)
+                {
+                    // Older runtimes accept only http and socks proxies.
+                    throw new K8sClientException("KubernetesProxyUnsupported", K8sErrorCategory.InvalidArgument,
+                        $"proxy-url with scheme \"{proxy.Scheme}\" cannot be used by this .NET runtime: {ex.Message}", ex) { Target = "proxy-url" };
+                }
+                catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    var error = ConnectionFailure(ex);
+                    if (retries >= _options.MaxRetries || !RetryPolicy.ShouldRetry(method, ex))
+                    {
+                        log.Verbose($"{method} {url} failed in {Elapsed(callStarted)}{RetryNote(retries)}: {error.Message}");
+                        throw error;
+                    }
+
                     retries++;
                     var wait = RetryPolicy.Delay(retries, null, _options.Jitter());
                     log.Debug($"{method} {url} failed after {Elapsed(attemptStarted)}: {error.Message}; retry {retries} of {_options.MaxRetries} in {Seconds(wait)}");
                     await _options.Delay(wait, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-
-                log.Verbose($"{method} {url} failed in {Elapsed(callStarted)}{RetryNote(retries)}: {error.Message}");
-                throw error;
             }
 
             var status = response.StatusCode;
@@ -351,7 +384,7 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         }
         catch (JsonException ex)
         {
-            throw InvalidResponse(method, path, $"the answer is not the expected JSON ({ex.Message})", ex);
+            throw InvalidResponse(method, path, $"the answer is not the expected JSON ({JsonPosition(ex)})", null);
         }
         catch (HttpRequestException ex)
         {
@@ -383,7 +416,7 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         }
         catch (JsonException ex)
         {
-            throw InvalidResponse(HttpMethod.Get, path, $"a watch event is not valid JSON ({ex.Message})", ex);
+            throw InvalidResponse(HttpMethod.Get, path, $"a watch event is not valid JSON ({JsonPosition(ex)})", null);
         }
 
         if (watchEvent is null || string.IsNullOrEmpty(watchEvent.Type))
@@ -455,9 +488,12 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
             $"Unable to connect to the server {_baseUrl}: {InnermostMessage(failure)}", failure) { Target = _baseUrl };
     }
 
-    private K8sClientException TimedOut(HttpMethod method, string path, Exception inner) =>
+    private K8sClientException TimedOut(HttpMethod method, string url, Exception inner) =>
         new("KubernetesRequestTimeout", K8sErrorCategory.OperationTimeout,
-            $"{method} {Url(path)} did not complete within {_options.Timeout.TotalSeconds:0.###} seconds.", inner) { Target = path };
+            $"{method} {url} did not complete within {_options.Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} seconds.", inner)
+        {
+            Target = url,
+        };
 
     private static K8sClientException InvalidResponse(HttpMethod method, string path, string problem, Exception? inner) =>
         new("KubernetesInvalidResponse", K8sErrorCategory.ProtocolError, $"{method} {path}: {problem}", inner) { Target = path };
@@ -471,6 +507,28 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         }
 
         return _baseUrl + path;
+    }
+
+    /// <summary>
+    /// A proxy from proxy-url. Its user and password (kept by the resolver in AuthSettings, or still in the URL)
+    /// become the proxy credentials, as Go's http.ProxyURL uses them.
+    /// </summary>
+    private static WebProxy CreateProxy(Uri proxyUrl, NetworkCredential? credential)
+    {
+        var proxy = new WebProxy(new Uri(proxyUrl.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped)));
+        if (credential is not null)
+        {
+            proxy.Credentials = credential;
+        }
+        else if (!string.IsNullOrEmpty(proxyUrl.UserInfo))
+        {
+            var separator = proxyUrl.UserInfo.IndexOf(':');
+            var user = separator < 0 ? proxyUrl.UserInfo : proxyUrl.UserInfo[..separator];
+            var password = separator < 0 ? string.Empty : proxyUrl.UserInfo[(separator + 1)..];
+            proxy.Credentials = new NetworkCredential(Uri.UnescapeDataString(user), Uri.UnescapeDataString(password));
+        }
+
+        return proxy;
     }
 
     /// <summary>Scheme, host, port and any path prefix (a proxying gateway's), never user info.</summary>
@@ -496,6 +554,13 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
 
         return string.Join("; ", parts);
     }
+
+    /// <summary>
+    /// Where JSON parsing failed. The parser's own message quotes the offending text, which may be part of a
+    /// token (TokenRequest answers carry one), so neither it nor the exception is passed on.
+    /// </summary>
+    private static string JsonPosition(JsonException failure) =>
+        $"at {failure.Path ?? "$"}, line {failure.LineNumber + 1}, byte {failure.BytePositionInLine + 1}";
 
     private static string InnermostMessage(Exception failure)
     {

@@ -204,6 +204,23 @@ public sealed class KubernetesConnectionTests
     }
 
     [Fact]
+    public async Task A_Retry_After_longer_than_a_minute_is_not_waited_for_but_reported()
+    {
+        var delays = new List<TimeSpan>();
+        var stub = new StubHandler((_, _) =>
+            StubHandler.Json(HttpStatusCode.TooManyRequests, StubHandler.StatusJson(429, "TooManyRequests", "rate limited"), ("Retry-After", "300")));
+        using var connection = TestConnections.OverStub(stub, delays: delays);
+
+        var error = await Assert.ThrowsAsync<KubernetesApiException>(() =>
+            connection.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None));
+
+        Assert.Equal(300, error.RetryAfterSeconds);
+        Assert.Equal("rate limited", error.Message);
+        Assert.Single(stub.Requests);
+        Assert.Empty(delays);
+    }
+
+    [Fact]
     public async Task A_Status_body_becomes_a_typed_exception_with_the_server_message()
     {
         const string body = """
@@ -360,6 +377,26 @@ public sealed class KubernetesConnectionTests
         Assert.Equal(410, error.StatusCode);
         Assert.Equal("Expired", error.Reason);
         Assert.Equal("too old resource version: 1 (7)", error.Message);
+    }
+
+    [Fact]
+    public async Task A_watch_stops_when_the_caller_cancels_while_waiting_for_the_next_event()
+    {
+        var pipe = new Pipe();
+        var stub = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(pipe.Reader.AsStream()) });
+        using var connection = TestConnections.OverStub(stub, timeout: TimeSpan.FromMilliseconds(50));
+        using var cancel = new CancellationTokenSource();
+        await using var events = connection.WatchAsync(ListPath + "?watch=true", KubeJsonContext.Default.WatchEventServiceAccount, cancel.Token)
+            .GetAsyncEnumerator();
+
+        await WriteLine(pipe, """{"type":"ADDED","object":{"metadata":{"name":"a"}}}""");
+        Assert.True(await events.MoveNextAsync());
+        var next = events.MoveNextAsync().AsTask();
+        await Task.Delay(200); // longer than the timeout: a quiet watch is not a timed-out one
+        Assert.False(next.IsCompleted);
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next);
     }
 
     [Fact]

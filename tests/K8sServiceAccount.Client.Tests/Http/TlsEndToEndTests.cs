@@ -168,6 +168,26 @@ public sealed class TlsEndToEndTests : IClassFixture<TlsEndToEndTests.Pki>
     }
 
     [Fact]
+    public async Task A_client_certificate_and_a_token_are_both_presented_as_client_go_does()
+    {
+        var (clientCertificate, certificatePem, keyPem) = TestPki.CreateClient(_pki.Ca, TestPki.ClientKeyKind.RsaPkcs8);
+        using var _ = clientCertificate;
+        await using var server = await TestApiServer.StartAsync(_pki.LoopbackServer);
+        using var connection = Connect(server.Url, _pki.Ca, new AuthSettings
+        {
+            Token = "bearer-secret-2",
+            ClientCertificatePem = System.Text.Encoding.ASCII.GetBytes(certificatePem),
+            ClientKeyPem = System.Text.Encoding.ASCII.GetBytes(keyPem),
+        });
+
+        await connection.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None);
+
+        var request = Assert.Single(server.Requests);
+        Assert.Equal(clientCertificate.Thumbprint, request.ClientCertificateThumbprint);
+        Assert.Equal("Bearer bearer-secret-2", request.Header("Authorization"));
+    }
+
+    [Fact]
     public async Task A_client_certificate_from_an_exec_plugin_is_presented()
     {
         var (clientCertificate, certificatePem, keyPem) = TestPki.CreateClient(_pki.Ca, TestPki.ClientKeyKind.EcSec1);
