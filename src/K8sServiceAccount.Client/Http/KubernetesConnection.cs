@@ -43,7 +43,10 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
 {
     private const string JsonMediaType = "application/json";
 
-    private readonly HttpClient _http;
+    private readonly Func<HttpClient> _newHttpClient;
+    private readonly List<HttpClient> _retiredHttpClients = [];
+    private readonly object _httpClientGate = new();
+    private HttpClient _http;
     private readonly RequestAuthenticator _authenticator;
     private readonly ServerCertificateValidator? _certificateValidator;
     private readonly X509Certificate2? _clientCertificate;
@@ -59,14 +62,16 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         RequestAuthenticator authenticator,
         ServerCertificateValidator? certificateValidator,
         X509Certificate2? clientCertificate,
-        HttpClient http)
+        Func<HttpClient> newHttpClient)
     {
         _clientCertificate = clientCertificate;
         Settings = settings;
         _options = options;
         _authenticator = authenticator;
         _certificateValidator = certificateValidator;
-        _http = http;
+        _newHttpClient = newHttpClient;
+        _http = newHttpClient();
+        authenticator.ClientCertificateRotated += ReplaceConnectionPool;
         _baseUrl = BaseUrl(settings.Server);
         if (!string.IsNullOrEmpty(settings.TlsServerName) && settings.Server.Scheme == Uri.UriSchemeHttps)
         {
@@ -102,6 +107,37 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         var clientCertificate = RequestAuthenticator.LoadClientCertificate(settings.Auth);
         var authenticator = RequestAuthenticator.Create(settings, options);
         ServerCertificateValidator? validator = null;
+        RemoteCertificateValidationCallback? validate = null;
+        if (server.Scheme == Uri.UriSchemeHttps)
+        {
+            if (settings.InsecureSkipTlsVerify)
+            {
+                validate = static (_, _, _, _) => true;
+            }
+            else
+            {
+                var clusterCa = settings.CertificateAuthorityData is { Length: > 0 } caData
+                    ? ServerCertificateValidator.LoadCertificateAuthority(caData, settings.CaSource)
+                    : null;
+                validator = new ServerCertificateValidator(clusterCa, settings.CaSource,
+                    ServerCertificateValidator.ExpectedHost(server, settings.TlsServerName));
+                validate = validator.Validate;
+            }
+        }
+
+        // Asked at each handshake, so a certificate from an exec plugin is the current one. Null: none to present.
+        LocalCertificateSelectionCallback selectClientCertificate = (_, _, _, _, _) => (clientCertificate ?? authenticator.ClientCertificate)!;
+        return new KubernetesConnection(settings, options, authenticator, validator, clientCertificate,
+            () => NewHttpClient(settings, options, validate, selectClientCertificate));
+    }
+
+    /// <summary>One pooled client over a SocketsHttpHandler with the connection's TLS, proxy and compression settings.</summary>
+    private static HttpClient NewHttpClient(
+        ResolvedConnection settings,
+        KubernetesConnectionOptions options,
+        RemoteCertificateValidationCallback? validate,
+        LocalCertificateSelectionCallback selectClientCertificate)
+    {
         var handler = new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = true,
@@ -124,35 +160,19 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
             handler.UseProxy = true;
         }
 
-        if (server.Scheme == Uri.UriSchemeHttps)
+        if (validate is not null)
         {
-            RemoteCertificateValidationCallback validate;
-            if (settings.InsecureSkipTlsVerify)
-            {
-                validate = static (_, _, _, _) => true;
-            }
-            else
-            {
-                var clusterCa = settings.CertificateAuthorityData is { Length: > 0 } caData
-                    ? ServerCertificateValidator.LoadCertificateAuthority(caData, settings.CaSource)
-                    : null;
-                validator = new ServerCertificateValidator(clusterCa, settings.CaSource,
-                    ServerCertificateValidator.ExpectedHost(server, settings.TlsServerName));
-                validate = validator.Validate;
-            }
-
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = validate,
-                // Asked at each handshake, so exec plugin certificates are picked up when they rotate. Null: none to present.
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => (clientCertificate ?? authenticator.ClientCertificate)!,
+                LocalCertificateSelectionCallback = selectClientCertificate,
             };
         }
 
         HttpMessageHandler pipeline = options.WrapHandler?.Invoke(handler) ?? handler;
         var http = new HttpClient(pipeline, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", options.UserAgent);
-        return new KubernetesConnection(settings, options, authenticator, validator, clientCertificate, http);
+        return http;
     }
 
     /// <summary>
@@ -223,8 +243,33 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
     /// <summary>Closes the pooled connections. Calls made afterwards throw ObjectDisposedException.</summary>
     public void Dispose()
     {
-        _http.Dispose();
+        lock (_httpClientGate)
+        {
+            _http.Dispose();
+            foreach (var retired in _retiredHttpClients)
+            {
+                retired.Dispose();
+            }
+
+            _retiredHttpClients.Clear();
+        }
+
         _clientCertificate?.Dispose();
+    }
+
+    /// <summary>
+    /// TLS presents a client certificate only when a connection opens, so when an exec plugin hands out a new
+    /// one, client-go closes all connections. Pooled connections cannot be closed one by one here: the pool is
+    /// replaced instead. New requests open connections with the new certificate; requests in flight finish on
+    /// the old pool, whose idle connections close by themselves and which is disposed with this connection.
+    /// </summary>
+    private void ReplaceConnectionPool()
+    {
+        lock (_httpClientGate)
+        {
+            _retiredHttpClients.Add(_http);
+            Volatile.Write(ref _http, _newHttpClient());
+        }
     }
 
     /// <summary>
@@ -276,7 +321,8 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
                 {
                     // A whole answer is read under the attempt's timeout; a watch only until its headers.
                     var completion = streamResponse ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead;
-                    response = await _http.SendAsync(request, completion, attemptTimeout.Token).ConfigureAwait(false);
+                    var http = Volatile.Read(ref _http);
+                    response = await http.SendAsync(request, completion, attemptTimeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && attemptTimeout.IsCancellationRequested)
                 {
