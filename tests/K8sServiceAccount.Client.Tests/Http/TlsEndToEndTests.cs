@@ -123,6 +123,21 @@ public sealed class TlsEndToEndTests : IClassFixture<TlsEndToEndTests.Pki>
         Assert.Equal("kubernetes.default.svc", Assert.Single(server.SniHostNames));
     }
 
+    [Theory]
+    [InlineData(false, "gzip")]
+    [InlineData(true, null)]
+    public async Task Gzip_is_accepted_unless_disable_compression_is_set(bool disableCompression, string? expected)
+    {
+        await using var server = await TestApiServer.StartAsync(_pki.LoopbackServer);
+        using var connection = KubernetesConnection.Create(
+            Settings(server.Url, _pki.Ca) with { DisableCompression = disableCompression },
+            TestConnections.Options());
+
+        await connection.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None);
+
+        Assert.Equal(expected, Assert.Single(server.Requests).Header("Accept-Encoding"));
+    }
+
     [Fact]
     public async Task Insecure_skip_tls_verify_connects_and_warns()
     {
