@@ -6,7 +6,10 @@
     A thin wrapper over the dotnet commands that CI and the README use, so there is one way to build.
     Build: dotnet build -c Release, which stages out/K8sServiceAccount/.
     Test: dotnet test on the solution.
-    Pester: imports the staged module and runs tests/Pester (needs Pester 5).
+    Pester: runs tests/Pester against the staged module in a child pwsh (needs Pester 5), so this session never
+    loads the module's assemblies and a rebuild never meets a locked file.
+    Package: builds and packs the staged module into out/packages/K8sServiceAccount.<version>.nupkg
+    (needs Microsoft.PowerShell.PSResourceGet 1.1 or later, for Compress-PSResource).
 .PARAMETER Task
     The step to run.
 .PARAMETER Configuration
@@ -14,7 +17,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Pester')]
+    [ValidateSet('Build', 'Test', 'Pester', 'Package')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release'
@@ -30,7 +33,10 @@ function Invoke-Dotnet {
 }
 
 function Assert-Staged {
-    foreach ($file in 'K8sServiceAccount.psd1', 'K8sServiceAccount.dll', 'Dependencies/K8sServiceAccount.Client.dll', 'Dependencies/YamlDotNet.dll') {
+    $expected = 'K8sServiceAccount.psd1', 'K8sServiceAccount.dll', 'K8sServiceAccount.Format.ps1xml',
+        'en-US/K8sServiceAccount.dll-Help.xml', 'en-US/about_K8sServiceAccount.help.txt',
+        'Dependencies/K8sServiceAccount.Client.dll', 'Dependencies/YamlDotNet.dll'
+    foreach ($file in $expected) {
         $path = Join-Path $staged $file
         if (-not (Test-Path -LiteralPath $path)) { throw "Build did not stage $path" }
     }
@@ -49,9 +55,22 @@ switch ($Task) {
         Invoke-Dotnet build $solution -c $Configuration
         Assert-Staged
         if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0.0')) {
-            throw 'Pester 5 is required: Install-Module Pester -MinimumVersion 5.0.0 -Scope CurrentUser'
+            throw 'Pester 5 is required: Install-PSResource Pester -Version "[5.0,6.0)" -Scope CurrentUser'
         }
-        $result = Invoke-Pester -Path (Join-Path $PSScriptRoot 'tests/Pester') -PassThru -Output Detailed
-        if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed" }
+        $tests = Join-Path $PSScriptRoot 'tests/Pester'
+        $pwsh = (Get-Process -Id $PID).Path
+        & $pwsh -NoProfile -Command "Import-Module Pester -MinimumVersion 5.0.0; `$r = Invoke-Pester -Path '$tests' -PassThru -Output Detailed; exit `$r.FailedCount + `$r.FailedBlocksCount"
+        if ($LASTEXITCODE -ne 0) { throw "Pester: $LASTEXITCODE test(s) or block(s) failed" }
+    }
+    'Package' {
+        Invoke-Dotnet build $solution -c $Configuration
+        Assert-Staged
+        if (-not (Get-Command Compress-PSResource -ErrorAction Ignore)) {
+            throw 'Package needs Microsoft.PowerShell.PSResourceGet 1.1 or later (Compress-PSResource).'
+        }
+        $packages = Join-Path $PSScriptRoot 'out/packages'
+        New-Item -ItemType Directory -Force -Path $packages | Out-Null
+        Compress-PSResource -Path $staged -DestinationPath $packages
+        Write-Host "Package: $packages"
     }
 }

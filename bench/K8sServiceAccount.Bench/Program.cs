@@ -1,10 +1,32 @@
 namespace K8sServiceAccount.Bench;
 
+/// <summary>
+/// Runs one benchmark scenario: <c>dotnet run -c Release --project bench/K8sServiceAccount.Bench -- &lt;scenario&gt; [options]</c>.
+/// Each scenario measures our code side by side with its named peer in the same run and prints medians and
+/// ratios (recorded in BENCHMARKS.md). Add a scenario by adding one line to <see cref="Scenarios"/>.
+/// </summary>
 public static class Program
 {
+    private static readonly IReadOnlyDictionary<string, (string Description, Func<string[], int> Run)> Scenarios =
+        new Dictionary<string, (string, Func<string[], int>)>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["kubeconfig"] = ("resolve a connection from a 3-file KUBECONFIG with 100 contexts vs kubectl config view --minify", KubeconfigBenchmark.Run),
+            [ServerSarThroughput.Name] = ("SubjectAccessReviews/s the local API server answers to 32 concurrent clients", ServerSarThroughput.Run),
+        };
+
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("usage: K8sServiceAccount.Bench <scenario>");
-        return 2;
+        if (args.Length == 0 || !Scenarios.TryGetValue(args[0], out var scenario))
+        {
+            Console.Error.WriteLine("usage: K8sServiceAccount.Bench <scenario> [options]");
+            foreach (var (name, (description, _)) in Scenarios.OrderBy(s => s.Key, StringComparer.Ordinal))
+            {
+                Console.Error.WriteLine($"  {name,-14} {description}");
+            }
+
+            return 2;
+        }
+
+        return scenario.Run(args[1..]);
     }
 }

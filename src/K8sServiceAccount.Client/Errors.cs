@@ -21,6 +21,7 @@ public enum K8sErrorCategory
     LimitsExceeded,
     NotImplemented,
     ReadError,
+    WriteError,
     ProtocolError,
     OperationStopped,
 }

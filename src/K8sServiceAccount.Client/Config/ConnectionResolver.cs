@@ -99,7 +99,8 @@ public static class ConnectionResolver
             NamespaceSource = nsSource,
             AuthKind = authKind,
             CaSource = cluster.CaSource,
-            CertificateAuthorityData = cluster.CaData,
+            // A copy: parsed files are cached and shared, and this array is handed to callers.
+            CertificateAuthorityData = (byte[]?)cluster.CaData?.Clone(),
             KubeconfigFiles = config.Files,
             TlsServerName = clusterEntry.TlsServerName,
             InsecureSkipTlsVerify = clusterEntry.InsecureSkipTlsVerify,
@@ -302,7 +303,7 @@ public static class ConnectionResolver
         throw Invalid(
             cluster.SourceFile,
             cluster.FieldPath("server"),
-            $"server \"{cluster.Server}\" of cluster \"{cluster.Name}\" is not a valid http or https URL (for example https://host:6443).");
+            $"server \"{RedactUserInfo(cluster.Server!)}\" of cluster \"{cluster.Name}\" is not a valid http or https URL without credentials (for example https://host:6443).");
     }
 
     private static Uri? ParseProxy(ClusterEntry cluster, out NetworkCredential? credential)
@@ -537,7 +538,7 @@ public static class ConnectionResolver
         string certificateOrigin;
         if (user.ClientCertificateData is not null)
         {
-            certificate = user.ClientCertificateData;
+            certificate = (byte[])user.ClientCertificateData.Clone();
             certificateOrigin = $"client-certificate-data of user \"{name}\" in {file}";
         }
         else
@@ -550,7 +551,7 @@ public static class ConnectionResolver
         string keyOrigin;
         if (user.ClientKeyData is not null)
         {
-            key = user.ClientKeyData;
+            key = (byte[])user.ClientKeyData.Clone();
             keyOrigin = $"client-key-data of user \"{name}\" in {file}";
         }
         else

@@ -112,7 +112,7 @@ internal static class KubeconfigParser
                 reason = reason[(split + 3)..];
             }
 
-            throw Invalid(file, null, $"yaml: line {e.Start.Line}: {reason}", e);
+            throw Invalid(file, null, $"yaml: line {Math.Max(e.Start.Line, e.End.Line)}: {reason}", e);
         }
         catch (ArgumentException e)
         {

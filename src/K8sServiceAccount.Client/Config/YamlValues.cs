@@ -58,6 +58,11 @@ internal static partial class YamlValues
                 }
 
                 var text = scalar.Value ?? string.Empty;
+                if (text.Length > 0 && !MayBeNonString(text[0]))
+                {
+                    return YamlValueKind.String;
+                }
+
                 if (NullPattern().IsMatch(text))
                 {
                     return YamlValueKind.Null;
@@ -73,6 +78,10 @@ internal static partial class YamlValues
                 return YamlValueKind.String;
         }
     }
+
+    /// <summary>Only these first characters can start a null, bool or number; anything else is a string (fast path).</summary>
+    private static bool MayBeNonString(char first) =>
+        char.IsAsciiDigit(first) || first is '~' or '-' or '+' or '.' or 'n' or 'N' or 'y' or 'Y' or 't' or 'T' or 'f' or 'F' or 'o' or 'O';
 
     public static string Describe(YamlValueKind kind) => kind switch
     {

@@ -35,3 +35,17 @@ public interface IKubernetesTransport
     /// <summary>Warnings the server sent in Warning headers are reported here (e.g. a shortened token).</summary>
     event Action<string>? ServerWarning;
 }
+
+/// <summary>
+/// A transport that can send requests as another identity (the Impersonate-User/Group headers of kubectl --as and
+/// --as-group). Permission checks use it when the caller may not create SubjectAccessReviews but may impersonate.
+/// </summary>
+public interface IImpersonatingTransport : IKubernetesTransport
+{
+    /// <summary>
+    /// A view of this transport that sends every request with <paramref name="impersonation"/> instead of the
+    /// connection's own impersonation settings. It shares the connection's credentials and pooled connections;
+    /// disposing it (if disposable) does not close them.
+    /// </summary>
+    IKubernetesTransport WithImpersonation(Config.Impersonation impersonation);
+}

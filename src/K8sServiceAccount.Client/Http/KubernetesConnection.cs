@@ -39,14 +39,16 @@ namespace K8sServiceAccount.Client.Http;
 /// with <see cref="UseLog"/>; retries and request headers go to debug, with the Authorization value
 /// redacted. Server Warning headers are raised on <see cref="ServerWarning"/> and logged as warnings.</para>
 /// </remarks>
-public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
+public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
 {
     private const string JsonMediaType = "application/json";
 
-    private readonly Func<HttpClient> _newHttpClient;
+    // Set on a connection made by Create; a view made by WithImpersonation uses its root's instead.
+    private readonly Func<HttpClient>? _newHttpClient;
     private readonly List<HttpClient> _retiredHttpClients = [];
     private readonly object _httpClientGate = new();
-    private HttpClient _http;
+    private HttpClient? _http;
+    private readonly KubernetesConnection? _root;
     private readonly RequestAuthenticator _authenticator;
     private readonly ServerCertificateValidator? _certificateValidator;
     private readonly X509Certificate2? _clientCertificate;
@@ -62,16 +64,22 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         RequestAuthenticator authenticator,
         ServerCertificateValidator? certificateValidator,
         X509Certificate2? clientCertificate,
-        Func<HttpClient> newHttpClient)
+        Func<HttpClient>? newHttpClient,
+        KubernetesConnection? root)
     {
         _clientCertificate = clientCertificate;
         Settings = settings;
         _options = options;
         _authenticator = authenticator;
         _certificateValidator = certificateValidator;
-        _newHttpClient = newHttpClient;
-        _http = newHttpClient();
-        authenticator.ClientCertificateRotated += ReplaceConnectionPool;
+        _root = root;
+        if (root is null)
+        {
+            _newHttpClient = newHttpClient ?? throw new ArgumentNullException(nameof(newHttpClient));
+            _http = newHttpClient();
+            authenticator.ClientCertificateRotated += ReplaceConnectionPool;
+        }
+
         _baseUrl = BaseUrl(settings.Server);
         if (!string.IsNullOrEmpty(settings.TlsServerName) && settings.Server.Scheme == Uri.UriSchemeHttps)
         {
@@ -86,7 +94,10 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
     /// <inheritdoc />
     public event Action<string>? ServerWarning;
 
-    private IClientLog Log => _log.Value ?? NullClientLog.Instance;
+    private IClientLog Log => _log.Value ?? _root?.Log ?? NullClientLog.Instance;
+
+    /// <summary>The pooled client requests go through now (replaced when an exec client certificate rotates).</summary>
+    private HttpClient Http => _root is { } root ? root.Http : Volatile.Read(ref _http)!;
 
     /// <summary>
     /// Builds the connection: TLS trust, client certificate, proxy and credentials. Fails here, not on the
@@ -128,7 +139,7 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         // Asked at each handshake, so a certificate from an exec plugin is the current one. Null: none to present.
         LocalCertificateSelectionCallback selectClientCertificate = (_, _, _, _, _) => (clientCertificate ?? authenticator.ClientCertificate)!;
         return new KubernetesConnection(settings, options, authenticator, validator, clientCertificate,
-            () => NewHttpClient(settings, options, validate, selectClientCertificate));
+            () => NewHttpClient(settings, options, validate, selectClientCertificate), root: null);
     }
 
     /// <summary>One pooled client over a SocketsHttpHandler with the connection's TLS, proxy and compression settings.</summary>
@@ -240,12 +251,38 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
         }
     }
 
-    /// <summary>Closes the pooled connections. Calls made afterwards throw ObjectDisposedException.</summary>
+    /// <summary>
+    /// A view of this connection that impersonates <paramref name="impersonation"/> (replacing any impersonation from
+    /// the kubeconfig) on every request. It shares this connection's pooled connections, credentials and log, and
+    /// raises its server warnings on this connection too; disposing the view leaves this connection open.
+    /// </summary>
+    public KubernetesConnection WithImpersonation(Impersonation impersonation)
+    {
+        ArgumentNullException.ThrowIfNull(impersonation);
+        var root = _root ?? this;
+        var view = new KubernetesConnection(
+            Settings with { Impersonation = impersonation }, _options, _authenticator, _certificateValidator,
+            clientCertificate: null, newHttpClient: null, root);
+        view.ServerWarning += text => ServerWarning?.Invoke(text);
+        return view;
+    }
+
+    IKubernetesTransport IImpersonatingTransport.WithImpersonation(Impersonation impersonation) => WithImpersonation(impersonation);
+
+    /// <summary>
+    /// Closes the pooled connections. Calls made afterwards throw ObjectDisposedException. Disposing a view made
+    /// by <see cref="WithImpersonation"/> does nothing.
+    /// </summary>
     public void Dispose()
     {
+        if (_root is not null)
+        {
+            return;
+        }
+
         lock (_httpClientGate)
         {
-            _http.Dispose();
+            _http!.Dispose();
             foreach (var retired in _retiredHttpClients)
             {
                 retired.Dispose();
@@ -267,8 +304,8 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
     {
         lock (_httpClientGate)
         {
-            _retiredHttpClients.Add(_http);
-            Volatile.Write(ref _http, _newHttpClient());
+            _retiredHttpClients.Add(_http!);
+            Volatile.Write(ref _http, _newHttpClient!());
         }
     }
 
@@ -321,8 +358,7 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
                 {
                     // A whole answer is read under the attempt's timeout; a watch only until its headers.
                     var completion = streamResponse ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead;
-                    var http = Volatile.Read(ref _http);
-                    response = await http.SendAsync(request, completion, attemptTimeout.Token).ConfigureAwait(false);
+                    response = await Http.SendAsync(request, completion, attemptTimeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && attemptTimeout.IsCancellationRequested)
                 {
@@ -482,14 +518,15 @@ public sealed class KubernetesConnection : IKubernetesTransport, IDisposable
             return;
         }
 
-        lock (_logsWarnedAboutInsecureTls)
+        var warned = (_root ?? this)._logsWarnedAboutInsecureTls;
+        lock (warned)
         {
-            if (_logsWarnedAboutInsecureTls.TryGetValue(log, out _))
+            if (warned.TryGetValue(log, out _))
             {
                 return;
             }
 
-            _logsWarnedAboutInsecureTls.Add(log, log);
+            warned.Add(log, log);
         }
 
         log.Warning($"insecure-skip-tls-verify is set for {_baseUrl}: the server's certificate is not verified, so anyone " +

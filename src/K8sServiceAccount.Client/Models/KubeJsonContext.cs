@@ -7,6 +7,7 @@ namespace K8sServiceAccount.Client.Models;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Status))]
+[JsonSerializable(typeof(DeleteOptions))]
 [JsonSerializable(typeof(ServiceAccount))]
 [JsonSerializable(typeof(ServiceAccountList))]
 [JsonSerializable(typeof(WatchEvent<ServiceAccount>))]
@@ -28,6 +29,9 @@ namespace K8sServiceAccount.Client.Models;
 [JsonSerializable(typeof(ClusterRoleList))]
 [JsonSerializable(typeof(RoleBindingList))]
 [JsonSerializable(typeof(ClusterRoleBindingList))]
+[JsonSerializable(typeof(ApiVersions))]
+[JsonSerializable(typeof(ApiGroupList))]
+[JsonSerializable(typeof(ApiResourceList))]
 public sealed partial class KubeJsonContext : JsonSerializerContext
 {
 }

@@ -92,3 +92,20 @@ public sealed class WatchEvent<T>
     public string? Type { get; set; }
     public T? Object { get; set; }
 }
+
+/// <summary>meta/v1 DeleteOptions: the optional body of a DELETE.</summary>
+public sealed class DeleteOptions
+{
+    public string? ApiVersion { get; set; } = "v1";
+    public string? Kind { get; set; } = "DeleteOptions";
+    public Preconditions? Preconditions { get; set; }
+    /// <summary>Orphan, Background or Foreground.</summary>
+    public string? PropagationPolicy { get; set; }
+}
+
+/// <summary>Conditions the object must still meet for a DELETE to go ahead.</summary>
+public sealed class Preconditions
+{
+    public string? Uid { get; set; }
+    public string? ResourceVersion { get; set; }
+}

@@ -1,0 +1,80 @@
+namespace K8sServiceAccount.Client.Api;
+
+/// <summary>
+/// Writes files that hold credentials: readable and writable by the owner only on Unix (created 0600; on
+/// Windows the file inherits its directory's ACL), all or nothing (a temporary file in the same directory
+/// renamed into place), and never over an existing file unless asked.
+/// </summary>
+public static class OwnerOnlyFile
+{
+    /// <summary>
+    /// Writes <paramref name="content"/> to <paramref name="path"/>. Without <paramref name="overwrite"/> an
+    /// existing file is left alone and the call fails with FileAlreadyExists; other failures are FileWriteFailed.
+    /// The content never appears in an error message.
+    /// </summary>
+    public static void WriteAllText(string path, string content, bool overwrite)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(content);
+        var fullPath = Path.GetFullPath(path);
+        if (Directory.Exists(fullPath))
+        {
+            throw Failed(fullPath, "it is a directory", null);
+        }
+
+        if (!overwrite && File.Exists(fullPath))
+        {
+            throw Exists(fullPath);
+        }
+
+        var directory = Path.GetDirectoryName(fullPath)!;
+        var temporary = Path.Combine(directory, "." + Path.GetFileName(fullPath) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var stream = new FileStream(temporary, options))
+            using (var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
+            {
+                writer.Write(content);
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, fullPath, overwrite);
+        }
+        catch (IOException e) when (!overwrite && File.Exists(fullPath))
+        {
+            // Someone created the file between our check and the rename: still not ours to replace.
+            throw Exists(fullPath, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failed(fullPath, e.Message, e);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+
+    private static K8sClientException Exists(string path, Exception? inner = null) =>
+        new("FileAlreadyExists", K8sErrorCategory.ResourceExists,
+            $"The file {path} already exists; it was not overwritten. Use -Force to replace it.", inner)
+        {
+            Target = path,
+        };
+
+    private static K8sClientException Failed(string path, string reason, Exception? inner) =>
+        new("FileWriteFailed", K8sErrorCategory.WriteError, $"Could not write {path}: {reason}", inner)
+        {
+            Target = path,
+        };
+}

@@ -1,0 +1,299 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using K8sServiceAccount.Client.Models;
+using YamlDotNet.Core;
+
+namespace K8sServiceAccount.Client.Rbac;
+
+/// <summary>One text to read: its name as errors and notes should show it (usually a file path), and its content.</summary>
+public sealed record RbacSource(string Name, string Text);
+
+/// <summary>Options for <see cref="RbacDocumentReader"/>.</summary>
+public sealed record RbacReadOptions
+{
+    /// <summary>Namespace given to Roles and RoleBindings that have none (kubectl uses the context's namespace).</summary>
+    public string DefaultNamespace { get; init; } = "default";
+
+    /// <summary>Start from the default (bootstrap) ClusterRoles and ClusterRoleBindings of a new cluster; documents replace them by name.</summary>
+    public bool IncludeBootstrapPolicy { get; init; }
+
+    /// <summary>
+    /// Fill the rules of ClusterRoles that have an aggregationRule, as the aggregation controller would (it replaces their
+    /// rules). On by default, because the authorizer only ever reads rules.
+    /// </summary>
+    public bool AggregateClusterRoles { get; init; } = true;
+}
+
+/// <summary>
+/// Reads Roles, ClusterRoles, RoleBindings and ClusterRoleBindings from YAML or JSON texts for offline permission checks:
+/// multi-document YAML, JSON objects, and <c>List</c> objects (<c>kind: List</c> or <c>RoleList</c> etc. with <c>items</c>),
+/// nested or not. Objects of other kinds are ignored with a note. Any error names the source, the document number (1-based),
+/// the list item and the field, and never echoes document content beyond names.
+/// </summary>
+public static class RbacDocumentReader
+{
+    private const string RbacGroupPrefix = "rbac.authorization.k8s.io/";
+
+    /// <summary>Reads unnamed texts; errors call them "input 1", "input 2", ….</summary>
+    public static InMemoryRbacPolicy Read(IEnumerable<string> yamlOrJsonTexts, IList<string>? notes = null, RbacReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(yamlOrJsonTexts);
+        return Read(yamlOrJsonTexts.Select((text, i) => new RbacSource($"input {i + 1}", text)), notes, options);
+    }
+
+    /// <summary>Reads named texts into one policy. Later objects replace earlier ones of the same kind, namespace and name (with a note).</summary>
+    /// <exception cref="K8sClientException">ErrorId <c>RbacDocumentInvalid</c> (InvalidData) for syntax errors, missing or mistyped fields.</exception>
+    public static InMemoryRbacPolicy Read(IEnumerable<RbacSource> sources, IList<string>? notes = null, RbacReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        options ??= new RbacReadOptions();
+        notes ??= new List<string>();
+        var collected = new Collected(notes);
+        if (options.IncludeBootstrapPolicy)
+        {
+            foreach (var role in BootstrapPolicy.ClusterRoles) collected.ClusterRoles[role.Metadata.Name!] = (role, "bootstrap policy");
+            foreach (var binding in BootstrapPolicy.ClusterRoleBindings) collected.ClusterRoleBindings[binding.Metadata.Name!] = (binding, "bootstrap policy");
+        }
+        foreach (var source in sources)
+        {
+            ReadSource(source, options, collected);
+        }
+
+        var clusterRoles = collected.ClusterRoles.Values.Select(v => v.Item).ToList();
+        if (options.AggregateClusterRoles)
+        {
+            var aggregated = ClusterRoleAggregation.ApplyAll(clusterRoles);
+            for (var i = 0; i < clusterRoles.Count; i++)
+            {
+                if (!ReferenceEquals(aggregated[i], clusterRoles[i]) && collected.ClusterRoles[clusterRoles[i].Metadata.Name!].Where != "bootstrap policy")
+                {
+                    notes.Add($"ClusterRole \"{clusterRoles[i].Metadata.Name}\" ({collected.ClusterRoles[clusterRoles[i].Metadata.Name!].Where}): rules computed from its aggregationRule ({aggregated[i].Rules!.Count} rules).");
+                }
+            }
+            clusterRoles = [.. aggregated];
+        }
+        return new InMemoryRbacPolicy(
+            clusterRoles,
+            collected.ClusterRoleBindings.Values.Select(v => v.Item),
+            collected.Roles.Values.Select(v => v.Item),
+            collected.RoleBindings.Values.Select(v => v.Item));
+    }
+
+    private static void ReadSource(RbacSource source, RbacReadOptions options, Collected collected)
+    {
+        var text = source.Text ?? "";
+        List<JsonNode?> documents;
+        var trimmed = text.TrimStart();
+        try
+        {
+            documents = trimmed.StartsWith('{') || trimmed.StartsWith('[')
+                ? [JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })]
+                : YamlJson.ParseDocuments(text);
+        }
+        catch (JsonException e)
+        {
+            throw Invalid(source.Name, $"{source.Name}: invalid JSON at line {(e.LineNumber ?? 0) + 1}, position {(e.BytePositionInLine ?? 0) + 1}.", e);
+        }
+        catch (YamlException e)
+        {
+            throw Invalid(source.Name, $"{source.Name}: invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}", e);
+        }
+        for (var i = 0; i < documents.Count; i++)
+        {
+            var where = documents.Count == 1 ? source.Name : $"{source.Name}, document {i + 1}";
+            ReadObject(documents[i], where, source.Name, options, collected);
+        }
+    }
+
+    private static void ReadObject(JsonNode? node, string where, string sourceName, RbacReadOptions options, Collected collected)
+    {
+        switch (node)
+        {
+            case null:
+                return; // an empty document, e.g. after a trailing "---"
+            case JsonArray array:
+                // A bare JSON array of objects: read each.
+                for (var i = 0; i < array.Count; i++) ReadObject(array[i], $"{where}, [{i}]", sourceName, options, collected);
+                return;
+            case not JsonObject:
+                throw Invalid(sourceName, $"{where}: expected an object with apiVersion and kind, found a {Describe(node)}.");
+        }
+        var obj = (JsonObject)node;
+        var kind = StringField(obj, "kind", where, sourceName);
+        var apiVersion = StringField(obj, "apiVersion", where, sourceName);
+        if (string.IsNullOrEmpty(kind))
+        {
+            throw Invalid(sourceName, $"{where}: kind: Required value (every object needs apiVersion and kind).");
+        }
+        if (kind.EndsWith("List", StringComparison.Ordinal) && obj["items"] is not null)
+        {
+            if (obj["items"] is not JsonArray items)
+            {
+                throw Invalid(sourceName, $"{where}: {kind}: field items: expected a list, found a {Describe(obj["items"])}.");
+            }
+            for (var i = 0; i < items.Count; i++)
+            {
+                ReadObject(items[i], $"{where}, items[{i}]", sourceName, options, collected);
+            }
+            return;
+        }
+        var isRbac = kind is "Role" or "ClusterRole" or "RoleBinding" or "ClusterRoleBinding";
+        if (!isRbac || !(apiVersion ?? "").StartsWith(RbacGroupPrefix, StringComparison.Ordinal))
+        {
+            if (isRbac && string.IsNullOrEmpty(apiVersion))
+            {
+                throw Invalid(sourceName, $"{where}: {kind}: apiVersion: Required value (use rbac.authorization.k8s.io/v1).");
+            }
+            var name = NameOf(obj);
+            collected.Notes.Add($"{where}: ignored {apiVersion} {kind}{(name is null ? "" : $" \"{name}\"")} (not an RBAC object).");
+            return;
+        }
+
+        switch (kind)
+        {
+            case "Role":
+            {
+                var role = Deserialize(obj, KubeJsonContext.Default.Role, kind, where, sourceName);
+                var name = Check(role.Metadata, RbacValidation.Validate(role), kind, where, sourceName);
+                role.Metadata.Namespace = string.IsNullOrEmpty(role.Metadata.Namespace) ? options.DefaultNamespace : role.Metadata.Namespace;
+                collected.Put(collected.Roles, (role.Metadata.Namespace, name), role, kind, where);
+                break;
+            }
+            case "ClusterRole":
+            {
+                var role = Deserialize(obj, KubeJsonContext.Default.ClusterRole, kind, where, sourceName);
+                var name = Check(role.Metadata, RbacValidation.Validate(role), kind, where, sourceName);
+                role.Metadata.Namespace = null;
+                collected.Put(collected.ClusterRoles, name, role, kind, where);
+                break;
+            }
+            case "RoleBinding":
+            {
+                var binding = Deserialize(obj, KubeJsonContext.Default.RoleBinding, kind, where, sourceName);
+                RbacValidation.ApplyDefaults(binding);
+                var name = Check(binding.Metadata, RbacValidation.Validate(binding), kind, where, sourceName);
+                binding.Metadata.Namespace = string.IsNullOrEmpty(binding.Metadata.Namespace) ? options.DefaultNamespace : binding.Metadata.Namespace;
+                collected.Put(collected.RoleBindings, (binding.Metadata.Namespace, name), binding, kind, where);
+                break;
+            }
+            default:
+            {
+                var binding = Deserialize(obj, KubeJsonContext.Default.ClusterRoleBinding, kind, where, sourceName);
+                RbacValidation.ApplyDefaults(binding);
+                var name = Check(binding.Metadata, RbacValidation.Validate(binding), kind, where, sourceName);
+                binding.Metadata.Namespace = null;
+                collected.Put(collected.ClusterRoleBindings, name, binding, kind, where);
+                break;
+            }
+        }
+    }
+
+    /// <summary>Fails with every validation error of the object; returns its name.</summary>
+    private static string Check(ObjectMeta? metadata, IReadOnlyList<FieldError> errors, string kind, string where, string sourceName)
+    {
+        var name = metadata?.Name;
+        if (errors.Count == 0 && string.IsNullOrEmpty(name))
+        {
+            // Valid for the server thanks to generateName, but an offline policy needs real names.
+            errors = [FieldError.Required("metadata.name", "generateName is not supported in offline policies")];
+        }
+        if (errors.Count > 0)
+        {
+            var label = string.IsNullOrEmpty(name) ? kind : $"{kind} \"{name}\"";
+            throw Invalid(sourceName, $"{where}: {label}: {string.Join("; ", errors.Select(e => e.Message))}");
+        }
+        return name!;
+    }
+
+    private static T Deserialize<T>(JsonObject obj, JsonTypeInfo<T> typeInfo, string kind, string where, string sourceName)
+    {
+        try
+        {
+            return obj.Deserialize(typeInfo) ?? throw Invalid(sourceName, $"{where}: {kind}: empty object.");
+        }
+        catch (JsonException e)
+        {
+            var field = string.IsNullOrEmpty(e.Path) ? "(object)" : e.Path.TrimStart('$').TrimStart('.');
+            var name = NameOf(obj);
+            var label = name is null ? kind : $"{kind} \"{name}\"";
+            throw Invalid(sourceName, $"{where}: {label}: field {field}: {ExpectedType(e.Message)}", e);
+        }
+    }
+
+    private static string ExpectedType(string message)
+    {
+        // STJ: "The JSON value could not be converted to System.String. Path: ..." → "expected a string".
+        var marker = "could not be converted to ";
+        var start = message.IndexOf(marker, StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return "value has the wrong type.";
+        }
+        var type = message[(start + marker.Length)..];
+        var end = type.IndexOf(". Path", StringComparison.Ordinal);
+        type = end >= 0 ? type[..end] : type;
+        return type switch
+        {
+            _ when type.StartsWith("System.String", StringComparison.Ordinal) => "expected a string (quote values such as \"true\" or numbers).",
+            _ when type.StartsWith("System.Collections.Generic.List", StringComparison.Ordinal) => "expected a list.",
+            _ when type.StartsWith("System.Collections.Generic.Dictionary", StringComparison.Ordinal) => "expected a map of strings.",
+            _ => "expected an object.",
+        };
+    }
+
+    private static string? StringField(JsonObject obj, string field, string where, string sourceName)
+    {
+        var node = obj[field];
+        if (node is null)
+        {
+            return null;
+        }
+        if (node is JsonValue value && value.TryGetValue<string>(out var text))
+        {
+            return text;
+        }
+        throw Invalid(sourceName, $"{where}: field {field}: expected a string, found a {Describe(node)}.");
+    }
+
+    private static string? NameOf(JsonObject obj)
+        => (obj["metadata"] as JsonObject)?["name"] is JsonValue value && value.TryGetValue<string>(out var name) ? name : null;
+
+    private static string Describe(JsonNode? node) => node switch
+    {
+        JsonObject => "map",
+        JsonArray => "list",
+        JsonValue v when v.TryGetValue<string>(out _) => "string",
+        JsonValue v when v.TryGetValue<bool>(out _) => "boolean",
+        JsonValue => "number",
+        _ => "null",
+    };
+
+    private static K8sClientException Invalid(string sourceName, string message, Exception? inner = null)
+        => new("RbacDocumentInvalid", K8sErrorCategory.InvalidData, message, inner) { Target = sourceName };
+
+    private sealed class Collected(IList<string> notes)
+    {
+        public IList<string> Notes { get; } = notes;
+        public Dictionary<string, (ClusterRole Item, string Where)> ClusterRoles { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, (ClusterRoleBinding Item, string Where)> ClusterRoleBindings { get; } = new(StringComparer.Ordinal);
+        public Dictionary<(string, string), (Role Item, string Where)> Roles { get; } = new();
+        public Dictionary<(string, string), (RoleBinding Item, string Where)> RoleBindings { get; } = new();
+
+        public void Put<TKey, T>(Dictionary<TKey, (T Item, string Where)> map, TKey key, T item, string kind, string where)
+            where TKey : notnull
+        {
+            if (map.TryGetValue(key, out var earlier))
+            {
+                Notes.Add($"{where}: {kind} {KeyText(key)} replaces the one from {earlier.Where}.");
+            }
+            map[key] = (item, where);
+        }
+
+        private static string KeyText<TKey>(TKey key) => key switch
+        {
+            ValueTuple<string, string> k => $"\"{k.Item1}/{k.Item2}\"",
+            _ => $"\"{key}\"",
+        };
+    }
+}

@@ -1,0 +1,255 @@
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using K8sServiceAccount.Client;
+using K8sServiceAccount.Client.Config;
+using K8sServiceAccount.Client.Http;
+using K8sServiceAccount.Completion;
+using K8sServiceAccount.Internal;
+
+namespace K8sServiceAccount;
+
+/// <summary>
+/// Base of every cmdlet that talks to a cluster. Provides -Kubeconfig, -Context, -Namespace and -InCluster,
+/// chooses the connection in DESIGN.md's order (per-call parameters, then the runspace's session from
+/// Connect-K8sCluster, then automatic as kubectl), cancels the client's work when the user presses Ctrl+C,
+/// writes the client's log to the verbose, debug and warning streams, and turns client exceptions into
+/// ErrorRecords with stable ids and categories.
+/// </summary>
+public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource cancellation = new();
+    private readonly PipelineLog log = new();
+    private ResolvedConnection? resolved;
+    private KubernetesConnection? connection;
+
+    /// <summary>A kubeconfig file to use instead of KUBECONFIG or ~/.kube/config. It must exist and is not merged with other files.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Kubeconfig { get; set; }
+
+    /// <summary>The kubeconfig context to use instead of the current context. Names are case-sensitive.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContextNameCompleter))]
+    public string? Context { get; set; }
+
+    /// <summary>
+    /// The namespace to use instead of the context's (or, in a Pod, its own) namespace. Bound from piped objects'
+    /// Namespace property, so Get-X | Verb-X works on each object's own namespace; null or empty means the default.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
+    public string? Namespace { get; set; }
+
+    /// <summary>Use the Pod's mounted ServiceAccount even when a kubeconfig exists.</summary>
+    [Parameter]
+    public SwitchParameter InCluster { get; set; }
+
+    /// <summary>Cancelled when the user stops the command (Ctrl+C) so HTTP calls end at once.</summary>
+    private protected CancellationToken CancellationToken => cancellation.Token;
+
+    /// <summary>
+    /// The client's view of this invocation's log, for operation classes that log on their own (verbose lines,
+    /// the shortened-token warning): what they write reaches the verbose, debug and warning streams through
+    /// <see cref="Invoke{T}"/> on the pipeline thread.
+    /// </summary>
+    private protected IClientLog Log => new ClientLog(log);
+
+    /// <summary>False for commands that must ignore the session connection (Connect-K8sCluster itself).</summary>
+    private protected virtual bool UsesSessionConnection => true;
+
+    /// <summary>The connection settings for the current pipeline object (its -Namespace applied).</summary>
+    private protected ResolvedConnection Settings =>
+        ConnectionSelection.WithNamespace(resolved ??= ResolveConnection(), Namespace);
+
+    /// <summary>The connection (one HttpClient, shared with every command that resolves the same settings).</summary>
+    private protected KubernetesConnection Connection
+    {
+        get
+        {
+            resolved ??= ResolveConnection();
+            if (connection is null)
+            {
+                try
+                {
+                    connection = ConnectionSelection.ConnectionFor(resolved);
+                }
+                catch (K8sClientException e)
+                {
+                    ThrowTerminatingError(ToErrorRecord(e, resolved.ContextName));
+                    throw;
+                }
+            }
+
+            return connection;
+        }
+    }
+
+    /// <summary>
+    /// Runs one client operation: the pipeline thread waits for it while writing the client's log, Ctrl+C
+    /// cancels it, and its exceptions are rethrown unchanged for the cmdlet to report (WriteError for one item,
+    /// ThrowTerminatingError when the whole call is meaningless).
+    /// </summary>
+    private protected T Invoke<T>(Func<KubernetesConnection, CancellationToken, Task<T>> operation)
+    {
+        var target = Connection;
+        Task<T> task;
+        using (target.UseLog(new ClientLog(log)))
+        {
+            // The log scope is an AsyncLocal: the task captures it here.
+            task = Task.Run(() => operation(target, cancellation.Token), cancellation.Token);
+        }
+
+        try
+        {
+            return log.RunAndDrain(task, WriteLogLine);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>
+    /// Runs a client operation that yields items (pages of a list, a batch of checks, watch events) and hands
+    /// each to <paramref name="onItem"/> on the pipeline thread as soon as it arrives, so results stream to the
+    /// pipeline (WriteObject) instead of waiting for the last one. When the pipeline stops early (Select-Object
+    /// -First, Ctrl+C) or <paramref name="onItem"/> throws, the operation is cancelled.
+    /// </summary>
+    private protected void InvokeEach<T>(Func<KubernetesConnection, CancellationToken, IAsyncEnumerable<T>> operation, Action<T> onItem)
+    {
+        var target = Connection;
+        var token = cancellation.Token;
+        var items = new System.Collections.Concurrent.ConcurrentQueue<T>();
+        Task task;
+        using (target.UseLog(new ClientLog(log)))
+        {
+            task = Task.Run(
+                async () =>
+                {
+                    await foreach (var item in operation(target, token).WithCancellation(token).ConfigureAwait(false))
+                    {
+                        items.Enqueue(item);
+                        log.Wake();
+                    }
+                },
+                token);
+        }
+
+        try
+        {
+            log.RunAndDrain(task, WriteLogLine, () =>
+            {
+                while (items.TryDequeue(out var item))
+                {
+                    onItem(item);
+                }
+            });
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch
+        {
+            // Stop producing for a consumer that is gone (a stopped pipeline, a terminating error).
+            cancellation.Cancel();
+            throw;
+        }
+    }
+
+    /// <summary>Runs one client operation that returns nothing; see <see cref="Invoke{T}"/>.</summary>
+    private protected void Invoke(Func<KubernetesConnection, CancellationToken, Task> operation) =>
+        Invoke<bool>(async (target, token) =>
+        {
+            await operation(target, token).ConfigureAwait(false);
+            return true;
+        });
+
+    /// <summary>Reports the failure of one item and lets the pipeline continue.</summary>
+    private protected void WriteErrorFor(Exception exception, object? target) => WriteError(ToErrorRecord(exception, target));
+
+    /// <summary>Ends the command: nothing it could still do makes sense.</summary>
+    private protected void ThrowTerminatingErrorFor(Exception exception, object? target) =>
+        ThrowTerminatingError(ToErrorRecord(exception, target));
+
+    /// <summary>The ErrorRecord for an exception: the client's stable id and category, the target object.</summary>
+    internal static ErrorRecord ToErrorRecord(Exception exception, object? target)
+    {
+        var description = ErrorMapping.Describe(exception, target);
+        return new ErrorRecord(exception, description.ErrorId, Enum.Parse<ErrorCategory>(description.CategoryName), description.Target);
+    }
+
+    /// <summary>The -Kubeconfig path resolved against the current PowerShell location (not the process directory).</summary>
+    private string? ResolvedKubeconfigPath =>
+        Kubeconfig is null ? null : GetUnresolvedProviderPathFromPSPath(Kubeconfig);
+
+    /// <summary>Ctrl+C: cancels the client's work; the waiting pipeline thread then stops the command.</summary>
+    protected override void StopProcessing()
+    {
+        try
+        {
+            cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The command already ended.
+        }
+    }
+
+    /// <summary>Releases the invocation's cancellation source; the shared connection stays open for later commands.</summary>
+    public void Dispose()
+    {
+        cancellation.Dispose();
+        log.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private ResolvedConnection ResolveConnection()
+    {
+        var parameters = new ConnectionParameters(ResolvedKubeconfigPath, Context, InCluster.IsPresent);
+        var runspace = Runspace.DefaultRunspace;
+        var session = runspace is null ? null : ConnectionSelection.Sessions.Get(runspace);
+        Selection selection;
+        try
+        {
+            selection = ConnectionSelection.Select(parameters, session, UsesSessionConnection, SystemEnvironment.Instance);
+        }
+        catch (K8sClientException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e, (object?)Context ?? Kubeconfig));
+            throw;
+        }
+
+        WriteVerbose($"Connection: {selection.Settings.Source}: {selection.Settings.Reason}");
+        if (selection.SessionConnection is { } sessionConnection)
+        {
+            // The session's warnings were written by Connect-K8sCluster.
+            connection = sessionConnection;
+            return selection.Settings;
+        }
+
+        foreach (var warning in selection.Settings.Warnings)
+        {
+            WriteWarning(warning);
+        }
+
+        return selection.Settings;
+    }
+
+    private void WriteLogLine(LogLine line)
+    {
+        switch (line.Level)
+        {
+            case LogLevel.Warning:
+                WriteWarning(line.Message);
+                break;
+            case LogLevel.Debug:
+                WriteDebug(line.Message);
+                break;
+            default:
+                WriteVerbose(line.Message);
+                break;
+        }
+    }
+}
