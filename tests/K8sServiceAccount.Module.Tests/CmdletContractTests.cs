@@ -12,7 +12,7 @@ public class CmdletContractTests
     private const string ClusterBaseName = "K8sServiceAccount.K8sClusterCmdlet";
 
     // Cmdlets that never talk to a cluster and so do not take the connection parameters.
-    private static readonly string[] OfflineCmdlets = ["Get-K8sContext", "Disconnect-K8sCluster"];
+    private static readonly string[] OfflineCmdlets = ["Get-K8sContext", "Disconnect-K8sCluster", "ConvertFrom-K8sSaToken"];
 
     private readonly ModuleMetadata metadata;
 
