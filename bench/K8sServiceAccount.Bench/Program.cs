@@ -11,6 +11,7 @@ public static class Program
         new Dictionary<string, (string, Func<string[], int>)>(StringComparer.OrdinalIgnoreCase)
         {
             ["kubeconfig"] = ("resolve a connection from a 3-file KUBECONFIG with 100 contexts vs kubectl config view --minify", KubeconfigBenchmark.Run),
+            [ServerSarThroughput.Name] = ("SubjectAccessReviews/s the local API server answers to 32 concurrent clients", ServerSarThroughput.Run),
         };
 
     public static int Main(string[] args)

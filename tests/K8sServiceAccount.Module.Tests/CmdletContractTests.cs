@@ -118,6 +118,24 @@ public class CmdletContractTests
     }
 
     [Fact]
+    public void ArgumentCompletersArePublicModuleClassesThatPowerShellCanCreate()
+    {
+        var completerInterface = metadata.AutomationType("System.Management.Automation.IArgumentCompleter");
+        var completers = metadata.Cmdlets.SelectMany(c => c.Parameters.Select(p => (c, p)))
+            .SelectMany(x => x.p.Property.GetCustomAttributesData()
+                .Where(a => a.AttributeType.FullName == "System.Management.Automation.ArgumentCompleterAttribute")
+                .Select(a => (x.c, x.p, Completer: a.ConstructorArguments[0].Value as Type)))
+            .ToList();
+        Assert.NotEmpty(completers);
+        Assert.All(completers, x =>
+        {
+            Assert.NotNull(x.Completer);
+            Assert.True(x.Completer!.Assembly == metadata.Module && x.Completer.IsPublic && x.Completer.GetConstructor(Type.EmptyTypes) is not null, $"{x.c} -{x.p.Name}: {x.Completer} must be a public module class with a public parameterless constructor");
+            Assert.Contains(completerInterface, x.Completer.GetInterfaces());
+        });
+    }
+
+    [Fact]
     public void ParameterSetsAreConsistent()
     {
         Assert.All(metadata.Cmdlets, c =>

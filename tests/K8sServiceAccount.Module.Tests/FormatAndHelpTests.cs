@@ -55,6 +55,9 @@ public class FormatAndHelpTests
         var help = XDocument.Load(Path.Combine(StagedModule.Directory, "en-US", "K8sServiceAccount.dll-Help.xml"));
         var commands = help.Root!.Elements(Command + "command")
             .ToDictionary(c => c.Element(Command + "details")!.Element(Command + "name")!.Value, StringComparer.Ordinal);
+        Assert.DoesNotContain("TODO", help.ToString(), StringComparison.Ordinal);
+        var missing = metadata.Cmdlets.Where(c => !commands.ContainsKey(c.Name)).ToList();
+        Assert.True(missing.Count == 0, "Help is missing for these cmdlets; paste and complete:\n" + string.Join("\n", missing.Select(c => MamlSkeleton.For(c, metadata.Documentation))));
         Assert.Equal(metadata.Cmdlets.Select(c => c.Name).Order(StringComparer.Ordinal), commands.Keys.Order(StringComparer.Ordinal));
 
         Assert.All(metadata.Cmdlets, cmdlet =>

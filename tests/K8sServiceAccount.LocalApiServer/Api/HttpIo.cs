@@ -15,15 +15,29 @@ public static class HttpIo
     /// <summary>Reads the whole body, failing with 413 beyond the limit.</summary>
     public static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > MaxBodyBytes) throw ApiError.RequestEntityTooLarge(MaxBodyBytes);
-        using var buffer = new MemoryStream(request.ContentLength is long known ? (int)known : 4096);
-        byte[] chunk = new byte[16 * 1024];
-        while (true)
+        if (request.ContentLength is long known)
         {
-            int read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false);
-            if (read == 0) break;
-            if (buffer.Length + read > MaxBodyBytes) throw ApiError.RequestEntityTooLarge(MaxBodyBytes);
-            buffer.Write(chunk, 0, read);
+            if (known > MaxBodyBytes) throw ApiError.RequestEntityTooLarge(MaxBodyBytes);
+            byte[] exact = new byte[known];
+            int read = await request.Body.ReadAtLeastAsync(exact, exact.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read < exact.Length) throw ApiError.BadRequest("the request body is shorter than its Content-Length");
+            return exact;
+        }
+        using var buffer = new MemoryStream();
+        byte[] chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            while (true)
+            {
+                int read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false);
+                if (read == 0) break;
+                if (buffer.Length + read > MaxBodyBytes) throw ApiError.RequestEntityTooLarge(MaxBodyBytes);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
         }
         return buffer.ToArray();
     }

@@ -153,7 +153,8 @@ public sealed class RestHandler
         {
             throw ApiError.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: json: cannot unmarshal {JsonKindName(metadata)} into Go struct field {type.Kind}.metadata of type v1.ObjectMeta");
         }
-        return Normalize(obj, type);
+        // Review objects are answered, never stored: their key order does not matter.
+        return type.Persisted ? Normalize(obj, type) : obj;
     }
 
     private static string JsonKindName(JsonNode node) => node.GetValueKind() switch
