@@ -1,0 +1,450 @@
+using K8sServiceAccount.Client.Http;
+using K8sServiceAccount.Client.Models;
+using K8sServiceAccount.Client.Rbac;
+
+namespace K8sServiceAccount.Client.Permissions;
+
+/// <summary>What Grant or Revoke should do: the subject, the rules and where.</summary>
+public sealed record GrantRequest
+{
+    /// <summary>A ServiceAccount, a user or a single group (not Self).</summary>
+    public required PermissionSubject Subject { get; init; }
+
+    /// <summary>The rules (from <see cref="PolicyRuleBuilder"/>). For Revoke, empty means "remove the subject's whole grant".</summary>
+    public IReadOnlyList<PolicyRule> Rules { get; init; } = [];
+
+    /// <summary>The namespace of the Role and RoleBinding; ignored when <see cref="ClusterWide"/>.</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>Use a ClusterRole and ClusterRoleBinding (effective in every namespace and at cluster scope).</summary>
+    public bool ClusterWide { get; init; }
+
+    /// <summary>The role and binding name; default <see cref="PermissionGrantOperations.DefaultName"/>.</summary>
+    public string? Name { get; init; }
+}
+
+/// <summary>What happened to one object.</summary>
+public enum GrantAction
+{
+    Unchanged,
+    Created,
+    Updated,
+    Deleted,
+    NotFound,
+}
+
+/// <summary>The outcome of Grant or Revoke.</summary>
+public sealed record GrantResult
+{
+    public required string Subject { get; init; }
+
+    /// <summary>Role or ClusterRole.</summary>
+    public required string RoleKind { get; init; }
+
+    /// <summary>RoleBinding or ClusterRoleBinding.</summary>
+    public required string BindingKind { get; init; }
+
+    public required string Name { get; init; }
+
+    /// <summary>The namespace; "" for cluster-wide.</summary>
+    public string Namespace { get; init; } = "";
+
+    public GrantAction RoleAction { get; init; }
+
+    public GrantAction BindingAction { get; init; }
+
+    /// <summary>Rules added to the role (Grant) or removed from it (Revoke).</summary>
+    public IReadOnlyList<PolicyRule> ChangedRules { get; init; } = [];
+
+    /// <summary>True when nothing changed (a repeated Grant or Revoke).</summary>
+    public bool Unchanged => RoleAction == GrantAction.Unchanged && BindingAction == GrantAction.Unchanged
+        || RoleAction == GrantAction.NotFound && BindingAction == GrantAction.NotFound;
+}
+
+/// <summary>
+/// One-step provisioning: <see cref="GrantAsync"/> creates or reconciles a predictably named Role and RoleBinding (or
+/// ClusterRole and ClusterRoleBinding) for a subject, and <see cref="RevokeAsync"/> takes it back.
+/// </summary>
+/// <remarks>
+/// <para>Grant, like <c>kubectl auth reconcile</c>, only adds: each requested rule not already covered by the role's rules
+/// (per atomic verb/group/resource/name) is appended as written; the subject is added to the binding if missing; nothing
+/// is ever removed. Granting the same thing twice changes nothing the second time.</para>
+/// <para>Revoke with rules removes from the role every rule equal (as sets of verbs, groups, resources, names, URLs) to
+/// one of them — exactly the rules an earlier Grant with the same input appended — and leaves other rules alone. Revoke
+/// without rules removes the subject from the binding. When the role is left with no rules, or the binding with no
+/// subjects, both the role and the binding are deleted. Revoking what is not there changes nothing.</para>
+/// <para>Objects are labelled <c>app.kubernetes.io/managed-by=K8sServiceAccount</c>. Updates use the object's
+/// resourceVersion, so a concurrent change fails with 409 Conflict instead of being overwritten.</para>
+/// </remarks>
+public sealed class PermissionGrantOperations
+{
+    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
+    public const string ManagedByValue = "K8sServiceAccount";
+    public const string NamePrefix = "k8ssa-grant:";
+
+    private readonly RbacObjectOperations _objects;
+
+    public PermissionGrantOperations(IKubernetesTransport transport)
+    {
+        _objects = new RbacObjectOperations(transport);
+    }
+
+    /// <summary>
+    /// The role and binding name for a subject: <c>k8ssa-grant:NAMESPACE:NAME</c> for a ServiceAccount,
+    /// <c>k8ssa-grant:user:NAME</c> or <c>k8ssa-grant:group:NAME</c> otherwise.
+    /// </summary>
+    public static string DefaultName(PermissionSubject subject)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        return subject.Kind switch
+        {
+            PermissionSubjectKind.ServiceAccount => $"{NamePrefix}{subject.Namespace}:{subject.Name}",
+            PermissionSubjectKind.User when subject.Name is not null => $"{NamePrefix}user:{subject.Name}",
+            PermissionSubjectKind.User when subject.Groups.Count == 1 => $"{NamePrefix}group:{subject.Groups[0]}",
+            _ => throw PermissionErrors.InvalidArgument("Subject", "Grant and Revoke take a ServiceAccount, a user or a single group."),
+        };
+    }
+
+    /// <summary>Creates or reconciles the role and binding (see the type remarks).</summary>
+    public async Task<GrantResult> GrantAsync(GrantRequest request, CancellationToken cancellationToken = default)
+    {
+        var (name, ns, subject) = Prepare(request);
+        if (request.Rules.Count == 0)
+        {
+            throw PermissionErrors.InvalidArgument("Rule", "Grant needs at least one rule (verbs and resources or non-resource URLs).");
+        }
+        RbacValidation.ValidateRules(request.Rules, namespaced: !request.ClusterWide);
+
+        GrantAction roleAction;
+        IReadOnlyList<PolicyRule> added;
+        if (request.ClusterWide)
+        {
+            var role = await _objects.TryGetClusterRoleAsync(name, cancellationToken).ConfigureAwait(false);
+            if (role is null)
+            {
+                role = new ClusterRole { Metadata = Metadata(name, null), Rules = [.. request.Rules.Select(PolicyRules.Clone)] };
+                await _objects.CreateClusterRoleAsync(role, cancellationToken).ConfigureAwait(false);
+                (roleAction, added) = (GrantAction.Created, request.Rules);
+            }
+            else
+            {
+                added = Missing(role.Rules, request.Rules);
+                roleAction = added.Count == 0 ? GrantAction.Unchanged : GrantAction.Updated;
+                if (added.Count > 0)
+                {
+                    role.Rules = [.. role.Rules ?? [], .. added.Select(PolicyRules.Clone)];
+                    await _objects.ReplaceClusterRoleAsync(role, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        else
+        {
+            var role = await _objects.TryGetRoleAsync(ns, name, cancellationToken).ConfigureAwait(false);
+            if (role is null)
+            {
+                role = new Role { Metadata = Metadata(name, ns), Rules = [.. request.Rules.Select(PolicyRules.Clone)] };
+                await _objects.CreateRoleAsync(role, cancellationToken).ConfigureAwait(false);
+                (roleAction, added) = (GrantAction.Created, request.Rules);
+            }
+            else
+            {
+                added = Missing(role.Rules, request.Rules);
+                roleAction = added.Count == 0 ? GrantAction.Unchanged : GrantAction.Updated;
+                if (added.Count > 0)
+                {
+                    role.Rules = [.. role.Rules ?? [], .. added.Select(PolicyRules.Clone)];
+                    await _objects.ReplaceRoleAsync(role, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        var bindingAction = await EnsureBindingAsync(request.ClusterWide, ns, name, subject, cancellationToken).ConfigureAwait(false);
+        return Result(request, name, ns, roleAction, bindingAction, added);
+    }
+
+    /// <summary>Removes what Grant added (see the type remarks).</summary>
+    public async Task<GrantResult> RevokeAsync(GrantRequest request, CancellationToken cancellationToken = default)
+    {
+        var (name, ns, subject) = Prepare(request);
+        var removed = new List<PolicyRule>();
+        var roleAction = GrantAction.Unchanged;
+        var bindingAction = GrantAction.Unchanged;
+
+        List<PolicyRule>? remainingRules = null;
+        var roleExists = false;
+        if (request.Rules.Count > 0)
+        {
+            if (request.ClusterWide)
+            {
+                var role = await _objects.TryGetClusterRoleAsync(name, cancellationToken).ConfigureAwait(false);
+                roleExists = role is not null;
+                if (role is not null && RemoveEqual(role.Rules, request.Rules, removed) is { } left)
+                {
+                    remainingRules = left;
+                    if (left.Count > 0)
+                    {
+                        role.Rules = left;
+                        await _objects.ReplaceClusterRoleAsync(role, cancellationToken).ConfigureAwait(false);
+                        roleAction = GrantAction.Updated;
+                    }
+                }
+            }
+            else
+            {
+                var role = await _objects.TryGetRoleAsync(ns, name, cancellationToken).ConfigureAwait(false);
+                roleExists = role is not null;
+                if (role is not null && RemoveEqual(role.Rules, request.Rules, removed) is { } left)
+                {
+                    remainingRules = left;
+                    if (left.Count > 0)
+                    {
+                        role.Rules = left;
+                        await _objects.ReplaceRoleAsync(role, cancellationToken).ConfigureAwait(false);
+                        roleAction = GrantAction.Updated;
+                    }
+                }
+            }
+            if (!roleExists)
+            {
+                roleAction = GrantAction.NotFound;
+                var bindingExists = request.ClusterWide
+                    ? await _objects.TryGetClusterRoleBindingAsync(name, cancellationToken).ConfigureAwait(false) is not null
+                    : await _objects.TryGetRoleBindingAsync(ns, name, cancellationToken).ConfigureAwait(false) is not null;
+                bindingAction = bindingExists ? GrantAction.Unchanged : GrantAction.NotFound;
+            }
+        }
+
+        var deleteAll = remainingRules is { Count: 0 };
+        if (!deleteAll && request.Rules.Count == 0)
+        {
+            // Take the subject out of the binding; an empty binding goes, with its role.
+            if (request.ClusterWide)
+            {
+                var binding = await _objects.TryGetClusterRoleBindingAsync(name, cancellationToken).ConfigureAwait(false);
+                bindingAction = binding is null ? GrantAction.NotFound : GrantAction.Unchanged;
+                if (binding is not null && RemoveSubject(binding.Subjects, subject))
+                {
+                    if (binding.Subjects!.Count == 0)
+                    {
+                        deleteAll = true;
+                    }
+                    else
+                    {
+                        await _objects.ReplaceClusterRoleBindingAsync(binding, cancellationToken).ConfigureAwait(false);
+                        bindingAction = GrantAction.Updated;
+                    }
+                }
+            }
+            else
+            {
+                var binding = await _objects.TryGetRoleBindingAsync(ns, name, cancellationToken).ConfigureAwait(false);
+                bindingAction = binding is null ? GrantAction.NotFound : GrantAction.Unchanged;
+                if (binding is not null && RemoveSubject(binding.Subjects, subject))
+                {
+                    if (binding.Subjects!.Count == 0)
+                    {
+                        deleteAll = true;
+                    }
+                    else
+                    {
+                        await _objects.ReplaceRoleBindingAsync(binding, cancellationToken).ConfigureAwait(false);
+                        bindingAction = GrantAction.Updated;
+                    }
+                }
+            }
+            if (bindingAction == GrantAction.NotFound)
+            {
+                roleAction = GrantAction.NotFound;
+            }
+        }
+
+        if (deleteAll)
+        {
+            bindingAction = await DeleteIfPresentAsync(() => request.ClusterWide
+                ? _objects.DeleteClusterRoleBindingAsync(name, cancellationToken)
+                : _objects.DeleteRoleBindingAsync(ns, name, cancellationToken)).ConfigureAwait(false);
+            roleAction = await DeleteIfPresentAsync(() => request.ClusterWide
+                ? _objects.DeleteClusterRoleAsync(name, cancellationToken)
+                : _objects.DeleteRoleAsync(ns, name, cancellationToken)).ConfigureAwait(false);
+        }
+        return Result(request, name, ns, roleAction, bindingAction, removed);
+    }
+
+    /// <summary>The binding subject for a permission subject.</summary>
+    public static Subject ToBindingSubject(PermissionSubject subject) => subject.Kind switch
+    {
+        PermissionSubjectKind.ServiceAccount => new Subject { Kind = SubjectKinds.ServiceAccount, Name = subject.Name, Namespace = subject.Namespace },
+        PermissionSubjectKind.User when subject.Name is not null => new Subject { Kind = SubjectKinds.User, ApiGroup = EscalationCheck.RbacApiGroup, Name = subject.Name },
+        PermissionSubjectKind.User when subject.Groups.Count == 1 => new Subject { Kind = SubjectKinds.Group, ApiGroup = EscalationCheck.RbacApiGroup, Name = subject.Groups[0] },
+        _ => throw PermissionErrors.InvalidArgument("Subject", "Grant and Revoke take a ServiceAccount, a user or a single group."),
+    };
+
+    private static (string Name, string Namespace, Subject Subject) Prepare(GrantRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var subject = ToBindingSubject(request.Subject);
+        var name = string.IsNullOrEmpty(request.Name) ? DefaultName(request.Subject) : request.Name;
+        RbacValidation.ValidateName(name);
+        var ns = request.ClusterWide ? "" : request.Namespace ?? "";
+        if (!request.ClusterWide && ns.Length == 0)
+        {
+            throw PermissionErrors.InvalidArgument("Namespace", "Give the namespace the permissions apply in, or ClusterWide.");
+        }
+        return (name, ns, subject);
+    }
+
+    private async Task<GrantAction> EnsureBindingAsync(bool clusterWide, string ns, string name, Subject subject, CancellationToken cancellationToken)
+    {
+        var roleKind = clusterWide ? "ClusterRole" : "Role";
+        if (clusterWide)
+        {
+            var binding = await _objects.TryGetClusterRoleBindingAsync(name, cancellationToken).ConfigureAwait(false);
+            if (binding is null)
+            {
+                await _objects.CreateClusterRoleBindingAsync(new ClusterRoleBinding
+                {
+                    Metadata = Metadata(name, null),
+                    RoleRef = new RoleRef { ApiGroup = EscalationCheck.RbacApiGroup, Kind = roleKind, Name = name },
+                    Subjects = [subject],
+                }, cancellationToken).ConfigureAwait(false);
+                return GrantAction.Created;
+            }
+            CheckRoleRef(binding.RoleRef, roleKind, name, "ClusterRoleBinding", "");
+            if (HasSubject(binding.Subjects, subject, ""))
+            {
+                return GrantAction.Unchanged;
+            }
+            binding.Subjects = [.. binding.Subjects ?? [], subject];
+            await _objects.ReplaceClusterRoleBindingAsync(binding, cancellationToken).ConfigureAwait(false);
+            return GrantAction.Updated;
+        }
+        else
+        {
+            var binding = await _objects.TryGetRoleBindingAsync(ns, name, cancellationToken).ConfigureAwait(false);
+            if (binding is null)
+            {
+                await _objects.CreateRoleBindingAsync(new RoleBinding
+                {
+                    Metadata = Metadata(name, ns),
+                    RoleRef = new RoleRef { ApiGroup = EscalationCheck.RbacApiGroup, Kind = roleKind, Name = name },
+                    Subjects = [subject],
+                }, cancellationToken).ConfigureAwait(false);
+                return GrantAction.Created;
+            }
+            CheckRoleRef(binding.RoleRef, roleKind, name, "RoleBinding", ns);
+            if (HasSubject(binding.Subjects, subject, ns))
+            {
+                return GrantAction.Unchanged;
+            }
+            binding.Subjects = [.. binding.Subjects ?? [], subject];
+            await _objects.ReplaceRoleBindingAsync(binding, cancellationToken).ConfigureAwait(false);
+            return GrantAction.Updated;
+        }
+    }
+
+    private static void CheckRoleRef(RoleRef? roleRef, string kind, string name, string bindingKind, string ns)
+    {
+        if (roleRef?.Kind != kind || roleRef.Name != name)
+        {
+            var where = ns.Length > 0 ? $"{ns}/{name}" : name;
+            throw new K8sClientException("GrantBindingConflict", K8sErrorCategory.ResourceExists,
+                $"The {bindingKind} {where} exists but refers to {roleRef?.Kind} \"{roleRef?.Name}\", not {kind} \"{name}\" (roleRef cannot be changed). Give another Name or remove that binding.")
+            { Target = name };
+        }
+    }
+
+    private static bool HasSubject(List<Subject>? subjects, Subject wanted, string bindingNamespace)
+        => subjects?.Any(s => SameSubject(s, wanted, bindingNamespace)) == true;
+
+    private static bool SameSubject(Subject a, Subject b, string bindingNamespace)
+    {
+        if (a.Kind != b.Kind || a.Name != b.Name)
+        {
+            return false;
+        }
+        if (a.Kind != SubjectKinds.ServiceAccount)
+        {
+            return true;
+        }
+        var nsA = string.IsNullOrEmpty(a.Namespace) ? bindingNamespace : a.Namespace;
+        var nsB = string.IsNullOrEmpty(b.Namespace) ? bindingNamespace : b.Namespace;
+        return nsA == nsB;
+    }
+
+    private static bool RemoveSubject(List<Subject>? subjects, Subject subject)
+        => subjects is not null && subjects.RemoveAll(s => SameSubject(s, subject, "")) > 0;
+
+    /// <summary>The requested rules that the existing rules do not fully cover, as written.</summary>
+    private static IReadOnlyList<PolicyRule> Missing(List<PolicyRule>? existing, IReadOnlyList<PolicyRule> requested)
+    {
+        var have = new List<PolicyRule>(existing ?? []);
+        var missing = new List<PolicyRule>();
+        foreach (var rule in requested)
+        {
+            if (!EscalationCheck.Covers(have, [rule], out _))
+            {
+                missing.Add(rule);
+                have.Add(rule);
+            }
+        }
+        return missing;
+    }
+
+    /// <summary>Removes the rules equal (as sets) to one of <paramref name="toRemove"/>; null when none matched.</summary>
+    private static List<PolicyRule>? RemoveEqual(List<PolicyRule>? rules, IReadOnlyList<PolicyRule> toRemove, List<PolicyRule> removed)
+    {
+        var left = new List<PolicyRule>();
+        foreach (var rule in rules ?? [])
+        {
+            if (toRemove.Any(r => SameAsSets(r, rule)))
+            {
+                removed.Add(rule);
+            }
+            else
+            {
+                left.Add(rule);
+            }
+        }
+        return removed.Count == 0 ? null : left;
+    }
+
+    private static bool SameAsSets(PolicyRule a, PolicyRule b)
+        => SameSet(a.Verbs, b.Verbs) && SameSet(a.ApiGroups, b.ApiGroups) && SameSet(a.Resources, b.Resources)
+        && SameSet(a.ResourceNames, b.ResourceNames) && SameSet(a.NonResourceURLs, b.NonResourceURLs);
+
+    private static bool SameSet(List<string>? a, List<string>? b)
+        => new HashSet<string>(a ?? [], StringComparer.Ordinal).SetEquals(b ?? []);
+
+    private static async Task<GrantAction> DeleteIfPresentAsync(Func<Task> delete)
+    {
+        try
+        {
+            await delete().ConfigureAwait(false);
+            return GrantAction.Deleted;
+        }
+        catch (KubernetesApiException ex) when (ex.IsNotFound)
+        {
+            return GrantAction.NotFound;
+        }
+    }
+
+    private static ObjectMeta Metadata(string name, string? ns) => new()
+    {
+        Name = name,
+        Namespace = ns,
+        Labels = new Dictionary<string, string> { [ManagedByLabel] = ManagedByValue },
+    };
+
+    private static GrantResult Result(GrantRequest request, string name, string ns, GrantAction roleAction, GrantAction bindingAction, IReadOnlyList<PolicyRule> changed)
+        => new()
+        {
+            Subject = request.Subject.ToString(),
+            RoleKind = request.ClusterWide ? "ClusterRole" : "Role",
+            BindingKind = request.ClusterWide ? "ClusterRoleBinding" : "RoleBinding",
+            Name = name,
+            Namespace = ns,
+            RoleAction = roleAction,
+            BindingAction = bindingAction,
+            ChangedRules = changed,
+        };
+}

@@ -1,0 +1,417 @@
+using System.Globalization;
+using System.Text.Json.Serialization.Metadata;
+using K8sServiceAccount.Client.Http;
+using K8sServiceAccount.Client.Models;
+using K8sServiceAccount.Client.Rbac;
+
+namespace K8sServiceAccount.Client.Permissions;
+
+/// <summary>
+/// Create, get, list, replace and delete for Roles, ClusterRoles, RoleBindings and ClusterRoleBindings. Every object is
+/// validated before it is sent (the API server's rules, K8S-SEMANTICS §1.9), so mistakes fail fast with the server's
+/// wording and the field named. A 403 from escalation prevention becomes <see cref="PermissionErrors.EscalationForbidden"/>
+/// saying what is missing (<c>escalate</c> on roles, or <c>bind</c> on the role), with the server's list of missing
+/// permissions kept in the message.
+/// </summary>
+public sealed class RbacObjectOperations
+{
+    /// <summary>The field manager recorded for every write (the same as the module's other writes).</summary>
+    public const string FieldManager = "K8sServiceAccount";
+
+    private readonly IKubernetesTransport _transport;
+
+    public RbacObjectOperations(IKubernetesTransport transport)
+    {
+        _transport = transport ?? throw new ArgumentNullException(nameof(transport));
+    }
+
+    // ---- Roles
+
+    public Task<Role> CreateRoleAsync(Role role, CancellationToken cancellationToken = default)
+    {
+        var ns = RbacValidation.ValidateRole(role);
+        return WriteAsync(HttpMethod.Post, Collection("roles", ns), role, KubeJsonContext.Default.Role, "Role", ns, role.Metadata.Name!, IsBinding: false, cancellationToken);
+    }
+
+    public Task<Role> ReplaceRoleAsync(Role role, CancellationToken cancellationToken = default)
+    {
+        var ns = RbacValidation.ValidateRole(role);
+        return WriteAsync(HttpMethod.Put, Item("roles", ns, role.Metadata.Name!), role, KubeJsonContext.Default.Role, "Role", ns, role.Metadata.Name!, IsBinding: false, cancellationToken);
+    }
+
+    public Task<Role> GetRoleAsync(string @namespace, string name, CancellationToken cancellationToken = default)
+        => _transport.GetAsync(Item("roles", RequireNamespace(@namespace), RequireName(name)), KubeJsonContext.Default.Role, cancellationToken);
+
+    public Task<Role?> TryGetRoleAsync(string @namespace, string name, CancellationToken cancellationToken = default)
+        => OrNull(GetRoleAsync(@namespace, name, cancellationToken));
+
+    /// <summary>Roles of <paramref name="namespace"/>, or of every namespace when null.</summary>
+    public Task<List<Role>> ListRolesAsync(string? @namespace, string? labelSelector = null, CancellationToken cancellationToken = default)
+        => ListAsync(CollectionOrAll("roles", @namespace), labelSelector, KubeJsonContext.Default.RoleList, l => l.Items, l => l.Metadata, cancellationToken);
+
+    public Task DeleteRoleAsync(string @namespace, string name, CancellationToken cancellationToken = default)
+        => DeleteAsync(Item("roles", RequireNamespace(@namespace), RequireName(name)), cancellationToken);
+
+    // ---- ClusterRoles
+
+    public Task<ClusterRole> CreateClusterRoleAsync(ClusterRole role, CancellationToken cancellationToken = default)
+    {
+        RbacValidation.ValidateClusterRole(role);
+        return WriteAsync(HttpMethod.Post, Collection("clusterroles", null), role, KubeJsonContext.Default.ClusterRole, "ClusterRole", "", role.Metadata.Name!, IsBinding: false, cancellationToken);
+    }
+
+    public Task<ClusterRole> ReplaceClusterRoleAsync(ClusterRole role, CancellationToken cancellationToken = default)
+    {
+        RbacValidation.ValidateClusterRole(role);
+        return WriteAsync(HttpMethod.Put, Item("clusterroles", null, role.Metadata.Name!), role, KubeJsonContext.Default.ClusterRole, "ClusterRole", "", role.Metadata.Name!, IsBinding: false, cancellationToken);
+    }
+
+    public Task<ClusterRole> GetClusterRoleAsync(string name, CancellationToken cancellationToken = default)
+        => _transport.GetAsync(Item("clusterroles", null, RequireName(name)), KubeJsonContext.Default.ClusterRole, cancellationToken);
+
+    public Task<ClusterRole?> TryGetClusterRoleAsync(string name, CancellationToken cancellationToken = default)
+        => OrNull(GetClusterRoleAsync(name, cancellationToken));
+
+    public Task<List<ClusterRole>> ListClusterRolesAsync(string? labelSelector = null, CancellationToken cancellationToken = default)
+        => ListAsync(Collection("clusterroles", null), labelSelector, KubeJsonContext.Default.ClusterRoleList, l => l.Items, l => l.Metadata, cancellationToken);
+
+    public Task DeleteClusterRoleAsync(string name, CancellationToken cancellationToken = default)
+        => DeleteAsync(Item("clusterroles", null, RequireName(name)), cancellationToken);
+
+    // ---- RoleBindings
+
+    public Task<RoleBinding> CreateRoleBindingAsync(RoleBinding binding, CancellationToken cancellationToken = default)
+    {
+        var ns = RbacValidation.ValidateRoleBinding(binding);
+        return WriteAsync(HttpMethod.Post, Collection("rolebindings", ns), binding, KubeJsonContext.Default.RoleBinding, "RoleBinding", ns, binding.Metadata.Name!, IsBinding: true, cancellationToken, binding.RoleRef);
+    }
+
+    public Task<RoleBinding> ReplaceRoleBindingAsync(RoleBinding binding, CancellationToken cancellationToken = default)
+    {
+        var ns = RbacValidation.ValidateRoleBinding(binding);
+        return WriteAsync(HttpMethod.Put, Item("rolebindings", ns, binding.Metadata.Name!), binding, KubeJsonContext.Default.RoleBinding, "RoleBinding", ns, binding.Metadata.Name!, IsBinding: true, cancellationToken, binding.RoleRef);
+    }
+
+    public Task<RoleBinding> GetRoleBindingAsync(string @namespace, string name, CancellationToken cancellationToken = default)
+        => _transport.GetAsync(Item("rolebindings", RequireNamespace(@namespace), RequireName(name)), KubeJsonContext.Default.RoleBinding, cancellationToken);
+
+    public Task<RoleBinding?> TryGetRoleBindingAsync(string @namespace, string name, CancellationToken cancellationToken = default)
+        => OrNull(GetRoleBindingAsync(@namespace, name, cancellationToken));
+
+    /// <summary>RoleBindings of <paramref name="namespace"/>, or of every namespace when null.</summary>
+    public Task<List<RoleBinding>> ListRoleBindingsAsync(string? @namespace, string? labelSelector = null, CancellationToken cancellationToken = default)
+        => ListAsync(CollectionOrAll("rolebindings", @namespace), labelSelector, KubeJsonContext.Default.RoleBindingList, l => l.Items, l => l.Metadata, cancellationToken);
+
+    public Task DeleteRoleBindingAsync(string @namespace, string name, CancellationToken cancellationToken = default)
+        => DeleteAsync(Item("rolebindings", RequireNamespace(@namespace), RequireName(name)), cancellationToken);
+
+    // ---- ClusterRoleBindings
+
+    public Task<ClusterRoleBinding> CreateClusterRoleBindingAsync(ClusterRoleBinding binding, CancellationToken cancellationToken = default)
+    {
+        RbacValidation.ValidateClusterRoleBinding(binding);
+        return WriteAsync(HttpMethod.Post, Collection("clusterrolebindings", null), binding, KubeJsonContext.Default.ClusterRoleBinding, "ClusterRoleBinding", "", binding.Metadata.Name!, IsBinding: true, cancellationToken, binding.RoleRef);
+    }
+
+    public Task<ClusterRoleBinding> ReplaceClusterRoleBindingAsync(ClusterRoleBinding binding, CancellationToken cancellationToken = default)
+    {
+        RbacValidation.ValidateClusterRoleBinding(binding);
+        return WriteAsync(HttpMethod.Put, Item("clusterrolebindings", null, binding.Metadata.Name!), binding, KubeJsonContext.Default.ClusterRoleBinding, "ClusterRoleBinding", "", binding.Metadata.Name!, IsBinding: true, cancellationToken, binding.RoleRef);
+    }
+
+    public Task<ClusterRoleBinding> GetClusterRoleBindingAsync(string name, CancellationToken cancellationToken = default)
+        => _transport.GetAsync(Item("clusterrolebindings", null, RequireName(name)), KubeJsonContext.Default.ClusterRoleBinding, cancellationToken);
+
+    public Task<ClusterRoleBinding?> TryGetClusterRoleBindingAsync(string name, CancellationToken cancellationToken = default)
+        => OrNull(GetClusterRoleBindingAsync(name, cancellationToken));
+
+    public Task<List<ClusterRoleBinding>> ListClusterRoleBindingsAsync(string? labelSelector = null, CancellationToken cancellationToken = default)
+        => ListAsync(Collection("clusterrolebindings", null), labelSelector, KubeJsonContext.Default.ClusterRoleBindingList, l => l.Items, l => l.Metadata, cancellationToken);
+
+    public Task DeleteClusterRoleBindingAsync(string name, CancellationToken cancellationToken = default)
+        => DeleteAsync(Item("clusterrolebindings", null, RequireName(name)), cancellationToken);
+
+    // ---- plumbing
+
+    internal static string Collection(string resource, string? @namespace) => @namespace is null
+        ? RbacSnapshot.RbacApiPrefix + resource
+        : RbacSnapshot.RbacApiPrefix + "namespaces/" + Uri.EscapeDataString(@namespace) + "/" + resource;
+
+    internal static string Item(string resource, string? @namespace, string name) => Collection(resource, @namespace) + "/" + Uri.EscapeDataString(name);
+
+    private static string CollectionOrAll(string resource, string? @namespace) => Collection(resource, @namespace is null ? null : RequireNamespace(@namespace));
+
+    private static string RequireNamespace(string @namespace)
+    {
+        if (string.IsNullOrEmpty(@namespace))
+        {
+            throw PermissionErrors.InvalidArgument("Namespace", "A namespace is required.");
+        }
+        return @namespace;
+    }
+
+    private static string RequireName(string name)
+    {
+        RbacValidation.ValidateName(name, "Name");
+        return name;
+    }
+
+    private static async Task<T?> OrNull<T>(Task<T> get) where T : class
+    {
+        try
+        {
+            return await get.ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex) when (ex.IsNotFound)
+        {
+            return null;
+        }
+    }
+
+    private async Task<T> WriteAsync<T>(
+        HttpMethod method, string path, T body, JsonTypeInfo<T> type, string kind, string @namespace, string name, bool IsBinding,
+        CancellationToken cancellationToken, RoleRef? roleRef = null)
+    {
+        var query = "?fieldManager=" + FieldManager + "&fieldValidation=Strict";
+        try
+        {
+            return await _transport.SendAsync(method, path + query, body, type, type, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex) when (ex.IsForbidden && EscalationRefusal(ex) is { } refusal)
+        {
+            var target = @namespace.Length > 0 ? $"{kind} {@namespace}/{name}" : $"{kind} {name}";
+            string need;
+            if (refusal == Refusal.AggregationRule)
+            {
+                need = "an aggregationRule needs full cluster-admin authority or 'escalate' on clusterroles";
+            }
+            else if (IsBinding)
+            {
+                var roleResource = roleRef?.Kind == "Role" ? "roles" : "clusterroles";
+                need = $"you do not hold every permission of {roleRef?.Kind} \"{roleRef?.Name}\" and lack 'bind' on {roleResource} \"{roleRef?.Name}\"" +
+                    (@namespace.Length > 0 ? $" in namespace {@namespace}" : " at cluster scope");
+            }
+            else
+            {
+                var roleResource = kind == "Role" ? "roles" : "clusterroles";
+                need = $"you do not hold every permission it grants and lack 'escalate' on {roleResource}" +
+                    (@namespace.Length > 0 ? $" in namespace {@namespace}" : " at cluster scope");
+            }
+            throw new K8sClientException(PermissionErrors.EscalationForbidden, K8sErrorCategory.PermissionDenied,
+                $"Writing {target} was refused by RBAC escalation prevention: {need}. The server said: {ex.Message}", ex) { Target = name };
+        }
+    }
+
+    private enum Refusal
+    {
+        NotHeld,
+        AggregationRule,
+    }
+
+    private static Refusal? EscalationRefusal(KubernetesApiException error)
+    {
+        var message = error.Message;
+        if (message.Contains("attempting to grant RBAC permissions not currently held", StringComparison.Ordinal))
+        {
+            return Refusal.NotHeld;
+        }
+        if (message.Contains("must have cluster-admin privileges to use the aggregationRule", StringComparison.Ordinal))
+        {
+            return Refusal.AggregationRule;
+        }
+        return null;
+    }
+
+    private async Task DeleteAsync(string path, CancellationToken cancellationToken)
+        => await _transport.SendAsync<object, Status>(HttpMethod.Delete, path, null, null, KubeJsonContext.Default.Status, cancellationToken).ConfigureAwait(false);
+
+    private async Task<List<TItem>> ListAsync<TList, TItem>(
+        string path, string? labelSelector, JsonTypeInfo<TList> listType, Func<TList, List<TItem>> items, Func<TList, ListMeta?> meta, CancellationToken cancellationToken)
+    {
+        var all = new List<TItem>();
+        string? continueToken = null;
+        do
+        {
+            var query = new List<string>();
+            if (!string.IsNullOrEmpty(continueToken)) query.Add("continue=" + Uri.EscapeDataString(continueToken));
+            if (!string.IsNullOrEmpty(labelSelector)) query.Add("labelSelector=" + Uri.EscapeDataString(labelSelector));
+            query.Add("limit=" + 500.ToString(CultureInfo.InvariantCulture));
+            var page = await _transport.GetAsync(path + "?" + string.Join("&", query), listType, cancellationToken).ConfigureAwait(false);
+            all.AddRange(items(page));
+            continueToken = meta(page)?.Continue;
+        }
+        while (!string.IsNullOrEmpty(continueToken));
+        return all;
+    }
+}
+
+/// <summary>
+/// The API server's validation of RBAC objects (K8S-SEMANTICS §1.9), applied client-side before sending. Messages use the
+/// server's field paths and wording; the ErrorId names the parameter (InvalidName, InvalidRule, InvalidSubject, InvalidRoleRef).
+/// </summary>
+public static class RbacValidation
+{
+    /// <summary>Role/binding names follow path-segment rules only: not empty, not '.' or '..', no '/' or '%'.</summary>
+    public static void ValidateName(string? name, string parameter = "Name")
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            throw PermissionErrors.InvalidArgument(parameter, "metadata.name: Required value: name or generateName is required");
+        }
+        if (name is "." or "..")
+        {
+            throw PermissionErrors.InvalidArgument(parameter, $"metadata.name: Invalid value: \"{name}\": may not be '{name}'");
+        }
+        foreach (var bad in new[] { "/", "%" })
+        {
+            if (name.Contains(bad, StringComparison.Ordinal))
+            {
+                throw PermissionErrors.InvalidArgument(parameter, $"metadata.name: Invalid value: \"{name}\": may not contain '{bad}'");
+            }
+        }
+    }
+
+    /// <summary>Validates a Role and returns its namespace.</summary>
+    public static string ValidateRole(Role role)
+    {
+        ArgumentNullException.ThrowIfNull(role);
+        ValidateName(role.Metadata?.Name);
+        var ns = role.Metadata!.Namespace;
+        if (string.IsNullOrEmpty(ns))
+        {
+            throw PermissionErrors.InvalidArgument("Namespace", $"The Role \"{role.Metadata.Name}\" needs a namespace.");
+        }
+        ValidateRules(role.Rules, namespaced: true);
+        return ns;
+    }
+
+    public static void ValidateClusterRole(ClusterRole role)
+    {
+        ArgumentNullException.ThrowIfNull(role);
+        ValidateName(role.Metadata?.Name);
+        if (role.AggregationRule is { } aggregation && (aggregation.ClusterRoleSelectors is null || aggregation.ClusterRoleSelectors.Count == 0))
+        {
+            throw PermissionErrors.InvalidArgument("AggregationRule",
+                "aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if aggregationRule is non-nil");
+        }
+        ValidateRules(role.Rules, namespaced: false);
+    }
+
+    /// <summary>Validates a RoleBinding and returns its namespace.</summary>
+    public static string ValidateRoleBinding(RoleBinding binding)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        ValidateName(binding.Metadata?.Name);
+        var ns = binding.Metadata!.Namespace;
+        if (string.IsNullOrEmpty(ns))
+        {
+            throw PermissionErrors.InvalidArgument("Namespace", $"The RoleBinding \"{binding.Metadata.Name}\" needs a namespace.");
+        }
+        ValidateRoleRef(binding.RoleRef, allowRole: true);
+        ValidateSubjects(binding.Subjects, clusterBinding: false);
+        return ns;
+    }
+
+    public static void ValidateClusterRoleBinding(ClusterRoleBinding binding)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        ValidateName(binding.Metadata?.Name);
+        ValidateRoleRef(binding.RoleRef, allowRole: false);
+        ValidateSubjects(binding.Subjects, clusterBinding: true);
+    }
+
+    /// <summary>The server's PolicyRule validation.</summary>
+    public static void ValidateRules(IReadOnlyList<PolicyRule>? rules, bool namespaced)
+    {
+        for (var i = 0; i < (rules?.Count ?? 0); i++)
+        {
+            var rule = rules![i];
+            var field = $"rules[{i}]";
+            if (rule.Verbs is not { Count: > 0 })
+            {
+                throw PermissionErrors.InvalidArgument("Rule", $"{field}.verbs: Required value: verbs must contain at least one value");
+            }
+            if (rule.NonResourceURLs is { Count: > 0 })
+            {
+                if (namespaced)
+                {
+                    throw PermissionErrors.InvalidArgument("Rule", $"{field}.nonResourceURLs: Invalid value: {GoQuoteList(rule.NonResourceURLs)}: namespaced rules cannot apply to non-resource URLs");
+                }
+                if (rule.ApiGroups is { Count: > 0 } || rule.Resources is { Count: > 0 } || rule.ResourceNames is { Count: > 0 })
+                {
+                    throw PermissionErrors.InvalidArgument("Rule", $"{field}.nonResourceURLs: Invalid value: {GoQuoteList(rule.NonResourceURLs)}: rules cannot apply to both regular resources and non-resource URLs");
+                }
+                continue;
+            }
+            if (rule.ApiGroups is not { Count: > 0 })
+            {
+                throw PermissionErrors.InvalidArgument("Rule", $"{field}.apiGroups: Required value: resource rules must supply at least one api group");
+            }
+            if (rule.Resources is not { Count: > 0 })
+            {
+                throw PermissionErrors.InvalidArgument("Rule", $"{field}.resources: Required value: resource rules must supply at least one resource");
+            }
+        }
+    }
+
+    private static void ValidateRoleRef(RoleRef? roleRef, bool allowRole)
+    {
+        if (roleRef is null || string.IsNullOrEmpty(roleRef.Name))
+        {
+            throw PermissionErrors.InvalidArgument("RoleRef", "roleRef.name: Required value");
+        }
+        roleRef.ApiGroup = string.IsNullOrEmpty(roleRef.ApiGroup) ? EscalationCheck.RbacApiGroup : roleRef.ApiGroup;
+        if (roleRef.ApiGroup != EscalationCheck.RbacApiGroup)
+        {
+            throw PermissionErrors.InvalidArgument("RoleRef", $"roleRef.apiGroup: Unsupported value: \"{roleRef.ApiGroup}\": supported values: \"{EscalationCheck.RbacApiGroup}\"");
+        }
+        var supported = allowRole ? "\"ClusterRole\", \"Role\"" : "\"ClusterRole\"";
+        if (roleRef.Kind != "ClusterRole" && !(allowRole && roleRef.Kind == "Role"))
+        {
+            throw PermissionErrors.InvalidArgument("RoleRef", $"roleRef.kind: Unsupported value: \"{roleRef.Kind}\": supported values: {supported}");
+        }
+        ValidateName(roleRef.Name, "RoleRef");
+    }
+
+    private static void ValidateSubjects(List<Subject>? subjects, bool clusterBinding)
+    {
+        for (var i = 0; i < (subjects?.Count ?? 0); i++)
+        {
+            var subject = subjects![i];
+            var field = $"subjects[{i}]";
+            if (string.IsNullOrEmpty(subject.Name))
+            {
+                throw PermissionErrors.InvalidArgument("Subject", $"{field}.name: Required value");
+            }
+            switch (subject.Kind)
+            {
+                case SubjectKinds.ServiceAccount:
+                    if (!string.IsNullOrEmpty(subject.ApiGroup))
+                    {
+                        throw PermissionErrors.InvalidArgument("Subject", $"{field}.apiGroup: Unsupported value: \"{subject.ApiGroup}\": supported values: \"\"");
+                    }
+                    if (!KubernetesNames.IsDns1123Subdomain(subject.Name))
+                    {
+                        throw PermissionErrors.InvalidArgument("Subject", $"{field}.name: Invalid value: \"{subject.Name}\": a ServiceAccount name must be a lowercase RFC 1123 subdomain");
+                    }
+                    if (clusterBinding && string.IsNullOrEmpty(subject.Namespace))
+                    {
+                        throw PermissionErrors.InvalidArgument("Subject", $"{field}.namespace: Required value");
+                    }
+                    break;
+                case SubjectKinds.User:
+                case SubjectKinds.Group:
+                    subject.ApiGroup = string.IsNullOrEmpty(subject.ApiGroup) ? EscalationCheck.RbacApiGroup : subject.ApiGroup;
+                    if (subject.ApiGroup != EscalationCheck.RbacApiGroup)
+                    {
+                        throw PermissionErrors.InvalidArgument("Subject", $"{field}.apiGroup: Unsupported value: \"{subject.ApiGroup}\": supported values: \"{EscalationCheck.RbacApiGroup}\"");
+                    }
+                    break;
+                default:
+                    throw PermissionErrors.InvalidArgument("Subject", $"{field}.kind: Unsupported value: \"{subject.Kind}\": supported values: \"ServiceAccount\", \"User\", \"Group\"");
+            }
+        }
+    }
+
+    private static string GoQuoteList(IEnumerable<string> values) => "[]string{" + string.Join(", ", values.Select(v => "\"" + v + "\"")) + "}";
+}
