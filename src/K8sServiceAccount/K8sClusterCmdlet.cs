@@ -33,9 +33,11 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     [ArgumentCompleter(typeof(ContextNameCompleter))]
     public string? Context { get; set; }
 
-    /// <summary>The namespace to use instead of the context's (or, in a Pod, its own) namespace.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
+    /// <summary>
+    /// The namespace to use instead of the context's (or, in a Pod, its own) namespace. Bound from piped objects'
+    /// Namespace property, so Get-X | Verb-X works on each object's own namespace; null or empty means the default.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string? Namespace { get; set; }
 
@@ -44,7 +46,14 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     public SwitchParameter InCluster { get; set; }
 
     /// <summary>Cancelled when the user stops the command (Ctrl+C) so HTTP calls end at once.</summary>
-    protected CancellationToken CancellationToken => cancellation.Token;
+    private protected CancellationToken CancellationToken => cancellation.Token;
+
+    /// <summary>
+    /// The client's view of this invocation's log, for operation classes that log on their own (verbose lines,
+    /// the shortened-token warning): what they write reaches the verbose, debug and warning streams through
+    /// <see cref="Invoke{T}"/> on the pipeline thread.
+    /// </summary>
+    private protected IClientLog Log => new ClientLog(log);
 
     /// <summary>False for commands that must ignore the session connection (Connect-K8sCluster itself).</summary>
     private protected virtual bool UsesSessionConnection => true;
@@ -98,6 +107,54 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>
+    /// Runs a client operation that yields items (pages of a list, a batch of checks, watch events) and hands
+    /// each to <paramref name="onItem"/> on the pipeline thread as soon as it arrives, so results stream to the
+    /// pipeline (WriteObject) instead of waiting for the last one. When the pipeline stops early (Select-Object
+    /// -First, Ctrl+C) or <paramref name="onItem"/> throws, the operation is cancelled.
+    /// </summary>
+    private protected void InvokeEach<T>(Func<KubernetesConnection, CancellationToken, IAsyncEnumerable<T>> operation, Action<T> onItem)
+    {
+        var target = Connection;
+        var token = cancellation.Token;
+        var items = new System.Collections.Concurrent.ConcurrentQueue<T>();
+        Task task;
+        using (target.UseLog(new ClientLog(log)))
+        {
+            task = Task.Run(
+                async () =>
+                {
+                    await foreach (var item in operation(target, token).WithCancellation(token).ConfigureAwait(false))
+                    {
+                        items.Enqueue(item);
+                        log.Wake();
+                    }
+                },
+                token);
+        }
+
+        try
+        {
+            log.RunAndDrain(task, WriteLogLine, () =>
+            {
+                while (items.TryDequeue(out var item))
+                {
+                    onItem(item);
+                }
+            });
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch
+        {
+            // Stop producing for a consumer that is gone (a stopped pipeline, a terminating error).
+            cancellation.Cancel();
+            throw;
         }
     }
 

@@ -171,18 +171,24 @@ public sealed class LocalApiServerHost : IAsyncDisposable
     private static string Base64(string value) => Convert.ToBase64String(Encoding.UTF8.GetBytes(value));
 
     /// <summary>An HttpClient that trusts the server CA and authenticates with a client certificate.</summary>
-    public HttpClient CreateHttpClient(string user, params string[] groups)
+    public HttpClient CreateHttpClient(string user, params string[] groups) =>
+        CreateHttpClient(IssueClientCertificate(user, groups).ToX509());
+
+    /// <summary>An HttpClient that trusts the server CA and sends no client certificate (anonymous or bearer tokens).</summary>
+    public HttpClient CreateAnonymousHttpClient() => CreateHttpClient(certificate: null);
+
+    private HttpClient CreateHttpClient(X509Certificate2? certificate)
     {
         var handler = new SocketsHttpHandler
         {
             SslOptions =
             {
-                ClientCertificates = new X509CertificateCollection { IssueClientCertificate(user, groups).ToX509() },
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                    certificate is not null && Context.Ca.Verifies(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData())),
+                RemoteCertificateValidationCallback = (_, presented, _, _) =>
+                    presented is not null && Context.Ca.Verifies(X509CertificateLoader.LoadCertificate(presented.GetRawCertData())),
             },
             MaxConnectionsPerServer = 1024,
         };
+        if (certificate is not null) handler.SslOptions.ClientCertificates = new X509CertificateCollection { certificate };
         return new HttpClient(handler) { BaseAddress = new Uri(Url) };
     }
 

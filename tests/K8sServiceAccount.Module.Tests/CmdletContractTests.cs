@@ -12,7 +12,7 @@ public class CmdletContractTests
     private const string ClusterBaseName = "K8sServiceAccount.K8sClusterCmdlet";
 
     // Cmdlets that never talk to a cluster and so do not take the connection parameters.
-    private static readonly string[] OfflineCmdlets = ["Get-K8sContext", "Disconnect-K8sCluster"];
+    private static readonly string[] OfflineCmdlets = ["Get-K8sContext", "Disconnect-K8sCluster", "ConvertFrom-K8sSaToken"];
 
     private readonly ModuleMetadata metadata;
 
@@ -114,6 +114,24 @@ public class CmdletContractTests
                 Assert.False(p.Mandatory, $"{c} -{p.Name}: a switch is never mandatory");
                 Assert.Null(p.Position);
             }
+        });
+    }
+
+    [Fact]
+    public void ArgumentCompletersArePublicModuleClassesThatPowerShellCanCreate()
+    {
+        var completerInterface = metadata.AutomationType("System.Management.Automation.IArgumentCompleter");
+        var completers = metadata.Cmdlets.SelectMany(c => c.Parameters.Select(p => (c, p)))
+            .SelectMany(x => x.p.Property.GetCustomAttributesData()
+                .Where(a => a.AttributeType.FullName == "System.Management.Automation.ArgumentCompleterAttribute")
+                .Select(a => (x.c, x.p, Completer: a.ConstructorArguments[0].Value as Type)))
+            .ToList();
+        Assert.NotEmpty(completers);
+        Assert.All(completers, x =>
+        {
+            Assert.NotNull(x.Completer);
+            Assert.True(x.Completer!.Assembly == metadata.Module && x.Completer.IsPublic && x.Completer.GetConstructor(Type.EmptyTypes) is not null, $"{x.c} -{x.p.Name}: {x.Completer} must be a public module class with a public parameterless constructor");
+            Assert.Contains(completerInterface, x.Completer.GetInterfaces());
         });
     }
 

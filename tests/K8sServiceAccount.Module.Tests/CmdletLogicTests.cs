@@ -152,6 +152,48 @@ public class CmdletLogicTests
     }
 
     [Fact]
+    public void ItemsStreamToTheWaitingThreadAsTheyArriveWithTheLogBeforeThem()
+    {
+        using var log = new PipelineLog();
+        var pipelineThread = Environment.CurrentManagedThreadId;
+        var items = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var seen = new List<string>();
+        using var firstItemSeen = new ManualResetEventSlim();
+        var task = Task.Run(() =>
+        {
+            log.Enqueue(LogLevel.Verbose, "page 1");
+            items.Enqueue(1);
+            log.Wake();
+            // The second item waits until the first was handed over: the results stream rather than batch.
+            Assert.True(firstItemSeen.Wait(TimeSpan.FromSeconds(10)));
+            items.Enqueue(2);
+            log.Wake();
+        });
+
+        log.RunAndDrain(task, line => seen.Add(line.Message), () =>
+        {
+            while (items.TryDequeue(out var item))
+            {
+                Assert.Equal(pipelineThread, Environment.CurrentManagedThreadId);
+                seen.Add("item " + item);
+                firstItemSeen.Set();
+            }
+        });
+
+        Assert.Equal(["page 1", "item 1", "item 2"], seen);
+    }
+
+    [Fact]
+    public void AConsumerThatStopsEndsTheWaitAtOnce()
+    {
+        using var log = new PipelineLog();
+        using var release = new ManualResetEventSlim();
+        var task = Task.Run(() => { log.Wake(); release.Wait(TimeSpan.FromSeconds(10)); });
+        Assert.Throws<OperationCanceledException>(() => log.RunAndDrain(task, _ => { }, () => throw new OperationCanceledException()));
+        release.Set();
+    }
+
+    [Fact]
     public void AFailedOperationRethrowsItsOwnExceptionAfterItsLog()
     {
         using var log = new PipelineLog();

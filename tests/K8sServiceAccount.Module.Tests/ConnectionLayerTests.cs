@@ -78,6 +78,7 @@ public class ConnectionLayerTests
         Assert.Equal(("web", "parameter"), (overridden.Namespace, overridden.NamespaceSource));
         Assert.Equal(settings.Server, overridden.Server);
         Assert.Same(settings, ConnectionSelection.WithNamespace(settings, null));
+        Assert.Same(settings, ConnectionSelection.WithNamespace(settings, ""));
 
         // One connection serves every namespace.
         Assert.Equal(ConnectionCacheKey.For(settings, ConnectionCacheKey.StampOf), ConnectionCacheKey.For(overridden, ConnectionCacheKey.StampOf));
@@ -103,6 +104,21 @@ public class ConnectionLayerTests
         Assert.Equal(ConnectionErrorIds.KubeconfigContextNotFound, description.ErrorId);
         Assert.Equal("ObjectNotFound", description.CategoryName);
         Assert.Contains("gamma", error.Message);
+    }
+
+    [Fact]
+    public void AMissingKubeconfigFileIsKubeconfigNotFoundNamingTheFile()
+    {
+        // Get-K8sContext -Kubeconfig absent.yaml and every cluster cmdlet given the same parameter.
+        using var machine = new TestEnvironment();
+        var absent = Path.Combine(machine.Root, "absent.yaml");
+        var loadError = Assert.ThrowsAny<K8sClientException>(() => KubeconfigLoader.Load(absent, machine));
+        var selectError = Assert.ThrowsAny<K8sClientException>(() => ConnectionSelection.Select(new ConnectionParameters(absent, null, false), null, true, machine));
+        foreach (var error in new[] { loadError, selectError })
+        {
+            Assert.Equal((ConnectionErrorIds.KubeconfigNotFound, "ObjectNotFound"), (ErrorMapping.Describe(error, absent).ErrorId, ErrorMapping.Describe(error, absent).CategoryName));
+            Assert.Contains(absent, error.Message);
+        }
     }
 
     [Fact]

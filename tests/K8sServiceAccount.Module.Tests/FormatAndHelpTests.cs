@@ -55,6 +55,9 @@ public class FormatAndHelpTests
         var help = XDocument.Load(Path.Combine(StagedModule.Directory, "en-US", "K8sServiceAccount.dll-Help.xml"));
         var commands = help.Root!.Elements(Command + "command")
             .ToDictionary(c => c.Element(Command + "details")!.Element(Command + "name")!.Value, StringComparer.Ordinal);
+        Assert.DoesNotContain("TODO", help.ToString(), StringComparison.Ordinal);
+        var missing = metadata.Cmdlets.Where(c => !commands.ContainsKey(c.Name)).ToList();
+        Assert.True(missing.Count == 0, "Help is missing for these cmdlets; paste and complete:\n" + string.Join("\n", missing.Select(c => MamlSkeleton.For(c, metadata.Documentation))));
         Assert.Equal(metadata.Cmdlets.Select(c => c.Name).Order(StringComparer.Ordinal), commands.Keys.Order(StringComparer.Ordinal));
 
         Assert.All(metadata.Cmdlets, cmdlet =>
@@ -73,10 +76,14 @@ public class FormatAndHelpTests
                 var name = parameter.Element(Maml + "name")!.Value;
                 var declared = cmdlet.Parameters.First(p => p.Name == name);
                 Assert.False(string.IsNullOrWhiteSpace(parameter.Element(Maml + "description")?.Value), $"{cmdlet} -{name}: no description");
-                Assert.Equal(declared.Mandatory, bool.Parse(parameter.Attribute("required")!.Value));
-                Assert.Equal(declared.Position?.ToString() ?? "named", parameter.Attribute("position")!.Value);
-                Assert.Equal(declared.ValueFromPipeline || declared.ValueFromPipelineByPropertyName, parameter.Attribute("pipelineInput")!.Value.StartsWith("True", StringComparison.Ordinal));
-                Assert.Equal(declared.HasAttribute("System.Management.Automation.SupportsWildcardsAttribute"), bool.Parse(parameter.Attribute("globbing")!.Value));
+                Assert.True(declared.Mandatory == bool.Parse(parameter.Attribute("required")!.Value), $"{cmdlet} -{name}: help says required={parameter.Attribute("required")!.Value}");
+                Assert.True((declared.Position?.ToString() ?? "named") == parameter.Attribute("position")!.Value, $"{cmdlet} -{name}: help says position {parameter.Attribute("position")!.Value}");
+                Assert.True(
+                    (declared.ValueFromPipeline || declared.ValueFromPipelineByPropertyName) == parameter.Attribute("pipelineInput")!.Value.StartsWith("True", StringComparison.Ordinal),
+                    $"{cmdlet} -{name}: help says pipelineInput=\"{parameter.Attribute("pipelineInput")!.Value}\"");
+                Assert.True(
+                    declared.HasAttribute("System.Management.Automation.SupportsWildcardsAttribute") == bool.Parse(parameter.Attribute("globbing")!.Value),
+                    $"{cmdlet} -{name}: help says globbing={parameter.Attribute("globbing")!.Value}");
             }
 
             // Each syntax line names only real parameters.

@@ -112,6 +112,12 @@ Describe 'Connection order' {
         $connection.Namespace | Should -Be 'other'
     }
 
+    It 'binds -Namespace from piped objects, one result per object' {
+        $connections = [pscustomobject]@{ Namespace = 'one' }, [pscustomobject]@{ Namespace = 'two' } |
+            Get-K8sConnection -Kubeconfig $kubeconfig
+        $connections.Namespace | Should -Be @('one', 'two')
+    }
+
     It 'lets -Context beat the session' {
         Connect-K8sCluster -Kubeconfig $kubeconfig -Context alpha
         (Get-K8sConnection -Kubeconfig $kubeconfig -Context beta).Source | Should -Be 'Parameter'

@@ -303,7 +303,7 @@ public static class ConnectionResolver
         throw Invalid(
             cluster.SourceFile,
             cluster.FieldPath("server"),
-            $"server \"{cluster.Server}\" of cluster \"{cluster.Name}\" is not a valid http or https URL (for example https://host:6443).");
+            $"server \"{RedactUserInfo(cluster.Server!)}\" of cluster \"{cluster.Name}\" is not a valid http or https URL without credentials (for example https://host:6443).");
     }
 
     private static Uri? ParseProxy(ClusterEntry cluster, out NetworkCredential? credential)

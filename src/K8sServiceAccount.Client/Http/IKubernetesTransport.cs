@@ -4,7 +4,8 @@ namespace K8sServiceAccount.Client.Http;
 
 /// <summary>
 /// The seam between the typed API calls (Api/) and HTTP (Http/). The implementation owns authentication,
-/// TLS, retries of idempotent calls and the mapping of error answers to <see cref="KubernetesApiException"/>.
+/// TLS, bounded retries (which failures, for which methods: see <see cref="KubernetesConnection"/>) and the mapping
+/// of error answers to <see cref="KubernetesApiException"/>.
 /// Paths are absolute API paths with their query string, e.g. "/api/v1/namespaces/ns/serviceaccounts?limit=500".
 /// </summary>
 public interface IKubernetesTransport

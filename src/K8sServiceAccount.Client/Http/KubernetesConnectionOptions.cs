@@ -6,9 +6,10 @@ namespace K8sServiceAccount.Client.Http;
 public sealed class KubernetesConnectionOptions
 {
     /// <summary>
-    /// The longest a call may take, retries and their waits included. For a watch, only the wait for the
-    /// response headers counts; the stream itself lasts until the server ends it or the caller cancels.
-    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> disables it.
+    /// The longest one attempt may take: from sending the request to the end of the answer (for a watch, to
+    /// its headers; the stream then lasts until the server ends it or the caller cancels). Getting
+    /// credentials (an exec plugin may wait for a login) and the waits between retries are not counted.
+    /// A timeout is not retried. <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> disables it.
     /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
 

@@ -40,6 +40,7 @@ public sealed record AccessRequest
 
     public bool IsResourceRequest { get; init; } = true;
 
+    /// <summary>Namespace of a resource request; <c>""</c> for cluster scope or all namespaces. Ignored for non-resource requests.</summary>
     public string Namespace { get; init; } = "";
 
     /// <summary>API group; <c>""</c> is the core group.</summary>

@@ -60,6 +60,12 @@ public sealed record RuleResolution(IReadOnlyList<PermissionGrant> Grants, IRead
     /// <summary>The rules alone, in evaluation order.</summary>
     public IEnumerable<PolicyRule> Rules => Grants.Select(g => g.Rule);
 
+    /// <summary>The rules that name resources, as SelfSubjectRulesReview reports them in <c>status.resourceRules</c>.</summary>
+    public IEnumerable<PolicyRule> ResourceRules => Grants.Select(g => g.Rule).Where(r => r.Resources is { Count: > 0 });
+
+    /// <summary>The rules that name URLs, as SelfSubjectRulesReview reports them in <c>status.nonResourceRules</c>.</summary>
+    public IEnumerable<PolicyRule> NonResourceRules => Grants.Select(g => g.Rule).Where(r => r.NonResourceURLs is { Count: > 0 });
+
     /// <summary>The errors joined as Kubernetes aggregates them (one error as-is, several as <c>[e1, e2]</c>), or null when none.</summary>
     public string? EvaluationError => Errors.Count == 0 ? null : RbacErrors.Aggregate(Errors);
 }

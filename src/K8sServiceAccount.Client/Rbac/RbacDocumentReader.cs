@@ -1,13 +1,33 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using System.Text;
+using K8sServiceAccount.Client.Config;
 using K8sServiceAccount.Client.Models;
 using YamlDotNet.Core;
 
 namespace K8sServiceAccount.Client.Rbac;
 
 /// <summary>One text to read: its name as errors and notes should show it (usually a file path), and its content.</summary>
-public sealed record RbacSource(string Name, string Text);
+public sealed record RbacSource(string Name, string Text)
+{
+    /// <summary>Reads a policy file (UTF-8, with or without BOM); the file path becomes the source name.</summary>
+    /// <exception cref="K8sClientException">ErrorId <c>RbacFileUnreadable</c> (ReadError) naming the file and the reason.</exception>
+    public static RbacSource FromFile(string path, ISystemEnvironment? environment = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        environment ??= SystemEnvironment.Instance;
+        try
+        {
+            return new RbacSource(path, new UTF8Encoding(false).GetString(environment.ReadAllBytes(path)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var reason = e is FileNotFoundException or DirectoryNotFoundException ? "the file does not exist" : e.Message;
+            throw new K8sClientException("RbacFileUnreadable", K8sErrorCategory.ReadError, $"Cannot read the RBAC policy file \"{path}\": {reason}.", e) { Target = path };
+        }
+    }
+}
 
 /// <summary>Options for <see cref="RbacDocumentReader"/>.</summary>
 public sealed record RbacReadOptions
@@ -82,7 +102,7 @@ public static class RbacDocumentReader
 
     private static void ReadSource(RbacSource source, RbacReadOptions options, Collected collected)
     {
-        var text = source.Text ?? "";
+        var text = (source.Text ?? "").TrimStart('\uFEFF');
         List<JsonNode?> documents;
         var trimmed = text.TrimStart();
         try
@@ -155,44 +175,55 @@ public static class RbacDocumentReader
             case "Role":
             {
                 var role = Deserialize(obj, KubeJsonContext.Default.Role, kind, where, sourceName);
-                var name = RequireName(role.Metadata, kind, where, sourceName);
+                var name = Check(role.Metadata, RbacValidation.Validate(role), kind, where, sourceName);
                 role.Metadata.Namespace = string.IsNullOrEmpty(role.Metadata.Namespace) ? options.DefaultNamespace : role.Metadata.Namespace;
-                ValidateRules(role.Rules, namespaced: true, kind, name, where, sourceName);
                 collected.Put(collected.Roles, (role.Metadata.Namespace, name), role, kind, where);
                 break;
             }
             case "ClusterRole":
             {
                 var role = Deserialize(obj, KubeJsonContext.Default.ClusterRole, kind, where, sourceName);
-                var name = RequireName(role.Metadata, kind, where, sourceName);
+                var name = Check(role.Metadata, RbacValidation.Validate(role), kind, where, sourceName);
                 role.Metadata.Namespace = null;
-                ValidateRules(role.Rules, namespaced: false, kind, name, where, sourceName);
-                if (role.AggregationRule is { ClusterRoleSelectors: null or { Count: 0 } })
-                {
-                    throw Invalid(sourceName, $"{where}: ClusterRole \"{name}\": aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if aggregationRule is non-nil");
-                }
                 collected.Put(collected.ClusterRoles, name, role, kind, where);
                 break;
             }
             case "RoleBinding":
             {
                 var binding = Deserialize(obj, KubeJsonContext.Default.RoleBinding, kind, where, sourceName);
-                var name = RequireName(binding.Metadata, kind, where, sourceName);
+                RbacValidation.ApplyDefaults(binding);
+                var name = Check(binding.Metadata, RbacValidation.Validate(binding), kind, where, sourceName);
                 binding.Metadata.Namespace = string.IsNullOrEmpty(binding.Metadata.Namespace) ? options.DefaultNamespace : binding.Metadata.Namespace;
-                ValidateBinding(binding.RoleRef, binding.Subjects, clusterWide: false, kind, name, where, sourceName);
                 collected.Put(collected.RoleBindings, (binding.Metadata.Namespace, name), binding, kind, where);
                 break;
             }
             default:
             {
                 var binding = Deserialize(obj, KubeJsonContext.Default.ClusterRoleBinding, kind, where, sourceName);
-                var name = RequireName(binding.Metadata, kind, where, sourceName);
+                RbacValidation.ApplyDefaults(binding);
+                var name = Check(binding.Metadata, RbacValidation.Validate(binding), kind, where, sourceName);
                 binding.Metadata.Namespace = null;
-                ValidateBinding(binding.RoleRef, binding.Subjects, clusterWide: true, kind, name, where, sourceName);
                 collected.Put(collected.ClusterRoleBindings, name, binding, kind, where);
                 break;
             }
         }
+    }
+
+    /// <summary>Fails with every validation error of the object; returns its name.</summary>
+    private static string Check(ObjectMeta? metadata, IReadOnlyList<FieldError> errors, string kind, string where, string sourceName)
+    {
+        var name = metadata?.Name;
+        if (errors.Count == 0 && string.IsNullOrEmpty(name))
+        {
+            // Valid for the server thanks to generateName, but an offline policy needs real names.
+            errors = [FieldError.Required("metadata.name", "generateName is not supported in offline policies")];
+        }
+        if (errors.Count > 0)
+        {
+            var label = string.IsNullOrEmpty(name) ? kind : $"{kind} \"{name}\"";
+            throw Invalid(sourceName, $"{where}: {label}: {string.Join("; ", errors.Select(e => e.Message))}");
+        }
+        return name!;
     }
 
     private static T Deserialize<T>(JsonObject obj, JsonTypeInfo<T> typeInfo, string kind, string where, string sourceName)
@@ -229,98 +260,6 @@ public static class RbacDocumentReader
             _ when type.StartsWith("System.Collections.Generic.Dictionary", StringComparison.Ordinal) => "expected a map of strings.",
             _ => "expected an object.",
         };
-    }
-
-    private static string RequireName(ObjectMeta? metadata, string kind, string where, string sourceName)
-    {
-        if (string.IsNullOrEmpty(metadata?.Name))
-        {
-            throw Invalid(sourceName, $"{where}: {kind}: metadata.name: Required value: name or generateName is required");
-        }
-        var name = metadata.Name;
-        if (name is "." or ".." || name.Contains('/') || name.Contains('%'))
-        {
-            throw Invalid(sourceName, $"{where}: {kind}: metadata.name: Invalid value: \"{name}\": may not be '.' or '..' and may not contain '/' or '%'");
-        }
-        return name;
-    }
-
-    private static void ValidateRules(List<PolicyRule>? rules, bool namespaced, string kind, string name, string where, string sourceName)
-    {
-        for (var i = 0; i < (rules?.Count ?? 0); i++)
-        {
-            var rule = rules![i];
-            var field = $"rules[{i}]";
-            string? problem = null;
-            if (rule.Verbs is null or { Count: 0 })
-            {
-                problem = $"{field}.verbs: Required value: verbs must contain at least one value";
-            }
-            else if (rule.NonResourceURLs is { Count: > 0 })
-            {
-                if (namespaced)
-                {
-                    problem = $"{field}.nonResourceURLs: Invalid value: namespaced rules cannot apply to non-resource URLs";
-                }
-                else if (rule.ApiGroups is { Count: > 0 } || rule.Resources is { Count: > 0 } || rule.ResourceNames is { Count: > 0 })
-                {
-                    problem = $"{field}.nonResourceURLs: Invalid value: rules cannot apply to both regular resources and non-resource URLs";
-                }
-            }
-            else if (rule.ApiGroups is null or { Count: 0 })
-            {
-                problem = $"{field}.apiGroups: Required value: resource rules must supply at least one api group";
-            }
-            else if (rule.Resources is null or { Count: 0 })
-            {
-                problem = $"{field}.resources: Required value: resource rules must supply at least one resource";
-            }
-            if (problem is not null)
-            {
-                throw Invalid(sourceName, $"{where}: {kind} \"{name}\": {problem}");
-            }
-        }
-    }
-
-    private static void ValidateBinding(RoleRef? roleRef, List<Subject>? subjects, bool clusterWide, string kind, string name, string where, string sourceName)
-    {
-        var label = $"{where}: {kind} \"{name}\"";
-        if (roleRef is null || string.IsNullOrEmpty(roleRef.Name))
-        {
-            throw Invalid(sourceName, $"{label}: roleRef.name: Required value");
-        }
-        var supported = clusterWide ? new[] { "ClusterRole" } : ["Role", "ClusterRole"];
-        if (!supported.Contains(roleRef.Kind))
-        {
-            throw Invalid(sourceName, $"{label}: roleRef.kind: Unsupported value: \"{roleRef.Kind}\": supported values: {string.Join(", ", supported.Select(s => $"\"{s}\""))}");
-        }
-        if (!string.IsNullOrEmpty(roleRef.ApiGroup) && roleRef.ApiGroup != EscalationCheck.RbacApiGroup)
-        {
-            throw Invalid(sourceName, $"{label}: roleRef.apiGroup: Unsupported value: \"{roleRef.ApiGroup}\": supported values: \"{EscalationCheck.RbacApiGroup}\"");
-        }
-        roleRef.ApiGroup = EscalationCheck.RbacApiGroup;
-        for (var i = 0; i < (subjects?.Count ?? 0); i++)
-        {
-            var subject = subjects![i];
-            if (string.IsNullOrEmpty(subject.Name))
-            {
-                throw Invalid(sourceName, $"{label}: subjects[{i}].name: Required value");
-            }
-            switch (subject.Kind)
-            {
-                case SubjectKinds.ServiceAccount:
-                    if (clusterWide && string.IsNullOrEmpty(subject.Namespace))
-                    {
-                        throw Invalid(sourceName, $"{label}: subjects[{i}].namespace: Required value");
-                    }
-                    break;
-                case SubjectKinds.User or SubjectKinds.Group:
-                    subject.ApiGroup = string.IsNullOrEmpty(subject.ApiGroup) ? EscalationCheck.RbacApiGroup : subject.ApiGroup;
-                    break;
-                default:
-                    throw Invalid(sourceName, $"{label}: subjects[{i}].kind: Unsupported value: \"{subject.Kind}\": supported values: \"ServiceAccount\", \"User\", \"Group\"");
-            }
-        }
     }
 
     private static string? StringField(JsonObject obj, string field, string where, string sourceName)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using K8sServiceAccount.Client.Models;
 
 namespace K8sServiceAccount.Client.Rbac;
@@ -13,6 +14,7 @@ public static class RuleMatcher
     public const string All = "*";
 
     /// <summary>True when <paramref name="rule"/> allows <paramref name="request"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Allows(PolicyRule rule, AccessRequest request)
     {
         ArgumentNullException.ThrowIfNull(rule);
@@ -37,6 +39,7 @@ public static class RuleMatcher
     /// Some rule resource is <c>*</c>, equals <c>resource</c> or <c>resource/subresource</c>, or, when a subresource
     /// is requested, is exactly <c>*/subresource</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool ResourceMatches(PolicyRule rule, string resource, string subresource)
     {
         var ruleResources = rule.Resources;
@@ -81,6 +84,7 @@ public static class RuleMatcher
     /// The rule lists no resourceNames, or lists <paramref name="name"/>. A request without a name (create on a collection,
     /// list, watch, deletecollection) never matches a rule that lists names.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool ResourceNameMatches(PolicyRule rule, string name)
     {
         var names = rule.ResourceNames;
@@ -106,6 +110,7 @@ public static class RuleMatcher
     /// Some rule nonResourceURL is <c>*</c>, equals <paramref name="path"/>, or ends in <c>*</c> and <paramref name="path"/>
     /// starts with it once all trailing <c>*</c> are removed (<c>/healthz/*</c> covers <c>/healthz/etcd</c>, not <c>/healthz</c>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool NonResourceUrlMatches(PolicyRule rule, string path)
     {
         var urls = rule.NonResourceURLs;
@@ -138,6 +143,7 @@ public static class RuleMatcher
         return path.AsSpan().StartsWith(prefix, StringComparison.Ordinal);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ContainsOrWildcard(List<string>? values, string requested)
     {
         if (values is null)

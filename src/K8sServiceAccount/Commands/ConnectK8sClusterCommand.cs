@@ -20,7 +20,7 @@ public sealed class ConnectK8sClusterCommand : K8sClusterCmdlet
     // Connecting replaces the session: it must resolve afresh, never reuse the session it replaces.
     private protected override bool UsesSessionConnection => false;
 
-    protected override void EndProcessing()
+    protected override void ProcessRecord()
     {
         var runspace = Runspace.DefaultRunspace
             ?? throw new PSInvalidOperationException("Connect-K8sCluster needs a runspace to keep the connection in.");

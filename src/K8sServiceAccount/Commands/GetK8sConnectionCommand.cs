@@ -12,5 +12,5 @@ namespace K8sServiceAccount.Commands;
 [OutputType(typeof(K8sConnectionInfo))]
 public sealed class GetK8sConnectionCommand : K8sClusterCmdlet
 {
-    protected override void EndProcessing() => WriteObject(OutputMapping.ToConnectionInfo(Settings));
+    protected override void ProcessRecord() => WriteObject(OutputMapping.ToConnectionInfo(Settings));
 }

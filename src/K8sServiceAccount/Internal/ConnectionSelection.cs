@@ -60,9 +60,9 @@ internal static class ConnectionSelection
             ? new Selection(session!.Settings, session.Connection)
             : new Selection(ConnectionResolver.Resolve(parameters.ToRequest(), environment), null);
 
-    /// <summary>The settings with -Namespace applied, when it was given.</summary>
+    /// <summary>The settings with -Namespace applied, when it was given (null or empty, as piped from an object without one, is not).</summary>
     internal static ResolvedConnection WithNamespace(ResolvedConnection settings, string? namespaceParameter) =>
-        namespaceParameter is null
+        string.IsNullOrEmpty(namespaceParameter)
             ? settings
             : settings with { Namespace = namespaceParameter, NamespaceSource = "parameter" };
 

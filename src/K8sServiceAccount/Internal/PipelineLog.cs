@@ -15,15 +15,15 @@ internal readonly record struct LogLine(LogLevel Level, string Message);
 
 /// <summary>
 /// The client's log for one cmdlet invocation. The client may write from any thread (HTTP callbacks,
-/// exec plugins), but PowerShell accepts WriteVerbose/WriteDebug/WriteWarning only from the pipeline
-/// thread: lines are queued here (through <see cref="ClientLog"/>) and <see cref="RunAndDrain{T}"/> writes them on the pipeline thread
-/// while it waits for the client's task.
+/// exec plugins), but PowerShell accepts WriteVerbose/WriteDebug/WriteWarning (and WriteObject) only from
+/// the pipeline thread: lines are queued here (through <see cref="ClientLog"/>) and <see cref="RunAndDrain"/>
+/// writes them on the pipeline thread while it waits for the client's task, together with any items the
+/// task produces.
 /// </summary>
 internal sealed class PipelineLog : IDisposable
 {
     private readonly ConcurrentQueue<LogLine> lines = new();
     private readonly SemaphoreSlim signal = new(0);
-
 
     /// <summary>Writes every queued line through <paramref name="write"/>, in order.</summary>
     internal void Drain(Action<LogLine> write)
@@ -40,20 +40,39 @@ internal sealed class PipelineLog : IDisposable
     /// </summary>
     internal T RunAndDrain<T>(Task<T> task, Action<LogLine> write)
     {
+        RunAndDrain((Task)task, write, drainItems: null);
+        return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Blocks the calling (pipeline) thread until <paramref name="task"/> completes. Each time the task writes a
+    /// line or calls <see cref="Wake"/> (after queuing an item of its own), the queued lines are written and then
+    /// <paramref name="drainItems"/> runs, on this thread. Rethrows the task's exception unwrapped; an exception
+    /// thrown by <paramref name="write"/> or <paramref name="drainItems"/> ends the wait at once.
+    /// </summary>
+    internal void RunAndDrain(Task task, Action<LogLine> write, Action? drainItems)
+    {
         // Completion wakes the loop just as a new line does.
         task.ContinueWith(static (_, state) => ((PipelineLog)state!).Signal(), this, TaskScheduler.Default);
         while (true)
         {
             signal.Wait();
             Drain(write);
+            drainItems?.Invoke();
             if (task.IsCompleted)
             {
                 break;
             }
         }
 
-        return task.GetAwaiter().GetResult();
+        // Whatever the task queued just before it completed.
+        Drain(write);
+        drainItems?.Invoke();
+        task.GetAwaiter().GetResult();
     }
+
+    /// <summary>Wakes the waiting pipeline thread after an item was queued; callable from any thread.</summary>
+    internal void Wake() => Signal();
 
     public void Dispose() => signal.Dispose();
 

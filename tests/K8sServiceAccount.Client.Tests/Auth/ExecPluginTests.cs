@@ -306,6 +306,19 @@ public sealed class ExecPluginTests : IDisposable
     }
 
     [Fact]
+    public async Task The_request_timeout_does_not_count_the_time_a_plugin_takes_to_log_in()
+    {
+        var command = _plugins.Script("plugin",
+            $"sleep 1\nprintf '{{\"apiVersion\":\"{V1}\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"t\"}}}}'\n");
+        var stub = OkStub();
+        using var connection = TestConnections.OverStub(stub, Exec(command, V1), timeout: TimeSpan.FromMilliseconds(300));
+
+        await Get(connection);
+
+        Assert.Equal("Bearer t", Assert.Single(stub.Requests).Authorization);
+    }
+
+    [Fact]
     public async Task Concurrent_requests_run_the_plugin_once()
     {
         var stub = OkStub();

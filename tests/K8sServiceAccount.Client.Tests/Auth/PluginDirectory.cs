@@ -1,6 +1,9 @@
 namespace K8sServiceAccount.Client.Tests.Auth;
 
-/// <summary>A temporary directory of small /bin/sh scripts that act as exec credential plugins.</summary>
+/// <summary>
+/// A temporary directory of small /bin/sh scripts that act as exec credential plugins (the CI runs on Linux;
+/// on Windows these scripts cannot start, so the exec plugin tests need a POSIX shell).
+/// </summary>
 internal sealed class PluginDirectory : IDisposable
 {
     public PluginDirectory()
@@ -15,7 +18,11 @@ internal sealed class PluginDirectory : IDisposable
     {
         var path = Path.Combine(Root, name);
         File.WriteAllText(path, "#!/bin/sh\n" + body);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         return path;
     }
 

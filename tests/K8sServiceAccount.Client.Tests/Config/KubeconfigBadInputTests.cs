@@ -119,6 +119,23 @@ public sealed class KubeconfigBadInputTests
     }
 
     [Theory]
+    [InlineData("https://admin:pw-SECRET@api.example.test", "https://REDACTED@api.example.test")]
+    [InlineData("ftp://api.example.test", "ftp://api.example.test")]
+    [InlineData("https://", "https://")]
+    public void Invalid_server_url_is_named_without_credentials(string server, string shown)
+    {
+        var environment = new FakeSystemEnvironment()
+            .AddFile("/k", $"clusters:\n- name: c\n  cluster:\n    server: '{server}'\ncontexts:\n- name: x\n  context: {{cluster: c}}\ncurrent-context: x\n")
+            .Set("KUBECONFIG", "/k");
+
+        var error = Assert.Throws<KubeconfigException>(() => ConnectionResolver.Resolve(new ConnectionRequest(), environment));
+
+        Assert.Equal(("clusters[0].cluster.server", "/k"), (error.Field, error.File));
+        Assert.Contains($"server \"{shown}\" of cluster \"c\" is not a valid http or https URL", error.Message);
+        Assert.DoesNotContain("SECRET", error.Message);
+    }
+
+    [Theory]
     [InlineData("clusters:\n- name: c\n  cluster:\n    server: [a, b]\n", "clusters[0].cluster.server", "array")]
     [InlineData("clusters:\n- name: c\n  cluster:\n    server: {a: b}\n", "clusters[0].cluster.server", "object")]
     [InlineData("clusters:\n- just-a-string\n", "clusters[0]", "string")]

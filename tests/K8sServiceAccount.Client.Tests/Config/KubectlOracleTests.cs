@@ -18,7 +18,7 @@ public sealed class KubectlOracleTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(KubeconfigFixtures.All), MemberType = typeof(KubeconfigFixtures))]
-    public void Kubectl_agrees_on_every_context(string fixture)
+    public async Task Kubectl_agrees_on_every_context(string fixture)
     {
         if (!KubectlAvailable())
         {
@@ -42,12 +42,12 @@ public sealed class KubectlOracleTests(ITestOutputHelper output)
         // kubectl takes a few hundred milliseconds per run: start every run of this fixture at once.
         var views = config.Contexts.Select(c => c.Name).Prepend(null)
             .ToDictionary(name => name ?? string.Empty, name => Task.Run(() => RunKubectl(fixture, name, flatten: false)));
-        CompareCurrentContext(config, views[string.Empty].Result);
+        CompareCurrentContext(config, await views[string.Empty]);
         var rejections = KubeconfigFixtures.ExpectedRejections(fixture);
         Assert.NotEmpty(config.Contexts);
         foreach (var context in config.Contexts)
         {
-            CompareContext(fixture, config, context.Name, views[context.Name].Result, rejections, environment);
+            CompareContext(fixture, config, context.Name, await views[context.Name], rejections, environment);
         }
 
         Assert.All(rejections.Keys, name => Assert.NotNull(config.FindContext(name)));

@@ -54,6 +54,32 @@ public sealed class KubernetesConnectionTests
         Assert.Equal("audit", request.Header("Impersonate-Extra-reason"));
     }
 
+    [Fact]
+    public async Task An_impersonating_view_replaces_the_impersonation_and_shares_the_connection_and_its_log()
+    {
+        var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK, StubHandler.ServiceAccountJson));
+        using var connection = TestConnections.OverStub(stub, new AuthSettings { Token = "view-token" },
+            impersonation: new Impersonation { UserName = "from-kubeconfig", Groups = ["g0"] });
+        var log = new RecordingLog();
+
+        using (connection.UseLog(log))
+        {
+            using (var view = connection.WithImpersonation(new Impersonation { UserName = "system:serviceaccount:ns:app", Groups = ["system:serviceaccounts"] }))
+            {
+                await view.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None);
+            }
+
+            await connection.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None);
+        }
+
+        var (viaView, direct) = (stub.Requests[0], stub.Requests[1]);
+        Assert.Equal("system:serviceaccount:ns:app", viaView.Header("Impersonate-User"));
+        Assert.Equal("system:serviceaccounts", viaView.Header("Impersonate-Group"));
+        Assert.Equal("Bearer view-token", viaView.Authorization);
+        Assert.Equal("from-kubeconfig", direct.Header("Impersonate-User"));
+        Assert.Equal(2, log.VerboseLines.Count());
+    }
+
     [Theory]
     [InlineData("scopes", "scopes")]
     [InlineData("example.com/scopes", "example.com%2Fscopes")]
@@ -201,6 +227,23 @@ public sealed class KubernetesConnectionTests
                 KubeJsonContext.Default.ServiceAccount, KubeJsonContext.Default.ServiceAccount, CancellationToken.None));
             Assert.Equal(4, broken.Requests.Count);
         }
+    }
+
+    [Fact]
+    public async Task A_Retry_After_longer_than_a_minute_is_not_waited_for_but_reported()
+    {
+        var delays = new List<TimeSpan>();
+        var stub = new StubHandler((_, _) =>
+            StubHandler.Json(HttpStatusCode.TooManyRequests, StubHandler.StatusJson(429, "TooManyRequests", "rate limited"), ("Retry-After", "300")));
+        using var connection = TestConnections.OverStub(stub, delays: delays);
+
+        var error = await Assert.ThrowsAsync<KubernetesApiException>(() =>
+            connection.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None));
+
+        Assert.Equal(300, error.RetryAfterSeconds);
+        Assert.Equal("rate limited", error.Message);
+        Assert.Single(stub.Requests);
+        Assert.Empty(delays);
     }
 
     [Fact]
@@ -360,6 +403,26 @@ public sealed class KubernetesConnectionTests
         Assert.Equal(410, error.StatusCode);
         Assert.Equal("Expired", error.Reason);
         Assert.Equal("too old resource version: 1 (7)", error.Message);
+    }
+
+    [Fact]
+    public async Task A_watch_stops_when_the_caller_cancels_while_waiting_for_the_next_event()
+    {
+        var pipe = new Pipe();
+        var stub = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(pipe.Reader.AsStream()) });
+        using var connection = TestConnections.OverStub(stub, timeout: TimeSpan.FromMilliseconds(50));
+        using var cancel = new CancellationTokenSource();
+        await using var events = connection.WatchAsync(ListPath + "?watch=true", KubeJsonContext.Default.WatchEventServiceAccount, cancel.Token)
+            .GetAsyncEnumerator();
+
+        await WriteLine(pipe, """{"type":"ADDED","object":{"metadata":{"name":"a"}}}""");
+        Assert.True(await events.MoveNextAsync());
+        var next = events.MoveNextAsync().AsTask();
+        await Task.Delay(200); // longer than the timeout: a quiet watch is not a timed-out one
+        Assert.False(next.IsCompleted);
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next);
     }
 
     [Fact]

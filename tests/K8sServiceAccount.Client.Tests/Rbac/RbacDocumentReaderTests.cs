@@ -144,7 +144,10 @@ public sealed class RbacDocumentReaderTests
         { "verbs not a list", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\nrules:\n- verbs: get\n  apiGroups: ['']\n  resources: [pods]", "roles.yaml: ClusterRole \"r\": field rules[0].verbs: expected a list." },
         { "unquoted boolean label", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\n  labels:\n    agg: true", "ClusterRole \"r\": field metadata.labels.agg: expected a string" },
         { "rule without verbs", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\nrules:\n- apiGroups: ['']\n  resources: [pods]", "ClusterRole \"r\": rules[0].verbs: Required value" },
-        { "URLs in a Role", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\nrules:\n- verbs: [get]\n  nonResourceURLs: [/healthz]", "Role \"r\": rules[0].nonResourceURLs: Invalid value: namespaced rules cannot apply to non-resource URLs" },
+        { "URLs in a Role", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\nrules:\n- verbs: [get]\n  nonResourceURLs: [/healthz]", "Role \"r\": rules[0].nonResourceURLs: Invalid value: []string{\"/healthz\"}: namespaced rules cannot apply to non-resource URLs" },
+        { "YAML 1.1 boolean", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\n  labels:\n    agg: yes", "field metadata.labels.agg: expected a string" },
+        { "null metadata", "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"Role\",\"metadata\":null}", "roles.yaml: Role: metadata.name: Required value" },
+        { "generateName only", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {generateName: r-}", "Role: metadata.name: Required value: generateName is not supported in offline policies" },
         { "bad roleRef kind", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {kind: Role, name: x}", "ClusterRoleBinding \"b\": roleRef.kind: Unsupported value: \"Role\": supported values: \"ClusterRole\"" },
         { "SA subject without namespace in CRB", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {kind: ClusterRole, name: x}\nsubjects: [{kind: ServiceAccount, name: app}]", "ClusterRoleBinding \"b\": subjects[0].namespace: Required value" },
         { "unknown subject kind", "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b}\nroleRef: {kind: ClusterRole, name: x}\nsubjects: [{kind: Robot, name: r2}]", "subjects[0].kind: Unsupported value: \"Robot\"" },
@@ -170,5 +173,36 @@ public sealed class RbacDocumentReaderTests
         var text = MultiDocument + "\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: Role\n  metadata: {namespace: x}\n";
         var error = Assert.Throws<K8sClientException>(() => RbacDocumentReader.Read([new RbacSource("all.yaml", text)]));
         Assert.StartsWith("all.yaml, document 5, items[0]: Role: metadata.name: Required value", error.Message);
+    }
+}
+
+public sealed class RbacSourceFileTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("rbac-source-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void Files_with_a_BOM_are_read_and_named_in_errors()
+    {
+        var good = System.IO.Path.Combine(_directory, "role.json");
+        File.WriteAllText(good, "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"ClusterRole\",\"metadata\":{\"name\":\"r\"}}", new System.Text.UTF8Encoding(true));
+        var policy = RbacDocumentReader.Read([RbacSource.FromFile(good)]);
+        Assert.Single(policy.ClusterRoles);
+
+        var bad = System.IO.Path.Combine(_directory, "bad.yaml");
+        File.WriteAllText(bad, "kind: Role\n");
+        var error = Assert.Throws<K8sClientException>(() => RbacDocumentReader.Read([RbacSource.FromFile(bad)]));
+        Assert.StartsWith(bad + ": Role: apiVersion: Required value", error.Message);
+    }
+
+    [Fact]
+    public void A_missing_file_is_a_clear_error()
+    {
+        var missing = System.IO.Path.Combine(_directory, "nope.yaml");
+        var error = Assert.Throws<K8sClientException>(() => RbacSource.FromFile(missing));
+        Assert.Equal("RbacFileUnreadable", error.ErrorId);
+        Assert.Equal(K8sErrorCategory.ReadError, error.Category);
+        Assert.Equal($"Cannot read the RBAC policy file \"{missing}\": the file does not exist.", error.Message);
     }
 }

@@ -116,3 +116,53 @@ public sealed class RuleResolutionTests
         Assert.Equal("clusterrole.rbac.authorization.k8s.io \"zzz\" not found", error);
     }
 }
+
+public sealed class RuleResolutionEdgeTests
+{
+    [Fact]
+    public void Resource_and_non_resource_rules_are_split_as_SelfSubjectRulesReview_does()
+    {
+        var authorizer = new RbacAuthorizer(InMemoryRbacPolicy.WithBootstrapPolicy());
+        var resolution = authorizer.RulesFor(Sa("ns1", "app"), "ns1");
+        Assert.Equal(["selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews"], resolution.ResourceRules.SelectMany(r => r.Resources!));
+        Assert.Contains("/openid/v1/jwks", resolution.NonResourceRules.SelectMany(r => r.NonResourceURLs!));
+        Assert.Equal(resolution.Grants.Count, resolution.ResourceRules.Count() + resolution.NonResourceRules.Count());
+    }
+
+    [Fact]
+    public void Non_resource_requests_ignore_a_namespace_and_RoleBindings()
+    {
+        var policy = new InMemoryRbacPolicy();
+        policy.Add(ClusterRole("urls", Urls("get", "/metrics")));
+        policy.Add(Rb("ns1", "rb", "ClusterRole", "urls", UserSubject("u")));
+        var request = Path(User("u"), "get", "/metrics") with { Namespace = "ns1" };
+        Assert.False(new RbacAuthorizer(policy).Authorize(request).Allowed);
+    }
+
+    [Fact]
+    public void Concurrent_reads_and_writes_are_safe()
+    {
+        var policy = new InMemoryRbacPolicy();
+        policy.Add(ClusterRole("reader", Rule("get", "", "pods")));
+        var authorizer = new RbacAuthorizer(policy);
+        var failures = 0;
+        Parallel.For(0, 2000, i =>
+        {
+            if (i % 10 == 0)
+            {
+                policy.Add(Rb("ns" + (i % 7), "rb" + i, "ClusterRole", "reader", UserSubject("u" + i)));
+            }
+            else
+            {
+                var result = authorizer.Authorize(Res(User("u" + (i - i % 10)), "get", "pods", "ns" + ((i - i % 10) % 7)));
+                if (result.Allowed && !result.Reason.StartsWith("RBAC: allowed by RoleBinding", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        });
+        Assert.Equal(0, failures);
+        Assert.Equal(200, policy.RoleBindings.Count);
+        Assert.True(authorizer.Authorize(Res(User("u1990"), "get", "pods", "ns" + (1990 % 7))).Allowed);
+    }
+}

@@ -103,6 +103,16 @@ public sealed class ApiServer
     private UserInfo Impersonate(HttpContext http, UserInfo caller)
     {
         IHeaderDictionary headers = http.Request.Headers;
+        bool requested = false;
+        foreach (var (key, _) in headers)
+        {
+            if (key.StartsWith("Impersonate-", StringComparison.OrdinalIgnoreCase))
+            {
+                requested = true;
+                break;
+            }
+        }
+        if (!requested) return caller;
         string impersonatedUser = headers["Impersonate-User"].ToString();
         var groups = headers["Impersonate-Group"].Where(g => g is not null).Select(g => g!).ToList();
         string uid = headers["Impersonate-Uid"].ToString();
@@ -119,10 +129,10 @@ public sealed class ApiServer
         {
             if (groups.Count > 0 || extra.Count > 0 || uid.Length > 0)
             {
-                var requested = groups.Select(g => $"Impersonate-Group: {g}")
+                var parts = groups.Select(g => $"Impersonate-Group: {g}")
                     .Concat(extra.Keys.Select(k => $"Impersonate-Extra-{k}"))
                     .Concat(uid.Length > 0 ? [$"Impersonate-Uid: {uid}"] : []);
-                throw ApiError.BadRequest($"requested [{string.Join(" ", requested)}] without impersonating a user");
+                throw ApiError.BadRequest($"requested [{string.Join(" ", parts)}] without impersonating a user");
             }
             return caller;
         }

@@ -15,15 +15,29 @@ public static class HttpIo
     /// <summary>Reads the whole body, failing with 413 beyond the limit.</summary>
     public static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > MaxBodyBytes) throw ApiError.RequestEntityTooLarge(MaxBodyBytes);
-        using var buffer = new MemoryStream(request.ContentLength is long known ? (int)known : 4096);
-        byte[] chunk = new byte[16 * 1024];
-        while (true)
+        if (request.ContentLength is long known)
         {
-            int read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false);
-            if (read == 0) break;
-            if (buffer.Length + read > MaxBodyBytes) throw ApiError.RequestEntityTooLarge(MaxBodyBytes);
-            buffer.Write(chunk, 0, read);
+            if (known > MaxBodyBytes) throw ApiError.RequestEntityTooLarge(MaxBodyBytes);
+            byte[] exact = new byte[known];
+            int read = await request.Body.ReadAtLeastAsync(exact, exact.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read < exact.Length) throw ApiError.BadRequest("the request body is shorter than its Content-Length");
+            return exact;
+        }
+        using var buffer = new MemoryStream();
+        byte[] chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            while (true)
+            {
+                int read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false);
+                if (read == 0) break;
+                if (buffer.Length + read > MaxBodyBytes) throw ApiError.RequestEntityTooLarge(MaxBodyBytes);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
         }
         return buffer.ToArray();
     }
@@ -62,13 +76,12 @@ public static class HttpIo
         }
     }
 
-    private static string Describe(JsonException e) =>
-        e.BytePositionInLine is long position ? $"invalid character at offset {position + 1}: {FirstLine(e.Message)}" : FirstLine(e.Message);
-
-    private static string FirstLine(string message)
+    /// <summary>The parser's complaint without .NET's position suffix (the API server reports only the problem).</summary>
+    private static string Describe(JsonException e)
     {
-        int newline = message.IndexOf('\n');
-        return newline < 0 ? message : message[..newline];
+        string message = e.Message;
+        int position = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return (position < 0 ? message : message[..position]).Trim();
     }
 
     public static Task WriteJsonAsync(HttpContext http, int statusCode, JsonNode body, string contentType = "application/json")

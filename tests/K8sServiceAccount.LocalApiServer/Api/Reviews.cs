@@ -142,16 +142,20 @@ public sealed class Reviews
         return false;
     }
 
+    /// <summary>The answer: the submitted object (whose nodes it takes over) with its status.</summary>
     private static JsonObject Echo(JsonObject review, ResourceType type, JsonNode status)
     {
         var metadata = review["metadata"] as JsonObject ?? new JsonObject();
+        JsonNode spec = review["spec"] ?? new JsonObject();
+        review.Remove("metadata");
+        review.Remove("spec");
         metadata["creationTimestamp"] = null;
         return new JsonObject
         {
             ["kind"] = type.Kind,
             ["apiVersion"] = type.GroupVersion,
-            ["metadata"] = metadata.DeepClone(),
-            ["spec"] = review["spec"]?.DeepClone() ?? new JsonObject(),
+            ["metadata"] = metadata,
+            ["spec"] = spec,
             ["status"] = status,
         };
     }

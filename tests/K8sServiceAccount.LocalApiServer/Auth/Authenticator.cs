@@ -22,8 +22,12 @@ public sealed class Authenticator
     private readonly CertificateAuthority _ca;
     private readonly TokenAuthority _tokens;
     private readonly bool _anonymousAuth;
-    // Chain building is costly; a connection presents the same certificate on every request.
+    // Chain building is costly and a connection presents the same certificate object on every request:
+    // remember the verdict per certificate object (and per thumbprint across connections).
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, CertificateVerdict> _byCertificate = new();
     private readonly ConcurrentDictionary<string, UserInfo?> _certificateUsers = new(StringComparer.Ordinal);
+
+    private sealed record CertificateVerdict(UserInfo? User);
 
     public Authenticator(CertificateAuthority ca, TokenAuthority tokens, bool anonymousAuth)
     {
@@ -56,7 +60,10 @@ public sealed class Authenticator
     }
 
     private UserInfo? FromCertificate(X509Certificate2 certificate) =>
-        _certificateUsers.GetOrAdd(certificate.Thumbprint + certificate.NotAfter.Ticks, _ =>
+        _byCertificate.GetValue(certificate, c => new CertificateVerdict(VerifyCertificate(c))).User;
+
+    private UserInfo? VerifyCertificate(X509Certificate2 certificate) =>
+        _certificateUsers.GetOrAdd(certificate.Thumbprint, _ =>
         {
             if (!_ca.Verifies(certificate)) return null;
             string user = certificate.GetNameInfo(X509NameType.SimpleName, false);

@@ -1,0 +1,91 @@
+using System.Management.Automation;
+using K8sServiceAccount.Client;
+using K8sServiceAccount.Client.Api;
+using K8sServiceAccount.Client.Models;
+using K8sServiceAccount.Internal;
+
+namespace K8sServiceAccount.Commands;
+
+/// <summary>
+/// Gets ServiceAccounts. A name without wildcards is one GET (a missing one is an ObjectNotFound error); otherwise
+/// the ServiceAccounts are listed page by page (limit/continue) and each page is written as soon as it arrives.
+/// A wildcard that matches nothing writes nothing.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "K8sServiceAccount")]
+[OutputType(typeof(K8sServiceAccountInfo))]
+public sealed class GetK8sServiceAccountCommand : K8sClusterCmdlet
+{
+    /// <summary>Names of the ServiceAccounts to get; wildcards allowed (matched case-insensitively). All when omitted.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? Name { get; set; }
+
+    /// <summary>Get ServiceAccounts in every namespace (kubectl -A); -Namespace is then ignored.</summary>
+    [Parameter]
+    public SwitchParameter AllNamespaces { get; set; }
+
+    /// <summary>A label selector as kubectl takes it, e.g. 'app=web,tier!=db' or 'env in (prod,staging)'; evaluated by the server.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? LabelSelector { get; set; }
+
+    /// <summary>How many objects to ask for per page (kubectl's --chunk-size, default 500).</summary>
+    [Parameter]
+    [ValidateRange(1, 10000)]
+    public int PageSize { get; set; } = ServiceAccountOperations.DefaultPageSize;
+
+    protected override void ProcessRecord()
+    {
+        var ns = AllNamespaces ? null : Settings.Namespace;
+        if (Name is null)
+        {
+            Stream(ns, null, ns ?? "(all namespaces)");
+            return;
+        }
+
+        foreach (var name in Name)
+        {
+            NamePattern pattern;
+            try
+            {
+                pattern = NamePattern.Parse(name);
+            }
+            catch (K8sClientException e)
+            {
+                WriteErrorFor(e, name);
+                continue;
+            }
+
+            Stream(ns, pattern, ns is null ? name : ns + "/" + name);
+        }
+    }
+
+    // Writes each object as soon as its page has arrived: one Invoke per item, so the next page is requested only
+    // when the pipeline wants more, and Select-Object -First or Ctrl+C ends the listing at once.
+    private void Stream(string? ns, NamePattern? pattern, string target)
+    {
+        IAsyncEnumerator<ServiceAccount>? items = null;
+        try
+        {
+            items = Invoke((connection, token) => Task.FromResult(
+                new ServiceAccountOperations(connection, Log).FindAsync(ns, pattern, LabelSelector, PageSize, token).GetAsyncEnumerator(token)));
+            while (Invoke((_, _) => items.MoveNextAsync().AsTask()))
+            {
+                WriteObject(ServiceAccountMapping.ToServiceAccountInfo(items.Current));
+            }
+        }
+        catch (K8sClientException e)
+        {
+            WriteErrorFor(e, target);
+        }
+        finally
+        {
+            if (items is not null)
+            {
+                // Ends an unfinished list (Select-Object -First, Ctrl+C) without waiting for more pages.
+                _ = items.DisposeAsync().AsTask();
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Management.Automation;
+using K8sServiceAccount.Client;
+using K8sServiceAccount.Client.Api;
+using K8sServiceAccount.Internal;
+
+namespace K8sServiceAccount.Commands;
+
+/// <summary>
+/// Makes a kubeconfig that authenticates as a ServiceAccount with a fresh bound token, for the cluster of the
+/// current connection (its server, CA bundle, tls-server-name and proxy-url). Written to -Path readable by the
+/// owner only (no overwrite without -Force), or returned as a string. The kubeconfig contains the token.
+/// </summary>
+[Cmdlet(VerbsCommon.New, "K8sSaKubeconfig", SupportsShouldProcess = true)]
+[OutputType(typeof(string), typeof(K8sSaKubeconfigFile))]
+public sealed class NewK8sSaKubeconfigCommand : K8sClusterCmdlet
+{
+    /// <summary>The ServiceAccount the kubeconfig authenticates as. Bound from the Name of piped ServiceAccounts.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Name")]
+    [ValidateNotNullOrEmpty]
+    public string ServiceAccount { get; set; } = string.Empty;
+
+    /// <summary>How long the embedded token should be valid (at least 10 minutes, whole seconds); the server's default (normally one hour) when omitted.</summary>
+    [Parameter]
+    public TimeSpan? Duration { get; set; }
+
+    /// <summary>Write the kubeconfig to this file (owner-only permissions) and return a K8sSaKubeconfigFile instead of the text.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>The name of the context (and of its user entry); "SERVICEACCOUNT@CLUSTER" by default.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ContextName { get; set; }
+
+    /// <summary>Overwrite the file at -Path if it exists.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            new TokenRequestOptions { Duration = Duration }.Validate();
+        }
+        catch (K8sClientException e)
+        {
+            ThrowTerminatingErrorFor(e, null);
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        var settings = Settings;
+        var ns = settings.Namespace;
+        var fullPath = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
+        try
+        {
+            if (fullPath is not null)
+            {
+                // Checked before a token is issued; the writer checks again at the moment it writes.
+                if (!Force && File.Exists(fullPath))
+                {
+                    throw new K8sClientException(
+                        "FileAlreadyExists",
+                        K8sErrorCategory.ResourceExists,
+                        $"The file {fullPath} already exists; it was not overwritten. Use -Force to replace it.")
+                    {
+                        Target = fullPath,
+                    };
+                }
+
+                if (!ShouldProcess(fullPath, $"Write a kubeconfig for {ServiceAccountMapping.Target("ServiceAccount", ns, ServiceAccount)}"))
+                {
+                    return;
+                }
+            }
+
+            var options = new TokenRequestOptions { Duration = Duration };
+            var token = Invoke((connection, cancellation) =>
+                new TokenOperations(connection, Log).RequestTokenAsync(ns, ServiceAccount, options, cancellation));
+            var kubeconfig = ServiceAccountKubeconfigBuilder.Build(settings, token, ContextName);
+            if (fullPath is null)
+            {
+                WriteObject(kubeconfig.Yaml);
+                return;
+            }
+
+            OwnerOnlyFile.WriteAllText(fullPath, kubeconfig.Yaml, overwrite: Force);
+            WriteObject(ServiceAccountMapping.ToKubeconfigFile(kubeconfig, fullPath, settings.Server));
+        }
+        catch (K8sClientException e)
+        {
+            WriteErrorFor(e, (object?)fullPath ?? ns + "/" + ServiceAccount);
+        }
+    }
+}
