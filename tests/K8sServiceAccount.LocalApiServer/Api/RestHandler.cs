@@ -100,6 +100,11 @@ public sealed class RestHandler
             await HttpIo.WriteJsonAsync(http, 201, response).ConfigureAwait(false);
             return;
         }
+        if (info.Subresource == "scale" && type.Subresources.Any(s => s.Name == "scale") && info.Verb is ("get" or "update" or "patch"))
+        {
+            await HandleScaleAsync(http, info, type, ns).ConfigureAwait(false);
+            return;
+        }
         if (info.Subresource == "status" && type.Subresources.Any(s => s.Name == "status"))
         {
             // The status subresource reads and writes the same stored object.
@@ -117,6 +122,69 @@ public sealed class RestHandler
             }
         }
         throw ApiError.PathNotFound();
+    }
+
+    /// <summary>
+    /// The scale subresource (autoscaling/v1 Scale) of deployments, replicasets and statefulsets:
+    /// spec.replicas read and written through a Scale object.
+    /// </summary>
+    private async Task HandleScaleAsync(HttpContext http, RequestInfo info, ResourceType type, string ns)
+    {
+        if (info.Verb == "get")
+        {
+            await HttpIo.WriteJsonAsync(http, 200, ToScale(Get(type, ns, info.Name).ToNode())).ConfigureAwait(false);
+            return;
+        }
+        byte[] body = await HttpIo.ReadBodyAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
+        string patchType = HttpIo.MediaType(http.Request);
+        if (info.Verb == "patch" && !Patching.Supported.Contains(patchType)) throw ApiError.UnsupportedMediaType(Patching.Supported);
+        JsonNode input = info.Verb == "patch" ? HttpIo.ParseJson(body) : HttpIo.ParseJsonBody(http.Request, body);
+        StoredObject stored = _store.Update(type, ns, info.Name, current =>
+        {
+            JsonObject scale = info.Verb == "patch"
+                ? Patching.Apply(patchType, ToScale(current), input)
+                : input as JsonObject ?? throw ApiError.BadRequest("the Scale must be a JSON object");
+            string requestedVersion = HttpIo.Str(scale["metadata"]?["resourceVersion"]);
+            if (requestedVersion.Length > 0 && requestedVersion != HttpIo.Str(current["metadata"]?["resourceVersion"]))
+            {
+                throw ApiError.StaleResourceVersion(type, info.Name);
+            }
+            if (scale["spec"]?["replicas"] is not JsonValue replicasValue || !replicasValue.TryGetValue(out int replicas) || replicas < 0)
+            {
+                throw ApiError.Invalid("Scale", "autoscaling", info.Name,
+                    [FieldError.InvalidValue("spec.replicas", scale["spec"]?["replicas"]?.ToJsonString() ?? "", "must be greater than or equal to 0")]);
+            }
+            var spec = current["spec"] as JsonObject ?? new JsonObject();
+            spec["replicas"] = replicas;
+            current["spec"] = spec;
+            current["metadata"]!.AsObject().Remove("resourceVersion");
+            return current;
+        });
+        await HttpIo.WriteJsonAsync(http, 200, ToScale(stored.ToNode())).ConfigureAwait(false);
+    }
+
+    private static JsonObject ToScale(JsonObject obj)
+    {
+        JsonNode? metadata = obj["metadata"];
+        int replicas = obj["spec"]?["replicas"] is JsonValue v && v.TryGetValue(out int r) ? r : 1;
+        var scaleMetadata = new JsonObject();
+        foreach (string key in new[] { "name", "namespace", "uid", "resourceVersion", "creationTimestamp" })
+        {
+            if (metadata?[key] is { } value) scaleMetadata[key] = value.DeepClone();
+        }
+        var status = new JsonObject { ["replicas"] = obj["status"]?["replicas"]?.DeepClone() ?? 0 };
+        if (obj["spec"]?["selector"]?["matchLabels"] is JsonObject labels && labels.Count > 0)
+        {
+            status["selector"] = string.Join(",", labels.Select(l => $"{l.Key}={HttpIo.Str(l.Value)}"));
+        }
+        return new JsonObject
+        {
+            ["kind"] = "Scale",
+            ["apiVersion"] = "autoscaling/v1",
+            ["metadata"] = scaleMetadata,
+            ["spec"] = new JsonObject { ["replicas"] = replicas },
+            ["status"] = status,
+        };
     }
 
     private StoredObject Get(ResourceType type, string ns, string name) =>
