@@ -11,13 +11,10 @@ namespace K8sServiceAccount.Commands;
 /// Permissions are compared as atoms (scope, verb, group, resource, name, URL), literally. The rules come from the
 /// cluster's RBAC objects (needs list on them), a snapshot (-Snapshot) or policy documents (-Policy).
 /// </summary>
-[Cmdlet(VerbsData.Compare, "K8sPermission", DefaultParameterSetName = ClusterSet)]
+[Cmdlet(VerbsData.Compare, "K8sPermission")]
 [OutputType(typeof(K8sPermissionDifference))]
 public sealed class CompareK8sPermissionCommand : K8sClusterCmdlet
 {
-    private const string ClusterSet = "Cluster";
-    private const string PolicySet = "Policy";
-    private const string SnapshotSet = "Snapshot";
 
     /// <summary>The reference ServiceAccount: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -34,14 +31,27 @@ public sealed class CompareK8sPermissionCommand : K8sClusterCmdlet
     public SwitchParameter IncludeEqual { get; set; }
 
     /// <summary>Compare offline on these RBAC documents (paths, FileInfo, or objects of the Get- role and binding cmdlets).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
-    public object[] Policy { get; set; } = Array.Empty<object>();
+    public object[]? Policy { get; set; }
 
     /// <summary>Compare on a snapshot of Get-K8sRbacSnapshot.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = SnapshotSet)]
+    [Parameter]
     [ValidateNotNull]
     public K8sRbacSnapshot? Snapshot { get; set; }
+
+    /// <summary>Refuses -Policy together with -Snapshot before any input is read.</summary>
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _ = Source;
+        }
+        catch (K8sClientException e)
+        {
+            ThrowTerminatingErrorFor(e, "Policy");
+        }
+    }
 
     /// <summary>Writes the differences.</summary>
     protected override void ProcessRecord()
@@ -49,13 +59,13 @@ public sealed class CompareK8sPermissionCommand : K8sClusterCmdlet
         var explicitNamespace = PermissionMapping.Given(Namespace);
         try
         {
-            var defaultNamespace = explicitNamespace ?? (ParameterSetName == PolicySet ? "default" : Settings.Namespace);
+            var defaultNamespace = explicitNamespace ?? (Offline ? "default" : Settings.Namespace);
             var reference = PermissionSubject.ParseServiceAccount(ReferenceServiceAccount, defaultNamespace);
             var difference = PermissionSubject.ParseServiceAccount(DifferenceServiceAccount, defaultNamespace);
-            var rbac = ParameterSetName switch
+            var rbac = Source switch
             {
-                PolicySet => PolicyDocuments.Load(this, Policy, defaultNamespace, WriteVerbose),
-                SnapshotSet => Snapshot!.Evaluator,
+                EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, defaultNamespace, WriteVerbose),
+                EvaluationSource.Snapshot => Snapshot!.Evaluator,
                 _ => Invoke((connection, token) => RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection, Log), cancellationToken: token)),
             };
             var differences = PermissionDifference.Compare(
@@ -67,4 +77,18 @@ public sealed class CompareK8sPermissionCommand : K8sClusterCmdlet
             WriteErrorFor(e, ReferenceServiceAccount + " <> " + DifferenceServiceAccount);
         }
     }
+
+    // -Policy and -Snapshot choose local evaluation; they exclude each other.
+    private EvaluationSource Source => (Policy, Snapshot) switch
+    {
+        (not null, not null) => throw PermissionErrors.InvalidArgument("Policy", "Give -Policy or -Snapshot, not both."),
+        (not null, _) => EvaluationSource.Policy,
+        (_, not null) => EvaluationSource.Snapshot,
+        _ => EvaluationSource.Cluster,
+    };
+
+    private bool Offline => Source == EvaluationSource.Policy;
+
+    private bool OnCluster => Source == EvaluationSource.Cluster;
+
 }

@@ -11,13 +11,10 @@ namespace K8sServiceAccount.Commands;
 /// kubectl auth can-i --list, with its Incomplete flag). Rules of others are computed from the cluster's RBAC objects
 /// (read once; needs list on them), from a snapshot (-Snapshot) or offline from policy documents (-Policy).
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "K8sPermission", DefaultParameterSetName = ClusterSet)]
+[Cmdlet(VerbsCommon.Get, "K8sPermission")]
 [OutputType(typeof(K8sPermissionRule))]
 public sealed class GetK8sPermissionCommand : K8sClusterCmdlet
 {
-    private const string ClusterSet = "Cluster";
-    private const string PolicySet = "Policy";
-    private const string SnapshotSet = "Snapshot";
 
     private RbacSnapshot? rbac;
 
@@ -40,14 +37,27 @@ public sealed class GetK8sPermissionCommand : K8sClusterCmdlet
     public string[]? Group { get; set; }
 
     /// <summary>Compute the rules offline from these RBAC documents (paths, FileInfo, or objects of the Get- role and binding cmdlets).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
-    public object[] Policy { get; set; } = Array.Empty<object>();
+    public object[]? Policy { get; set; }
 
     /// <summary>Compute the rules from a snapshot of Get-K8sRbacSnapshot (RBAC only, as of when it was taken).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = SnapshotSet)]
+    [Parameter]
     [ValidateNotNull]
     public K8sRbacSnapshot? Snapshot { get; set; }
+
+    /// <summary>Refuses -Policy together with -Snapshot before any input is read.</summary>
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _ = Source;
+        }
+        catch (K8sClientException e)
+        {
+            ThrowTerminatingErrorFor(e, "Policy");
+        }
+    }
 
     /// <summary>Writes the rules of each subject.</summary>
     protected override void ProcessRecord()
@@ -56,7 +66,7 @@ public sealed class GetK8sPermissionCommand : K8sClusterCmdlet
         PermissionSubject subject;
         try
         {
-            subject = PermissionMapping.Subject(ServiceAccount, User, Group, explicitNamespace ?? (ParameterSetName == PolicySet ? "default" : Settings.Namespace));
+            subject = PermissionMapping.Subject(ServiceAccount, User, Group, explicitNamespace ?? (Offline ? "default" : Settings.Namespace));
         }
         catch (K8sClientException e)
         {
@@ -66,7 +76,7 @@ public sealed class GetK8sPermissionCommand : K8sClusterCmdlet
 
         try
         {
-            if (subject.Kind == PermissionSubjectKind.Self && ParameterSetName == ClusterSet)
+            if (subject.Kind == PermissionSubjectKind.Self && OnCluster)
             {
                 var ns = Settings.Namespace;
                 var review = Invoke((connection, token) => new PermissionChecker(connection, log: Log).ReviewOwnRulesAsync(ns, token));
@@ -93,10 +103,24 @@ public sealed class GetK8sPermissionCommand : K8sClusterCmdlet
         }
     }
 
-    private RbacSnapshot LoadRbac() => ParameterSetName switch
+    private RbacSnapshot LoadRbac() => Source switch
     {
-        PolicySet => PolicyDocuments.Load(this, Policy, PermissionMapping.Given(Namespace) ?? "default", WriteVerbose),
-        SnapshotSet => Snapshot!.Evaluator,
+        EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, PermissionMapping.Given(Namespace) ?? "default", WriteVerbose),
+        EvaluationSource.Snapshot => Snapshot!.Evaluator,
         _ => Invoke((connection, token) => RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection, Log), cancellationToken: token)),
     };
+
+    // -Policy and -Snapshot choose local evaluation; they exclude each other.
+    private EvaluationSource Source => (Policy, Snapshot) switch
+    {
+        (not null, not null) => throw PermissionErrors.InvalidArgument("Policy", "Give -Policy or -Snapshot, not both."),
+        (not null, _) => EvaluationSource.Policy,
+        (_, not null) => EvaluationSource.Snapshot,
+        _ => EvaluationSource.Cluster,
+    };
+
+    private bool Offline => Source == EvaluationSource.Policy;
+
+    private bool OnCluster => Source == EvaluationSource.Cluster;
+
 }

@@ -11,13 +11,10 @@ namespace K8sServiceAccount.Commands;
 /// the cluster's RBAC objects (needs list on them), a snapshot (-Snapshot) or policy documents (-Policy); members of
 /// system:masters are always listed. RBAC only: the Node and webhook authorizers are not modelled.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "K8sPermissionSubject", DefaultParameterSetName = ClusterSet)]
+[Cmdlet(VerbsCommon.Get, "K8sPermissionSubject")]
 [OutputType(typeof(K8sPermissionHolder))]
 public sealed class GetK8sPermissionSubjectCommand : K8sClusterCmdlet
 {
-    private const string ClusterSet = "Cluster";
-    private const string PolicySet = "Policy";
-    private const string SnapshotSet = "Snapshot";
 
     private RbacSnapshot? rbac;
 
@@ -51,14 +48,27 @@ public sealed class GetK8sPermissionSubjectCommand : K8sClusterCmdlet
     public SwitchParameter AllNamespaces { get; set; }
 
     /// <summary>Answer offline from these RBAC documents (paths, FileInfo, or objects of the Get- role and binding cmdlets).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
-    public object[] Policy { get; set; } = Array.Empty<object>();
+    public object[]? Policy { get; set; }
 
     /// <summary>Answer from a snapshot of Get-K8sRbacSnapshot.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = SnapshotSet)]
+    [Parameter]
     [ValidateNotNull]
     public K8sRbacSnapshot? Snapshot { get; set; }
+
+    /// <summary>Refuses -Policy together with -Snapshot before any input is read.</summary>
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _ = Source;
+        }
+        catch (K8sClientException e)
+        {
+            ThrowTerminatingErrorFor(e, "Policy");
+        }
+    }
 
     /// <summary>Writes the subjects allowed for each action.</summary>
     protected override void ProcessRecord()
@@ -66,11 +76,11 @@ public sealed class GetK8sPermissionSubjectCommand : K8sClusterCmdlet
         var target = PermissionMapping.Given(Resource) ?? PermissionMapping.Given(NonResourceUrl) ?? Verb;
         try
         {
-            var ns = ParameterSetName == PolicySet ? PermissionMapping.Given(Namespace) ?? "default" : Settings.Namespace;
+            var ns = Offline ? PermissionMapping.Given(Namespace) ?? "default" : Settings.Namespace;
             var check = PermissionMapping.Check(Verb, Resource, Group, Subresource, Name, NonResourceUrl, AllNamespaces ? "" : ns, PermissionSubject.Self);
             rbac ??= LoadRbac();
             var evaluator = rbac;
-            var holders = ParameterSetName == ClusterSet
+            var holders = OnCluster
                 ? Invoke((_, token) => evaluator.SubjectsThatCanAsync(check, token))
                 : evaluator.SubjectsThatCanAsync(check, CancellationToken).GetAwaiter().GetResult();
             WriteObject(holders.Select(PermissionMapping.ToHolder), enumerateCollection: true);
@@ -81,10 +91,24 @@ public sealed class GetK8sPermissionSubjectCommand : K8sClusterCmdlet
         }
     }
 
-    private RbacSnapshot LoadRbac() => ParameterSetName switch
+    private RbacSnapshot LoadRbac() => Source switch
     {
-        PolicySet => PolicyDocuments.Load(this, Policy, PermissionMapping.Given(Namespace) ?? "default", WriteVerbose),
-        SnapshotSet => Snapshot!.Evaluator,
+        EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, PermissionMapping.Given(Namespace) ?? "default", WriteVerbose),
+        EvaluationSource.Snapshot => Snapshot!.Evaluator,
         _ => Invoke((connection, token) => RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection, Log), cancellationToken: token)),
     };
+
+    // -Policy and -Snapshot choose local evaluation; they exclude each other.
+    private EvaluationSource Source => (Policy, Snapshot) switch
+    {
+        (not null, not null) => throw PermissionErrors.InvalidArgument("Policy", "Give -Policy or -Snapshot, not both."),
+        (not null, _) => EvaluationSource.Policy,
+        (_, not null) => EvaluationSource.Snapshot,
+        _ => EvaluationSource.Cluster,
+    };
+
+    private bool Offline => Source == EvaluationSource.Policy;
+
+    private bool OnCluster => Source == EvaluationSource.Cluster;
+
 }

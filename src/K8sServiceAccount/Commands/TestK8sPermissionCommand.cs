@@ -14,13 +14,10 @@ namespace K8sServiceAccount.Commands;
 /// checked concurrently, bounded by -ThrottleLimit, and each result is written as soon as it is known. A denial is a
 /// result with Allowed false; an error is written only when a check could not run.
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "K8sPermission", DefaultParameterSetName = ClusterSet)]
+[Cmdlet(VerbsDiagnostic.Test, "K8sPermission")]
 [OutputType(typeof(K8sPermissionCheckResult), typeof(bool))]
 public sealed class TestK8sPermissionCommand : K8sClusterCmdlet
 {
-    private const string ClusterSet = "Cluster";
-    private const string PolicySet = "Policy";
-    private const string SnapshotSet = "Snapshot";
     private const string ActivityName = "Test-K8sPermission";
 
     private readonly List<PermissionCheck> checks = new();
@@ -93,15 +90,15 @@ public sealed class TestK8sPermissionCommand : K8sClusterCmdlet
     /// objects, or objects from Get-K8sRole, Get-K8sClusterRole, Get-K8sRoleBinding, Get-K8sClusterRoleBinding. Results
     /// have Method Offline. Roles and RoleBindings without a namespace are placed in -Namespace (default: default).
     /// </summary>
-    [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
-    public object[] Policy { get; set; } = Array.Empty<object>();
+    public object[]? Policy { get; set; }
 
     /// <summary>
     /// Evaluate locally on a snapshot from Get-K8sRbacSnapshot (Method LocalRbac): fast for many checks, but RBAC only
     /// (not the Node or webhook authorizers) and as of when the snapshot was taken.
     /// </summary>
-    [Parameter(Mandatory = true, ParameterSetName = SnapshotSet)]
+    [Parameter]
     [ValidateNotNull]
     public K8sRbacSnapshot? Snapshot { get; set; }
 
@@ -109,6 +106,19 @@ public sealed class TestK8sPermissionCommand : K8sClusterCmdlet
     [Parameter]
     [ValidateRange(1, 256)]
     public int ThrottleLimit { get; set; } = 16;
+
+    /// <summary>Refuses -Policy together with -Snapshot before any input is read.</summary>
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _ = Source;
+        }
+        catch (K8sClientException e)
+        {
+            ThrowTerminatingErrorFor(e, "Policy");
+        }
+    }
 
     /// <summary>Collects each pipeline row as a check; the checks run together in EndProcessing.</summary>
     protected override void ProcessRecord()
@@ -164,22 +174,22 @@ public sealed class TestK8sPermissionCommand : K8sClusterCmdlet
 
         try
         {
-            if (ParameterSetName == ClusterSet)
+            if (OnCluster)
             {
                 var evaluator = Invoke((connection, token) => ServerEvaluatorAsync(connection, token));
                 InvokeEach((_, token) => evaluator.CheckManyAsync(checks, ThrottleLimit, null, token), OnOutcome);
             }
             else
             {
-                var snapshot = ParameterSetName == PolicySet
-                    ? PolicyDocuments.Load(this, Policy, PermissionMapping.Given(Namespace) ?? "default", WriteVerbose)
+                var snapshot = Offline
+                    ? PolicyDocuments.Load(this, Policy!, PermissionMapping.Given(Namespace) ?? "default", WriteVerbose)
                     : Snapshot!.Evaluator;
                 RunLocally(Explain ? new ExplainingEvaluator(snapshot, snapshot, null, explanations) : snapshot, OnOutcome);
             }
         }
         catch (K8sClientException e)
         {
-            ThrowTerminatingErrorFor(e, ParameterSetName == PolicySet ? PolicyDocuments.Describe(Policy) : null);
+            ThrowTerminatingErrorFor(e, Offline ? PolicyDocuments.Describe(Policy!) : null);
         }
         finally
         {
@@ -197,7 +207,7 @@ public sealed class TestK8sPermissionCommand : K8sClusterCmdlet
     }
 
     // The namespace of a check: -Namespace, else (offline) default or the connection's namespace.
-    private string DefaultNamespace() => ParameterSetName == PolicySet
+    private string DefaultNamespace() => Offline
         ? PermissionMapping.Given(Namespace) ?? "default"
         : Settings.Namespace;
 
@@ -259,4 +269,18 @@ public sealed class TestK8sPermissionCommand : K8sClusterCmdlet
             return result;
         }
     }
+
+    // -Policy and -Snapshot choose local evaluation; they exclude each other.
+    private EvaluationSource Source => (Policy, Snapshot) switch
+    {
+        (not null, not null) => throw PermissionErrors.InvalidArgument("Policy", "Give -Policy or -Snapshot, not both."),
+        (not null, _) => EvaluationSource.Policy,
+        (_, not null) => EvaluationSource.Snapshot,
+        _ => EvaluationSource.Cluster,
+    };
+
+    private bool Offline => Source == EvaluationSource.Policy;
+
+    private bool OnCluster => Source == EvaluationSource.Cluster;
+
 }
