@@ -27,7 +27,7 @@ public sealed class GetK8sPermissionSubjectCommand : K8sClusterCmdlet
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     public string? Resource { get; set; }
 
-    /// <summary>The API group ('' or core for the core group); by default from -Resource or discovery.</summary>
+    /// <summary>The API group (core for the core group); when empty, taken from -Resource or discovery.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Group { get; set; }
 

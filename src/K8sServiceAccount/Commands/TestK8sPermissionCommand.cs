@@ -36,7 +36,7 @@ public sealed class TestK8sPermissionCommand : K8sClusterCmdlet
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     public string? Resource { get; set; }
 
-    /// <summary>The API group (apps, batch; '' or core for the core group); by default taken from -Resource or discovery.</summary>
+    /// <summary>The API group (apps, batch; core for the core group); when empty, taken from -Resource or discovery.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Group { get; set; }
 

@@ -55,8 +55,8 @@ internal static class PermissionMapping
         {
             Verb = Given(verb) ?? "",
             Resource = Given(resource),
-            // An empty Group cell means "from the resource text"; the core group is written as '' or "core".
-            Group = group is null || group.Length > 0 && string.IsNullOrWhiteSpace(group) ? null : group.Trim() == "core" ? "" : group.Trim(),
+            // An empty Group (an Import-Csv cell without a value) means "from the resource text"; "core" is the core group.
+            Group = Given(group) is { } g ? (g == "core" ? "" : g) : null,
             Subresource = Given(subresource),
             Name = Given(name),
             NonResourceUrl = url,
