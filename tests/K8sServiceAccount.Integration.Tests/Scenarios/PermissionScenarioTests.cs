@@ -140,6 +140,44 @@ public sealed class PermissionScenarioTests(LocalServerFixture fixture) : IClass
         Assert.DoesNotContain(differences, d => d.SideIndicator == "=>" && d.Scope == ns);
     }
 
+    [Fact]
+    public async Task Rules_roles_and_bindings_round_trip()
+    {
+        // New-K8sPolicyRule: kubectl's checks, a stable id for a bad rule.
+        var rule = Assert.Single(PolicyRuleBuilder.Build(ScaleDeployments, RoleScope.ClusterRole));
+        Assert.Equal(["apps", "extensions"], rule.ApiGroups);
+        var bad = Assert.Throws<K8sClientException>(() => PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get"], NonResourceUrls = ["healthz"] }, RoleScope.ClusterRole));
+        Assert.Equal("InvalidNonResourceUrl", bad.ErrorId);
+
+        // New-K8sRole, New-K8sRoleBinding -ServiceAccount NS:sample-sa, Test-K8sPermission, Remove-*, Get-K8sRole of a removed Role.
+        var ns = await fixture.NewNamespaceAsync("perm-crud");
+        var objects = new RbacObjectOperations(fixture.Transport);
+        var podReader = PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get", "list"], Resources = ["pods"] }, RoleScope.Role);
+        var role = await objects.CreateRoleAsync(new Client.Models.Role { Metadata = new() { Name = "pod-reader", Namespace = ns }, Rules = [.. podReader] });
+        Assert.Equal("pod-reader", role.Metadata.Name);
+        var binding = await objects.CreateRoleBindingAsync(new Client.Models.RoleBinding
+        {
+            Metadata = new() { Name = "pod-reader", Namespace = ns },
+            RoleRef = new() { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = "pod-reader" },
+            Subjects = [new() { Kind = "ServiceAccount", Name = "sample-sa", Namespace = ns }],
+        });
+        Assert.Equal("pod-reader", binding.RoleRef.Name);
+        var checker = new PermissionChecker(fixture.Transport);
+        var listPods = new PermissionCheck { Verb = "list", Resource = "pods", Namespace = ns, Subject = PermissionSubject.ServiceAccount(ns, "sample-sa") };
+        Assert.True((await checker.CheckAsync(listPods)).Allowed);
+
+        await objects.DeleteRoleBindingAsync(ns, "pod-reader");
+        Assert.Single(await objects.ListRolesAsync(ns), r => r.Metadata.Name == "pod-reader");
+        await objects.DeleteRoleAsync(ns, "pod-reader");
+        var gone = await Assert.ThrowsAsync<Client.Http.KubernetesApiException>(() => objects.GetRoleAsync(ns, "pod-reader"));
+        Assert.Equal("KubernetesNotFound", gone.ErrorId);
+        Assert.False((await checker.CheckAsync(listPods)).Allowed);
+
+        // Get-K8sIdentity.
+        var me = await new Client.Api.AuthenticationOperations(fixture.Transport).WhoAmIAsync();
+        Assert.Contains(ServiceAccountIdentity.MastersGroup, me.Groups);
+    }
+
     private static string PolicyYaml(string ns) => $"""
         apiVersion: rbac.authorization.k8s.io/v1
         kind: Role
