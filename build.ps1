@@ -8,6 +8,8 @@
     Test: dotnet test on the solution.
     Pester: runs tests/Pester against the staged module in a child pwsh (needs Pester 5), so this session never
     loads the module's assemblies and a rebuild never meets a locked file.
+    Demo: builds and runs scripts/Demo.ps1 in a child pwsh: the main story against the local API server, no cluster
+    needed (its xunit mirror is tests/K8sServiceAccount.Integration.Tests/Scenarios/DemoScenarioTests.cs).
     Package: builds and packs the staged module into out/packages/K8sServiceAccount.<version>.nupkg
     (needs Microsoft.PowerShell.PSResourceGet 1.1 or later, for Compress-PSResource).
 .PARAMETER Task
@@ -17,7 +19,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Pester', 'Package')]
+    [ValidateSet('Build', 'Test', 'Pester', 'Demo', 'Package')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release'
@@ -61,6 +63,14 @@ switch ($Task) {
         $pwsh = (Get-Process -Id $PID).Path
         & $pwsh -NoProfile -Command "Import-Module Pester -MinimumVersion 5.0.0; `$r = Invoke-Pester -Path '$tests' -PassThru -Output Detailed; exit `$r.FailedCount + `$r.FailedBlocksCount"
         if ($LASTEXITCODE -ne 0) { throw "Pester: $LASTEXITCODE test(s) or block(s) failed" }
+    }
+    'Demo' {
+        Invoke-Dotnet build $solution -c $Configuration
+        Assert-Staged
+        $demo = Join-Path $PSScriptRoot 'scripts/Demo.ps1'
+        $pwsh = (Get-Process -Id $PID).Path
+        & $pwsh -NoProfile -File $demo -Configuration $Configuration
+        if ($LASTEXITCODE -ne 0) { throw "The demo failed with exit code $LASTEXITCODE" }
     }
     'Package' {
         Invoke-Dotnet build $solution -c $Configuration

@@ -17,12 +17,13 @@ namespace K8sServiceAccount.Integration.Tests.Scenarios;
 /// </summary>
 public sealed class DemoScenarioTests(ServiceAccountScenarioFixture fixture) : IClassFixture<ServiceAccountScenarioFixture>
 {
-    // Connect-K8sCluster -Kubeconfig $kubeconfig -Namespace default
     private const string Namespace = "default";
 
     [Fact]
     public async Task Demo_runs_the_sample_sa_story_and_cleans_up()
     {
+        // Connect-K8sCluster -Kubeconfig $kubeconfig -Namespace default: the admin kubeconfig's context, namespace default.
+        Assert.Equal(Namespace, fixture.Settings.Namespace);
         var connection = fixture.Connection;
         var accounts = new ServiceAccountOperations(connection);
         var grants = new PermissionGrantOperations(connection);

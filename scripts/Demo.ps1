@@ -1,0 +1,110 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    The no-cluster demo: the module's main story against the local API server.
+.DESCRIPTION
+    Starts the local API server (tests/K8sServiceAccount.LocalApiServer, from its built dll) on a free port with a
+    temporary admin kubeconfig, imports the staged module, connects to it and then, for ServiceAccount sample-sa in
+    namespace default: creates it, grants it get/update on deployments and deployments/scale (apps, extensions),
+    checks a small batch of permissions and explains one, requests a 30-minute token and shows its claims (never the
+    token), writes a kubeconfig for it and asks kubectl who that is, and finally revokes, removes and stops the
+    server, also when a step fails.
+    Run it with ./build.ps1 -Task Demo, which builds first. Its xunit mirror,
+    tests/K8sServiceAccount.Integration.Tests/Scenarios/DemoScenarioTests.cs, runs the same client operations step
+    for step with dotnet test.
+.PARAMETER Configuration
+    The build whose staged module (out/K8sServiceAccount) and server dll are used.
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+$ErrorActionPreference = 'Stop'
+$repo = Split-Path -Parent $PSScriptRoot
+$module = Join-Path $repo 'out/K8sServiceAccount/K8sServiceAccount.psd1'
+$serverDll = Join-Path $repo "tests/K8sServiceAccount.LocalApiServer/bin/$Configuration/net10.0/K8sServiceAccount.LocalApiServer.dll"
+foreach ($file in $module, $serverDll) {
+    if (-not (Test-Path -LiteralPath $file)) { throw "$file is missing: run ./build.ps1 -Task Build -Configuration $Configuration first." }
+}
+
+$work = Join-Path ([IO.Path]::GetTempPath()) "k8ssa-demo-$([guid]::NewGuid().ToString('N'))"
+New-Item -ItemType Directory -Path $work | Out-Null
+$kubeconfig = Join-Path $work 'admin.kubeconfig'
+$saKubeconfig = Join-Path $work 'sample-sa.kubeconfig'
+$server = $null
+# Grant-K8sPermission and Revoke-K8sPermission take the same arguments.
+$grant = @{
+    ServiceAccount = 'default/sample-sa'
+    Verb           = 'get', 'update'
+    Resource       = 'deployments', 'deployments/scale'
+    Group          = 'apps', 'extensions'
+}
+
+function Write-Step([string] $Text) { Write-Host "`n== $Text" -ForegroundColor Cyan }
+
+try {
+    Write-Step 'Starting the local API server'
+    $server = Start-Process -FilePath dotnet -NoNewWindow -PassThru `
+        -ArgumentList "`"$serverDll`" --port 0 --kubeconfig `"$kubeconfig`"" `
+        -RedirectStandardOutput (Join-Path $work 'server.out') -RedirectStandardError (Join-Path $work 'server.err')
+    # The server writes its admin kubeconfig once it is ready.
+    $deadline = (Get-Date).AddMinutes(1)
+    while (-not (Test-Path -LiteralPath $kubeconfig)) {
+        if ($server.HasExited) { throw "The local API server stopped: $(Get-Content -Raw -LiteralPath (Join-Path $work 'server.err'))" }
+        if ((Get-Date) -gt $deadline) { throw 'The local API server did not write its kubeconfig within 1 minute.' }
+        Start-Sleep -Milliseconds 200
+    }
+
+    Import-Module $module -Force
+    Connect-K8sCluster -Kubeconfig $kubeconfig -Namespace default
+    Get-K8sConnection | Format-List
+
+    Write-Step 'New-K8sServiceAccount sample-sa'
+    New-K8sServiceAccount -Name sample-sa | Format-Table
+
+    Write-Step 'Grant-K8sPermission: get/update on deployments and deployments/scale (apps, extensions)'
+    Grant-K8sPermission @grant | Format-List
+
+    Write-Step 'Test-K8sPermission: a batch piped as objects'
+    $checks = @(
+        [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'get'; Resource = 'deployments'; Group = 'apps' }
+        [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'update'; Resource = 'deployments/scale'; Group = 'apps' }
+        [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'patch'; Resource = 'deployments/scale'; Group = 'apps' }
+        [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'delete'; Resource = 'deployments'; Group = 'apps' }
+    )
+    $checks | Test-K8sPermission | Format-Table Subject, Verb, Group, Resource, Subresource, Allowed
+
+    Write-Step 'Test-K8sPermission -Explain: which binding, role and rule allow it'
+    Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount default/sample-sa -Explain |
+        Format-List Subject, Verb, Resource, Subresource, Allowed, Verdict, Explanation
+
+    Write-Step 'Get-K8sSaToken for 30 minutes | ConvertFrom-K8sSaToken (its claims; the token itself is never shown)'
+    Get-K8sSaToken -ServiceAccount sample-sa -Duration (New-TimeSpan -Minutes 30) | ConvertFrom-K8sSaToken |
+        Format-List Subject, Namespace, ServiceAccount, Audiences, IssuedAt, ExpiresAt, IsExpired
+
+    Write-Step 'New-K8sSaKubeconfig: a kubeconfig that authenticates as sample-sa'
+    New-K8sSaKubeconfig -ServiceAccount sample-sa -Path $saKubeconfig | Format-List Path, ContextName, Server, ExpirationTimestamp
+    if (Get-Command kubectl -CommandType Application -ErrorAction Ignore) {
+        Write-Step 'kubectl auth whoami with that kubeconfig'
+        & kubectl auth whoami --kubeconfig $saKubeconfig
+        if ($LASTEXITCODE -ne 0) { throw "kubectl auth whoami failed with exit code $LASTEXITCODE" }
+    }
+    else {
+        Write-Host 'kubectl is not on PATH: skipped kubectl auth whoami.'
+    }
+}
+finally {
+    Write-Step 'Cleaning up'
+    if (Get-Module K8sServiceAccount) {
+        Revoke-K8sPermission @grant -Confirm:$false -ErrorAction Continue | Format-Table Name, RoleAction, BindingAction
+        Remove-K8sServiceAccount -Name sample-sa -Confirm:$false -PassThru -ErrorAction Continue | Format-Table Namespace, Name
+        Disconnect-K8sCluster
+    }
+    if ($server -and -not $server.HasExited) {
+        Stop-Process -Id $server.Id
+        $server.WaitForExit()
+    }
+    Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction Ignore
+    Write-Host 'The local API server is stopped and its temporary files removed.'
+}
