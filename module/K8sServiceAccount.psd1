@@ -15,6 +15,15 @@
         'Disconnect-K8sCluster'
         'Get-K8sConnection'
         'Get-K8sContext'
+        # ServiceAccounts and their tokens
+        'New-K8sServiceAccount'
+        'Get-K8sServiceAccount'
+        'Set-K8sServiceAccount'
+        'Remove-K8sServiceAccount'
+        'Get-K8sSaToken'
+        'ConvertFrom-K8sSaToken'
+        'Test-K8sSaToken'
+        'New-K8sSaKubeconfig'
         # Permissions and RBAC
         'Test-K8sPermission'
         'Get-K8sPermission'

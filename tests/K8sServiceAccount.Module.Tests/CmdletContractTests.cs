@@ -12,7 +12,7 @@ public class CmdletContractTests
     private const string ClusterBaseName = "K8sServiceAccount.K8sClusterCmdlet";
 
     // Cmdlets that never talk to a cluster and so do not take the connection parameters.
-    private static readonly string[] OfflineCmdlets = ["Get-K8sContext", "Disconnect-K8sCluster", "New-K8sPolicyRule"];
+    private static readonly string[] OfflineCmdlets = ["Get-K8sContext", "Disconnect-K8sCluster", "ConvertFrom-K8sSaToken", "New-K8sPolicyRule"];
 
     // New- cmdlets that only build an object in memory (like New-TimeSpan): nothing to confirm.
     private static readonly string[] InMemoryBuilders = ["New-K8sPolicyRule"];

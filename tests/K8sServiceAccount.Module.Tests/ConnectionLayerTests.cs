@@ -107,6 +107,21 @@ public class ConnectionLayerTests
     }
 
     [Fact]
+    public void AMissingKubeconfigFileIsKubeconfigNotFoundNamingTheFile()
+    {
+        // Get-K8sContext -Kubeconfig absent.yaml and every cluster cmdlet given the same parameter.
+        using var machine = new TestEnvironment();
+        var absent = Path.Combine(machine.Root, "absent.yaml");
+        var loadError = Assert.ThrowsAny<K8sClientException>(() => KubeconfigLoader.Load(absent, machine));
+        var selectError = Assert.ThrowsAny<K8sClientException>(() => ConnectionSelection.Select(new ConnectionParameters(absent, null, false), null, true, machine));
+        foreach (var error in new[] { loadError, selectError })
+        {
+            Assert.Equal((ConnectionErrorIds.KubeconfigNotFound, "ObjectNotFound"), (ErrorMapping.Describe(error, absent).ErrorId, ErrorMapping.Describe(error, absent).CategoryName));
+            Assert.Contains(absent, error.Message);
+        }
+    }
+
+    [Fact]
     public void InClusterWithAKubeconfigIsRejected()
     {
         using var machine = new TestEnvironment();

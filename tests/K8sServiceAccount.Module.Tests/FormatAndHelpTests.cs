@@ -76,10 +76,14 @@ public class FormatAndHelpTests
                 var name = parameter.Element(Maml + "name")!.Value;
                 var declared = cmdlet.Parameters.First(p => p.Name == name);
                 Assert.False(string.IsNullOrWhiteSpace(parameter.Element(Maml + "description")?.Value), $"{cmdlet} -{name}: no description");
-                Assert.Equal(declared.Mandatory, bool.Parse(parameter.Attribute("required")!.Value));
-                Assert.Equal(declared.Position?.ToString() ?? "named", parameter.Attribute("position")!.Value);
-                Assert.Equal(declared.ValueFromPipeline || declared.ValueFromPipelineByPropertyName, parameter.Attribute("pipelineInput")!.Value.StartsWith("True", StringComparison.Ordinal));
-                Assert.Equal(declared.HasAttribute("System.Management.Automation.SupportsWildcardsAttribute"), bool.Parse(parameter.Attribute("globbing")!.Value));
+                Assert.True(declared.Mandatory == bool.Parse(parameter.Attribute("required")!.Value), $"{cmdlet} -{name}: help says required={parameter.Attribute("required")!.Value}");
+                Assert.True((declared.Position?.ToString() ?? "named") == parameter.Attribute("position")!.Value, $"{cmdlet} -{name}: help says position {parameter.Attribute("position")!.Value}");
+                Assert.True(
+                    (declared.ValueFromPipeline || declared.ValueFromPipelineByPropertyName) == parameter.Attribute("pipelineInput")!.Value.StartsWith("True", StringComparison.Ordinal),
+                    $"{cmdlet} -{name}: help says pipelineInput=\"{parameter.Attribute("pipelineInput")!.Value}\"");
+                Assert.True(
+                    declared.HasAttribute("System.Management.Automation.SupportsWildcardsAttribute") == bool.Parse(parameter.Attribute("globbing")!.Value),
+                    $"{cmdlet} -{name}: help says globbing={parameter.Attribute("globbing")!.Value}");
             }
 
             // Each syntax line names only real parameters.

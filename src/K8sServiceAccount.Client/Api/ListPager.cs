@@ -30,6 +30,7 @@ internal static class ListPager
         }
 
         string? continueToken = null;
+        var yielded = 0L;
         do
         {
             var path = ApiPath.WithQuery(
@@ -38,9 +39,29 @@ internal static class ListPager
                 ("fieldSelector", fieldSelector),
                 ("labelSelector", labelSelector),
                 ("limit", pageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            var page = await transport.GetAsync(path, listType, cancellationToken).ConfigureAwait(false);
+            TList page;
+            try
+            {
+                page = await transport.GetAsync(path, listType, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubernetesApiException e) when (e.StatusCode == 410 && continueToken is not null)
+            {
+                // The snapshot behind the continue token was compacted away. Starting over would repeat the
+                // items already written to the pipeline, so say what happened instead.
+                throw new K8sClientException(
+                    "ListContinueExpired",
+                    K8sErrorCategory.ResourceUnavailable,
+                    $"Listing {collectionPath} stopped after {yielded} items: the server no longer holds the list it was paging through ({e.Message}). " +
+                    "Run the command again, or use a larger page size so the list is read in fewer requests.",
+                    e)
+                {
+                    Target = collectionPath,
+                };
+            }
+
             foreach (var item in items(page))
             {
+                yielded++;
                 yield return item;
             }
 

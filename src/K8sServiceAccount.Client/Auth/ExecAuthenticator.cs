@@ -89,7 +89,14 @@ internal sealed class ExecAuthenticator : RequestAuthenticator
     private async Task<ExecCredentials> RunPluginAsync(IClientLog log, CancellationToken cancellationToken)
     {
         var credentials = await _plugin.RunAsync(log, cancellationToken).ConfigureAwait(false);
+        var previous = _cached;
         _cached = credentials;
+        if (previous?.Certificate is { } oldCertificate && oldCertificate.Thumbprint != credentials.Certificate?.Thumbprint)
+        {
+            log.Verbose("The exec plugin returned a new client certificate; new connections present it.");
+            OnClientCertificateRotated();
+        }
+
         log.Verbose(credentials.Expiry is { } expiry
             ? $"Exec plugin credentials cached until {expiry:u}."
             : "Exec plugin credentials have no expirationTimestamp; cached until the server rejects them.");

@@ -54,7 +54,6 @@ internal sealed class ExecPlugin
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
-            StandardOutputEncoding = Encoding.UTF8,
             // Interactive: the plugin talks to the user's terminal directly (prompts on stderr, answers on stdin).
             // Otherwise stdin is an empty pipe, so a plugin that tries to prompt gets end-of-file instead of hanging.
             RedirectStandardInput = !interactive,

@@ -28,6 +28,11 @@ internal abstract class RequestAuthenticator
     /// <summary>The TLS client certificate to present, or null. Read during each TLS handshake.</summary>
     public virtual X509Certificate2? ClientCertificate => null;
 
+    /// <summary>Raised when <see cref="ClientCertificate"/> changed, so connections opened with the old one are replaced.</summary>
+    public event Action? ClientCertificateRotated;
+
+    protected void OnClientCertificateRotated() => ClientCertificateRotated?.Invoke();
+
     /// <summary>
     /// Builds the authenticator for the connection's request credential: token, token file, basic auth or
     /// exec plugin. As in client-go, an exec plugin is not run when the user also has a token, basic auth or a

@@ -43,7 +43,12 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
 {
     private const string JsonMediaType = "application/json";
 
-    private readonly HttpClient _http;
+    // Set on a connection made by Create; a view made by WithImpersonation uses its root's instead.
+    private readonly Func<HttpClient>? _newHttpClient;
+    private readonly List<HttpClient> _retiredHttpClients = [];
+    private readonly object _httpClientGate = new();
+    private HttpClient? _http;
+    private readonly KubernetesConnection? _root;
     private readonly RequestAuthenticator _authenticator;
     private readonly ServerCertificateValidator? _certificateValidator;
     private readonly X509Certificate2? _clientCertificate;
@@ -52,8 +57,6 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
     private readonly string? _hostHeader;
     private readonly AsyncLocal<IClientLog?> _log = new();
     private readonly ConditionalWeakTable<IClientLog, object> _logsWarnedAboutInsecureTls = new();
-    private readonly bool _ownsHttpClient;
-    private KubernetesConnection? _parent;
 
     private KubernetesConnection(
         ResolvedConnection settings,
@@ -61,16 +64,22 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         RequestAuthenticator authenticator,
         ServerCertificateValidator? certificateValidator,
         X509Certificate2? clientCertificate,
-        HttpClient http,
-        bool ownsHttpClient = true)
+        Func<HttpClient>? newHttpClient,
+        KubernetesConnection? root)
     {
         _clientCertificate = clientCertificate;
         Settings = settings;
-        _ownsHttpClient = ownsHttpClient;
         _options = options;
         _authenticator = authenticator;
         _certificateValidator = certificateValidator;
-        _http = http;
+        _root = root;
+        if (root is null)
+        {
+            _newHttpClient = newHttpClient ?? throw new ArgumentNullException(nameof(newHttpClient));
+            _http = newHttpClient();
+            authenticator.ClientCertificateRotated += ReplaceConnectionPool;
+        }
+
         _baseUrl = BaseUrl(settings.Server);
         if (!string.IsNullOrEmpty(settings.TlsServerName) && settings.Server.Scheme == Uri.UriSchemeHttps)
         {
@@ -85,7 +94,10 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
     /// <inheritdoc />
     public event Action<string>? ServerWarning;
 
-    private IClientLog Log => _log.Value ?? _parent?.Log ?? NullClientLog.Instance;
+    private IClientLog Log => _log.Value ?? _root?.Log ?? NullClientLog.Instance;
+
+    /// <summary>The pooled client requests go through now (replaced when an exec client certificate rotates).</summary>
+    private HttpClient Http => _root is { } root ? root.Http : Volatile.Read(ref _http)!;
 
     /// <summary>
     /// Builds the connection: TLS trust, client certificate, proxy and credentials. Fails here, not on the
@@ -106,6 +118,37 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         var clientCertificate = RequestAuthenticator.LoadClientCertificate(settings.Auth);
         var authenticator = RequestAuthenticator.Create(settings, options);
         ServerCertificateValidator? validator = null;
+        RemoteCertificateValidationCallback? validate = null;
+        if (server.Scheme == Uri.UriSchemeHttps)
+        {
+            if (settings.InsecureSkipTlsVerify)
+            {
+                validate = static (_, _, _, _) => true;
+            }
+            else
+            {
+                var clusterCa = settings.CertificateAuthorityData is { Length: > 0 } caData
+                    ? ServerCertificateValidator.LoadCertificateAuthority(caData, settings.CaSource)
+                    : null;
+                validator = new ServerCertificateValidator(clusterCa, settings.CaSource,
+                    ServerCertificateValidator.ExpectedHost(server, settings.TlsServerName));
+                validate = validator.Validate;
+            }
+        }
+
+        // Asked at each handshake, so a certificate from an exec plugin is the current one. Null: none to present.
+        LocalCertificateSelectionCallback selectClientCertificate = (_, _, _, _, _) => (clientCertificate ?? authenticator.ClientCertificate)!;
+        return new KubernetesConnection(settings, options, authenticator, validator, clientCertificate,
+            () => NewHttpClient(settings, options, validate, selectClientCertificate), root: null);
+    }
+
+    /// <summary>One pooled client over a SocketsHttpHandler with the connection's TLS, proxy and compression settings.</summary>
+    private static HttpClient NewHttpClient(
+        ResolvedConnection settings,
+        KubernetesConnectionOptions options,
+        RemoteCertificateValidationCallback? validate,
+        LocalCertificateSelectionCallback selectClientCertificate)
+    {
         var handler = new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = true,
@@ -128,35 +171,19 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
             handler.UseProxy = true;
         }
 
-        if (server.Scheme == Uri.UriSchemeHttps)
+        if (validate is not null)
         {
-            RemoteCertificateValidationCallback validate;
-            if (settings.InsecureSkipTlsVerify)
-            {
-                validate = static (_, _, _, _) => true;
-            }
-            else
-            {
-                var clusterCa = settings.CertificateAuthorityData is { Length: > 0 } caData
-                    ? ServerCertificateValidator.LoadCertificateAuthority(caData, settings.CaSource)
-                    : null;
-                validator = new ServerCertificateValidator(clusterCa, settings.CaSource,
-                    ServerCertificateValidator.ExpectedHost(server, settings.TlsServerName));
-                validate = validator.Validate;
-            }
-
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = validate,
-                // Asked at each handshake, so exec plugin certificates are picked up when they rotate. Null: none to present.
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => (clientCertificate ?? authenticator.ClientCertificate)!,
+                LocalCertificateSelectionCallback = selectClientCertificate,
             };
         }
 
         HttpMessageHandler pipeline = options.WrapHandler?.Invoke(handler) ?? handler;
         var http = new HttpClient(pipeline, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", options.UserAgent);
-        return new KubernetesConnection(settings, options, authenticator, validator, clientCertificate, http);
+        return http;
     }
 
     /// <summary>
@@ -225,28 +252,60 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
     }
 
     /// <summary>
-    /// A view of this connection that impersonates <paramref name="impersonation"/> (replacing any impersonation from the
-    /// kubeconfig) on every request. It shares this connection's HttpClient, credentials and log; disposing the view
-    /// leaves this connection open.
+    /// A view of this connection that impersonates <paramref name="impersonation"/> (replacing any impersonation from
+    /// the kubeconfig) on every request. It shares this connection's pooled connections, credentials and log, and
+    /// raises its server warnings on this connection too; disposing the view leaves this connection open.
     /// </summary>
     public KubernetesConnection WithImpersonation(Impersonation impersonation)
     {
         ArgumentNullException.ThrowIfNull(impersonation);
-        var view = new KubernetesConnection(Settings with { Impersonation = impersonation }, _options, _authenticator, _certificateValidator, _clientCertificate, _http, ownsHttpClient: false);
+        var root = _root ?? this;
+        var view = new KubernetesConnection(
+            Settings with { Impersonation = impersonation }, _options, _authenticator, _certificateValidator,
+            clientCertificate: null, newHttpClient: null, root);
         view.ServerWarning += text => ServerWarning?.Invoke(text);
-        view._parent = this;
         return view;
     }
 
     IKubernetesTransport IImpersonatingTransport.WithImpersonation(Impersonation impersonation) => WithImpersonation(impersonation);
 
-    /// <summary>Closes the pooled connections (not for a view made by <see cref="WithImpersonation"/>). Calls made afterwards throw ObjectDisposedException.</summary>
+    /// <summary>
+    /// Closes the pooled connections. Calls made afterwards throw ObjectDisposedException. Disposing a view made
+    /// by <see cref="WithImpersonation"/> does nothing.
+    /// </summary>
     public void Dispose()
     {
-        if (_ownsHttpClient)
+        if (_root is not null)
         {
-            _http.Dispose();
-            _clientCertificate?.Dispose();
+            return;
+        }
+
+        lock (_httpClientGate)
+        {
+            _http!.Dispose();
+            foreach (var retired in _retiredHttpClients)
+            {
+                retired.Dispose();
+            }
+
+            _retiredHttpClients.Clear();
+        }
+
+        _clientCertificate?.Dispose();
+    }
+
+    /// <summary>
+    /// TLS presents a client certificate only when a connection opens, so when an exec plugin hands out a new
+    /// one, client-go closes all connections. Pooled connections cannot be closed one by one here: the pool is
+    /// replaced instead. New requests open connections with the new certificate; requests in flight finish on
+    /// the old pool, whose idle connections close by themselves and which is disposed with this connection.
+    /// </summary>
+    private void ReplaceConnectionPool()
+    {
+        lock (_httpClientGate)
+        {
+            _retiredHttpClients.Add(_http!);
+            Volatile.Write(ref _http, _newHttpClient!());
         }
     }
 
@@ -299,7 +358,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
                 {
                     // A whole answer is read under the attempt's timeout; a watch only until its headers.
                     var completion = streamResponse ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead;
-                    response = await _http.SendAsync(request, completion, attemptTimeout.Token).ConfigureAwait(false);
+                    response = await Http.SendAsync(request, completion, attemptTimeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && attemptTimeout.IsCancellationRequested)
                 {
@@ -459,14 +518,15 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
             return;
         }
 
-        lock (_logsWarnedAboutInsecureTls)
+        var warned = (_root ?? this)._logsWarnedAboutInsecureTls;
+        lock (warned)
         {
-            if (_logsWarnedAboutInsecureTls.TryGetValue(log, out _))
+            if (warned.TryGetValue(log, out _))
             {
                 return;
             }
 
-            _logsWarnedAboutInsecureTls.Add(log, log);
+            warned.Add(log, log);
         }
 
         log.Warning($"insecure-skip-tls-verify is set for {_baseUrl}: the server's certificate is not verified, so anyone " +

@@ -207,6 +207,10 @@ public sealed class PermissionGrantOperations
             if (!roleExists)
             {
                 roleAction = GrantAction.NotFound;
+                var bindingExists = request.ClusterWide
+                    ? await _objects.TryGetClusterRoleBindingAsync(name, cancellationToken).ConfigureAwait(false) is not null
+                    : await _objects.TryGetRoleBindingAsync(ns, name, cancellationToken).ConfigureAwait(false) is not null;
+                bindingAction = bindingExists ? GrantAction.Unchanged : GrantAction.NotFound;
             }
         }
 

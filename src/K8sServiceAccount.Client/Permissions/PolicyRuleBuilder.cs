@@ -85,16 +85,26 @@ public static class PolicyRuleBuilder
             {
                 continue;
             }
-            var groups = request.Groups is { Count: > 0 } g ? g : [null];
+            // With explicit groups (e.g. apps and the retired extensions) the type must exist in at least one of them;
+            // in the others it is written as given, since a rule may name a group the server no longer serves.
+            IReadOnlyList<string?> groups = request.Groups is { Count: > 0 } g ? [.. g] : [null];
+            string? notFound = null;
+            var foundAny = false;
             foreach (var group in groups)
             {
                 var probe = new PermissionCheck { Verb = "get", Resource = type, Group = group };
                 var answer = await resolver.ResolveAsync(probe, cancellationToken).ConfigureAwait(false);
                 if (!answer.Found)
                 {
-                    throw PermissionErrors.InvalidArgument("Resource", answer.Warnings.FirstOrDefault() ?? $"the server doesn't have a resource type '{type}'");
+                    notFound ??= answer.Warnings.FirstOrDefault() ?? $"the server doesn't have a resource type '{type}'";
+                    continue;
                 }
+                foundAny = true;
                 resolved[group is null ? type : type + "\n" + group] = (answer.Resource, answer.Group);
+            }
+            if (!foundAny)
+            {
+                throw PermissionErrors.InvalidArgument("Resource", notFound!);
             }
         }
         return BuildCore(request, scope, warnings, resolved);

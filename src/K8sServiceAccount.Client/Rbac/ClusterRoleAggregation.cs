@@ -33,8 +33,9 @@ public static class ClusterRoleAggregation
     }
 
     /// <summary>
-    /// Copies of <paramref name="roles"/> where every ClusterRole with an aggregationRule has its rules replaced by the
-    /// aggregated ones (what a cluster shows once the controller has run). Other roles are returned unchanged (not copied).
+    /// <paramref name="roles"/> as a cluster shows them once the controller has run: every ClusterRole with an aggregationRule
+    /// is replaced by a new ClusterRole object (same metadata object, copied rules) whose rules are the aggregated ones; the
+    /// input objects are not modified, and roles without aggregationRule are returned as they are.
     /// </summary>
     public static IReadOnlyList<ClusterRole> ApplyAll(IEnumerable<ClusterRole> roles)
     {

@@ -17,10 +17,13 @@ public sealed class InMemoryRbacPolicy : IRbacPolicy
     private readonly Dictionary<(string Namespace, string Name), RoleBinding> _roleBindings = new();
     private volatile Snapshot? _snapshot;
 
+    /// <summary>An empty policy.</summary>
     public InMemoryRbacPolicy()
     {
     }
 
+    /// <summary>A policy holding the given objects (later objects replace earlier ones with the same name).</summary>
+    /// <exception cref="ArgumentException">An object has no name, or a Role or RoleBinding has no namespace.</exception>
     public InMemoryRbacPolicy(
         IEnumerable<ClusterRole>? clusterRoles = null,
         IEnumerable<ClusterRoleBinding>? clusterRoleBindings = null,
@@ -57,18 +60,21 @@ public sealed class InMemoryRbacPolicy : IRbacPolicy
     public Role? GetRole(string @namespace, string name)
         => CurrentSnapshot().RolesByKey.GetValueOrDefault((@namespace, name));
 
+    /// <summary>Adds or replaces a ClusterRole (by name).</summary>
     public void Add(ClusterRole clusterRole)
     {
         var name = RequireName(clusterRole?.Metadata, "ClusterRole");
         Write(() => _clusterRoles[name] = clusterRole!);
     }
 
+    /// <summary>Adds or replaces a ClusterRoleBinding (by name).</summary>
     public void Add(ClusterRoleBinding binding)
     {
         var name = RequireName(binding?.Metadata, "ClusterRoleBinding");
         Write(() => _clusterRoleBindings[name] = binding!);
     }
 
+    /// <summary>Adds or replaces a Role (by namespace and name).</summary>
     public void Add(Role role)
     {
         var name = RequireName(role?.Metadata, "Role");
@@ -76,6 +82,7 @@ public sealed class InMemoryRbacPolicy : IRbacPolicy
         Write(() => _roles[(ns, name)] = role);
     }
 
+    /// <summary>Adds or replaces a RoleBinding (by namespace and name).</summary>
     public void Add(RoleBinding binding)
     {
         var name = RequireName(binding?.Metadata, "RoleBinding");
@@ -83,12 +90,16 @@ public sealed class InMemoryRbacPolicy : IRbacPolicy
         Write(() => _roleBindings[(ns, name)] = binding);
     }
 
+    /// <summary>Removes a ClusterRole; false when there was none.</summary>
     public bool RemoveClusterRole(string name) => Write(() => _clusterRoles.Remove(name));
 
+    /// <summary>Removes a ClusterRoleBinding; false when there was none.</summary>
     public bool RemoveClusterRoleBinding(string name) => Write(() => _clusterRoleBindings.Remove(name));
 
+    /// <summary>Removes a Role; false when there was none.</summary>
     public bool RemoveRole(string @namespace, string name) => Write(() => _roles.Remove((@namespace, name)));
 
+    /// <summary>Removes a RoleBinding; false when there was none.</summary>
     public bool RemoveRoleBinding(string @namespace, string name) => Write(() => _roleBindings.Remove((@namespace, name)));
 
     private static string RequireName(ObjectMeta? metadata, string kind)

@@ -8,7 +8,7 @@ namespace K8sServiceAccount.Client.Rbac;
 /// the RoleBindings of the request's namespace, and allows the request when a rule of a role bound to the user allows it.
 /// It never denies, and it knows nothing about <c>system:masters</c> (a separate authorizer in kube-apiserver), except
 /// through the bootstrap <c>cluster-admin</c> binding. Thread-safe when the policy is.
-/// The evaluation walk allocates nothing but the allow reason; its methods (and <see cref="RuleMatcher"/>'s) are compiled
+/// The evaluation walk allocates only the allow reason and lookup errors; its methods (and <see cref="RuleMatcher"/>'s) are compiled
 /// fully optimized from the first call, so a one-shot offline audit of thousands of checks does not run on tier-0 code.
 /// </summary>
 public sealed class RbacAuthorizer

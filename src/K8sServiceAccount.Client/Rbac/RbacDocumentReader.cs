@@ -1,13 +1,33 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using System.Text;
+using K8sServiceAccount.Client.Config;
 using K8sServiceAccount.Client.Models;
 using YamlDotNet.Core;
 
 namespace K8sServiceAccount.Client.Rbac;
 
 /// <summary>One text to read: its name as errors and notes should show it (usually a file path), and its content.</summary>
-public sealed record RbacSource(string Name, string Text);
+public sealed record RbacSource(string Name, string Text)
+{
+    /// <summary>Reads a policy file (UTF-8, with or without BOM); the file path becomes the source name.</summary>
+    /// <exception cref="K8sClientException">ErrorId <c>RbacFileUnreadable</c> (ReadError) naming the file and the reason.</exception>
+    public static RbacSource FromFile(string path, ISystemEnvironment? environment = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        environment ??= SystemEnvironment.Instance;
+        try
+        {
+            return new RbacSource(path, new UTF8Encoding(false).GetString(environment.ReadAllBytes(path)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var reason = e is FileNotFoundException or DirectoryNotFoundException ? "the file does not exist" : e.Message;
+            throw new K8sClientException("RbacFileUnreadable", K8sErrorCategory.ReadError, $"Cannot read the RBAC policy file \"{path}\": {reason}.", e) { Target = path };
+        }
+    }
+}
 
 /// <summary>Options for <see cref="RbacDocumentReader"/>.</summary>
 public sealed record RbacReadOptions
@@ -82,7 +102,7 @@ public static class RbacDocumentReader
 
     private static void ReadSource(RbacSource source, RbacReadOptions options, Collected collected)
     {
-        var text = source.Text ?? "";
+        var text = (source.Text ?? "").TrimStart('\uFEFF');
         List<JsonNode?> documents;
         var trimmed = text.TrimStart();
         try

@@ -1,3 +1,5 @@
+using K8sServiceAccount.Client.Tokens;
+
 namespace K8sServiceAccount.Client.Rbac;
 
 /// <summary>
@@ -26,6 +28,48 @@ public static class ServiceAccountIdentity
     /// </summary>
     public static UserInfo ForServiceAccount(string @namespace, string name, string? uid = null)
         => new(UserName(@namespace, name), uid, [AllServiceAccountsGroup, NamespaceGroupPrefix + @namespace, AuthenticatedGroup]);
+
+    /// <summary>Extra key carrying <c>JTI=&lt;jti&gt;</c> of a bound token.</summary>
+    public const string CredentialIdExtraKey = "authentication.kubernetes.io/credential-id";
+    public const string PodNameExtraKey = "authentication.kubernetes.io/pod-name";
+    public const string PodUidExtraKey = "authentication.kubernetes.io/pod-uid";
+    public const string NodeNameExtraKey = "authentication.kubernetes.io/node-name";
+    public const string NodeUidExtraKey = "authentication.kubernetes.io/node-uid";
+
+    /// <summary>
+    /// The identity the API server gives a request authenticated with <paramref name="token"/> once it has validated it:
+    /// the ServiceAccount's name, uid and groups plus <c>system:authenticated</c>, and the extra attributes of bound tokens
+    /// (credential id <c>JTI=&lt;jti&gt;</c>, pod name and uid, node name and uid). Decoding does not validate the token.
+    /// </summary>
+    /// <exception cref="ArgumentException">The token names no namespace or ServiceAccount.</exception>
+    public static UserInfo ForToken(DecodedServiceAccountToken token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (string.IsNullOrEmpty(token.Namespace) || string.IsNullOrEmpty(token.ServiceAccount))
+        {
+            throw new ArgumentException("The token names no ServiceAccount namespace and name.", nameof(token));
+        }
+        var extra = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        if (token.BoundObject is { Kind: "Pod" } pod && !string.IsNullOrEmpty(pod.Name) && !string.IsNullOrEmpty(pod.Uid))
+        {
+            extra[PodNameExtraKey] = [pod.Name];
+            extra[PodUidExtraKey] = [pod.Uid];
+        }
+        if (!string.IsNullOrEmpty(token.JwtId))
+        {
+            extra[CredentialIdExtraKey] = ["JTI=" + token.JwtId];
+        }
+        var node = token.Node ?? (token.BoundObject is { Kind: "Node" } boundNode ? boundNode : null);
+        if (node is not null && !string.IsNullOrEmpty(node.Name))
+        {
+            extra[NodeNameExtraKey] = [node.Name];
+            if (!string.IsNullOrEmpty(node.Uid))
+            {
+                extra[NodeUidExtraKey] = [node.Uid];
+            }
+        }
+        return ForServiceAccount(token.Namespace, token.ServiceAccount, token.ServiceAccountUid) with { Extra = extra.Count == 0 ? null : extra };
+    }
 
     /// <summary>
     /// Splits <c>system:serviceaccount:NS:NAME</c>. Succeeds only with exactly two parts after the prefix, a namespace that is a

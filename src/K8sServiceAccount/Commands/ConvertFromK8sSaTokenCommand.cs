@@ -23,7 +23,7 @@ public sealed class ConvertFromK8sSaTokenCommand : PSCmdlet
     {
         try
         {
-            var claims = ServiceAccountTokenDecoder.Decode(ServiceAccountMapping.TokenText(Token), DateTimeOffset.UtcNow);
+            var claims = ServiceAccountTokenDecoder.Decode(ServiceAccountMapping.TokenText(PipelineValue.Unwrap(Token)), DateTimeOffset.UtcNow);
             WriteObject(ServiceAccountMapping.ToClaims(claims));
         }
         catch (K8sClientException e)

@@ -51,7 +51,7 @@ public sealed class GetK8sSaTokenCommand : K8sClusterCmdlet
     public string? BoundObjectUid { get; set; }
 
     /// <summary>Get a long-lived token from a kubernetes.io/service-account-token Secret, creating the Secret if there is none.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = LegacySet)]
+    [Parameter(ParameterSetName = LegacySet)]
     public SwitchParameter Legacy { get; set; }
 
     /// <summary>With -Legacy: how long to wait for the token controller to fill a new Secret (default 30 seconds).</summary>
@@ -64,8 +64,17 @@ public sealed class GetK8sSaTokenCommand : K8sClusterCmdlet
 
     protected override void BeginProcessing()
     {
-        if (Legacy)
+        if (ParameterSetName == LegacySet)
         {
+            if (!Legacy)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new PSArgumentException("-Timeout applies only to -Legacy tokens: add -Legacy, or remove -Timeout."),
+                    "TimeoutWithoutLegacy",
+                    ErrorCategory.InvalidArgument,
+                    null));
+            }
+
             if (Timeout is { } timeout && timeout <= TimeSpan.Zero)
             {
                 ThrowTerminatingError(new ErrorRecord(

@@ -28,7 +28,7 @@ public sealed class TestK8sSaTokenCommand : K8sClusterCmdlet
     {
         try
         {
-            var token = ServiceAccountMapping.TokenText(Token);
+            var token = ServiceAccountMapping.TokenText(PipelineValue.Unwrap(Token));
             var review = Invoke((connection, cancellation) => new AuthenticationOperations(connection).ReviewTokenAsync(token, Audience, cancellation));
             WriteObject(ServiceAccountMapping.ToReview(review));
         }

@@ -114,13 +114,14 @@ internal static class ServiceAccountMapping
 
         foreach (DictionaryEntry entry in table)
         {
-            var key = Unwrap(entry.Key)?.ToString();
+            // A PSObject-wrapped key or value converts through its ToString, which is its base object's.
+            var key = Convert.ToString(entry.Key, CultureInfo.InvariantCulture);
             if (string.IsNullOrWhiteSpace(key))
             {
                 throw new K8sClientException("InvalidMapKey", K8sErrorCategory.InvalidArgument, $"-{parameterName}: keys must be non-empty strings.");
             }
 
-            var value = Unwrap(entry.Value);
+            var value = entry.Value;
             if (value is null && !allowRemoval)
             {
                 throw new K8sClientException(
@@ -136,32 +137,22 @@ internal static class ServiceAccountMapping
     }
 
     /// <summary>
-    /// A -Token argument as the plain token: a string, a SecureString, or an object with a Token property holding
-    /// either (Get-K8sSaToken's output: a parameter of type object binds the whole piped object by value first).
+    /// A -Token argument as the plain token: a string, a SecureString, or Get-K8sSaToken's output (a parameter of
+    /// type object binds the whole piped object by value). PSObject wrappers must be removed first
+    /// (<see cref="PipelineValue.Unwrap"/>).
     /// </summary>
-    internal static string TokenText(object? value)
+    internal static string TokenText(object? value) => value switch
     {
-        switch (Unwrap(value))
-        {
-            case string text:
-                return text;
-            case SecureString secure:
-                return FromSecureString(secure);
-            case K8sSaTokenInfo info:
-                return FromSecureString(info.Token);
-            case var other when other is not null && value is PSObject wrapped && wrapped.Properties["Token"]?.Value is { } inner
-                && Unwrap(inner) is string or SecureString:
-                return TokenText(inner);
-            case null:
-                throw new K8sClientException("InvalidToken", K8sErrorCategory.InvalidArgument, "-Token is null: give the token as a string or a SecureString.");
-            case var other:
-                // The value is never shown: it may be a token of an unexpected type.
-                throw new K8sClientException(
-                    "InvalidTokenType",
-                    K8sErrorCategory.InvalidArgument,
-                    $"-Token must be a string or a SecureString, not a {other.GetType().FullName}.");
-        }
-    }
+        string text => text,
+        SecureString secure => FromSecureString(secure),
+        K8sSaTokenInfo info => FromSecureString(info.Token),
+        null => throw new K8sClientException("InvalidToken", K8sErrorCategory.InvalidArgument, "-Token is null: give the token as a string or a SecureString."),
+        // The value is never shown: it may be a token of an unexpected type.
+        _ => throw new K8sClientException(
+            "InvalidTokenType",
+            K8sErrorCategory.InvalidArgument,
+            $"-Token must be a string, a SecureString or the output of Get-K8sSaToken, not a {value.GetType().FullName}."),
+    };
 
     /// <summary>A read-only SecureString holding <paramref name="text"/>.</summary>
     internal static SecureString ToSecureString(string text)
@@ -189,11 +180,16 @@ internal static class ServiceAccountMapping
         }
     }
 
-    private static object? Unwrap(object? value) => value is PSObject wrapped ? wrapped.BaseObject : value;
-
     private static K8sBoundObjectReference? ToReference(Client.Tokens.BoundObjectReference? reference) =>
         reference is null ? null : new K8sBoundObjectReference { Kind = reference.Kind, Name = reference.Name, Uid = reference.Uid };
 
     private static Dictionary<string, string> Copy(Dictionary<string, string>? source) =>
         source is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(source, StringComparer.Ordinal);
+}
+
+/// <summary>Values as PowerShell binds them to parameters of type object. Needs a PowerShell runtime.</summary>
+internal static class PipelineValue
+{
+    /// <summary>The object inside a PSObject wrapper, or the value itself.</summary>
+    internal static object? Unwrap(object? value) => value is PSObject wrapped ? wrapped.BaseObject : value;
 }

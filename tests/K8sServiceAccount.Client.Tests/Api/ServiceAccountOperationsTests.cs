@@ -146,6 +146,28 @@ public class ServiceAccountOperationsTests
     }
 
     [Fact]
+    public async Task Expired_continue_token_stops_the_stream_with_a_clear_error()
+    {
+        var transport = new FakeTransport()
+            .Reply(Page("c1", "a", "b"))
+            .Fail(410, "Expired", "The provided continue parameter is too old to display a consistent list result.");
+        var seen = new List<string>();
+
+        var e = await Assert.ThrowsAsync<K8sClientException>(async () =>
+        {
+            await foreach (var item in new ServiceAccountOperations(transport).ListAsync("ns1", pageSize: 2))
+            {
+                seen.Add(item.Metadata.Name!);
+            }
+        });
+
+        Assert.Equal(new[] { "a", "b" }, seen);
+        Assert.Equal("ListContinueExpired", e.ErrorId);
+        Assert.Contains("after 2 items", e.Message);
+        Assert.Contains("too old to display a consistent list result", e.Message);
+    }
+
+    [Fact]
     public async Task List_all_namespaces_with_label_selector_uses_the_cluster_collection()
     {
         var transport = new FakeTransport().Reply(Page(null, "a"));

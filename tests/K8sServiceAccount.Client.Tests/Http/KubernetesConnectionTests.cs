@@ -54,6 +54,32 @@ public sealed class KubernetesConnectionTests
         Assert.Equal("audit", request.Header("Impersonate-Extra-reason"));
     }
 
+    [Fact]
+    public async Task An_impersonating_view_replaces_the_impersonation_and_shares_the_connection_and_its_log()
+    {
+        var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK, StubHandler.ServiceAccountJson));
+        using var connection = TestConnections.OverStub(stub, new AuthSettings { Token = "view-token" },
+            impersonation: new Impersonation { UserName = "from-kubeconfig", Groups = ["g0"] });
+        var log = new RecordingLog();
+
+        using (connection.UseLog(log))
+        {
+            using (var view = connection.WithImpersonation(new Impersonation { UserName = "system:serviceaccount:ns:app", Groups = ["system:serviceaccounts"] }))
+            {
+                await view.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None);
+            }
+
+            await connection.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None);
+        }
+
+        var (viaView, direct) = (stub.Requests[0], stub.Requests[1]);
+        Assert.Equal("system:serviceaccount:ns:app", viaView.Header("Impersonate-User"));
+        Assert.Equal("system:serviceaccounts", viaView.Header("Impersonate-Group"));
+        Assert.Equal("Bearer view-token", viaView.Authorization);
+        Assert.Equal("from-kubeconfig", direct.Header("Impersonate-User"));
+        Assert.Equal(2, log.VerboseLines.Count());
+    }
+
     [Theory]
     [InlineData("scopes", "scopes")]
     [InlineData("example.com/scopes", "example.com%2Fscopes")]

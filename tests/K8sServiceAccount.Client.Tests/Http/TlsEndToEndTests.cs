@@ -123,6 +123,21 @@ public sealed class TlsEndToEndTests : IClassFixture<TlsEndToEndTests.Pki>
         Assert.Equal("kubernetes.default.svc", Assert.Single(server.SniHostNames));
     }
 
+    [Theory]
+    [InlineData(false, "gzip")]
+    [InlineData(true, null)]
+    public async Task Gzip_is_accepted_unless_disable_compression_is_set(bool disableCompression, string? expected)
+    {
+        await using var server = await TestApiServer.StartAsync(_pki.LoopbackServer);
+        using var connection = KubernetesConnection.Create(
+            Settings(server.Url, _pki.Ca) with { DisableCompression = disableCompression },
+            TestConnections.Options());
+
+        await connection.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None);
+
+        Assert.Equal(expected, Assert.Single(server.Requests).Header("Accept-Encoding"));
+    }
+
     [Fact]
     public async Task Insecure_skip_tls_verify_connects_and_warns()
     {
@@ -210,6 +225,47 @@ public sealed class TlsEndToEndTests : IClassFixture<TlsEndToEndTests.Pki>
 
         Assert.Equal(clientCertificate.Thumbprint, Assert.Single(server.Requests).ClientCertificateThumbprint);
     }
+
+    [Fact]
+    public async Task A_new_exec_plugin_certificate_is_presented_on_new_connections_after_rotation()
+    {
+        var (first, firstPem, firstKey) = TestPki.CreateClient(_pki.Ca, TestPki.ClientKeyKind.EcSec1, "first");
+        var (second, secondPem, secondKey) = TestPki.CreateClient(_pki.Ca, TestPki.ClientKeyKind.RsaPkcs1, "second");
+        using var _ = first;
+        using var __ = second;
+        using var plugins = new Auth.PluginDirectory();
+        File.WriteAllText(plugins.PathOf("reply-1.json"), CertificateReply(firstPem, firstKey, "2026-01-01T00:10:00Z"));
+        File.WriteAllText(plugins.PathOf("reply-2.json"), CertificateReply(secondPem, secondKey, "2026-01-01T01:00:00Z"));
+        var command = plugins.Script("cert-plugin",
+            $"echo run >> '{plugins.Root}/runs.txt'\nn=$(wc -l < '{plugins.Root}/runs.txt' | tr -d ' ')\ncat \"{plugins.Root}/reply-$n.json\"\n");
+        var environment = new TestEnvironment { UtcNow = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero) };
+        await using var server = await TestApiServer.StartAsync(_pki.LoopbackServer);
+        using var connection = KubernetesConnection.Create(
+            Settings(server.Url, _pki.Ca, new AuthSettings
+            {
+                Exec = new ExecConfig { Command = command, ApiVersion = "client.authentication.k8s.io/v1", InteractiveMode = "Never" },
+            }),
+            TestConnections.Options(environment: environment));
+
+        await connection.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None);
+        environment.Advance(TimeSpan.FromMinutes(11));
+        await connection.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None);
+
+        Assert.Equal([first.Thumbprint, second.Thumbprint], server.Requests.Select(r => r.ClientCertificateThumbprint));
+    }
+
+    private static string CertificateReply(string certificatePem, string keyPem, string expiration) =>
+        System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["apiVersion"] = "client.authentication.k8s.io/v1",
+            ["kind"] = "ExecCredential",
+            ["status"] = new Dictionary<string, string>
+            {
+                ["clientCertificateData"] = certificatePem,
+                ["clientKeyData"] = keyPem,
+                ["expirationTimestamp"] = expiration,
+            },
+        });
 
     private static KubernetesConnection Connect(Uri server, X509Certificate2? ca, AuthSettings? auth = null, string? caSource = null) =>
         KubernetesConnection.Create(Settings(server, ca, auth, caSource), TestConnections.Options());

@@ -175,3 +175,34 @@ public sealed class RbacDocumentReaderTests
         Assert.StartsWith("all.yaml, document 5, items[0]: Role: metadata.name: Required value", error.Message);
     }
 }
+
+public sealed class RbacSourceFileTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("rbac-source-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void Files_with_a_BOM_are_read_and_named_in_errors()
+    {
+        var good = System.IO.Path.Combine(_directory, "role.json");
+        File.WriteAllText(good, "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"ClusterRole\",\"metadata\":{\"name\":\"r\"}}", new System.Text.UTF8Encoding(true));
+        var policy = RbacDocumentReader.Read([RbacSource.FromFile(good)]);
+        Assert.Single(policy.ClusterRoles);
+
+        var bad = System.IO.Path.Combine(_directory, "bad.yaml");
+        File.WriteAllText(bad, "kind: Role\n");
+        var error = Assert.Throws<K8sClientException>(() => RbacDocumentReader.Read([RbacSource.FromFile(bad)]));
+        Assert.StartsWith(bad + ": Role: apiVersion: Required value", error.Message);
+    }
+
+    [Fact]
+    public void A_missing_file_is_a_clear_error()
+    {
+        var missing = System.IO.Path.Combine(_directory, "nope.yaml");
+        var error = Assert.Throws<K8sClientException>(() => RbacSource.FromFile(missing));
+        Assert.Equal("RbacFileUnreadable", error.ErrorId);
+        Assert.Equal(K8sErrorCategory.ReadError, error.Category);
+        Assert.Equal($"Cannot read the RBAC policy file \"{missing}\": the file does not exist.", error.Message);
+    }
+}

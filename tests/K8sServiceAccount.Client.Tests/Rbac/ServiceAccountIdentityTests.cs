@@ -53,3 +53,48 @@ public sealed class ServiceAccountIdentityTests
         Assert.Equal(expected, ServiceAccountIdentity.Matches(userName, ns, name));
     }
 }
+
+public sealed class ServiceAccountIdentityForTokenTests
+{
+    [Fact]
+    public void Bound_token_identity_carries_the_extra_attributes()
+    {
+        var token = new K8sServiceAccount.Client.Tokens.DecodedServiceAccountToken
+        {
+            Format = K8sServiceAccount.Client.Tokens.ServiceAccountTokenFormat.Bound,
+            Namespace = "ns1",
+            ServiceAccount = "app",
+            ServiceAccountUid = "sa-uid",
+            JwtId = "j-1",
+            BoundObject = new("Pod", "web-0", "pod-uid"),
+            Node = new("Node", "node-1", "node-uid"),
+        };
+        var user = ServiceAccountIdentity.ForToken(token);
+        Assert.Equal("system:serviceaccount:ns1:app", user.Name);
+        Assert.Equal("sa-uid", user.Uid);
+        Assert.Equal(["system:serviceaccounts", "system:serviceaccounts:ns1", "system:authenticated"], user.Groups);
+        Assert.Equal(["JTI=j-1"], user.Extra![ServiceAccountIdentity.CredentialIdExtraKey]);
+        Assert.Equal(["web-0"], user.Extra[ServiceAccountIdentity.PodNameExtraKey]);
+        Assert.Equal(["pod-uid"], user.Extra[ServiceAccountIdentity.PodUidExtraKey]);
+        Assert.Equal(["node-1"], user.Extra[ServiceAccountIdentity.NodeNameExtraKey]);
+        Assert.Equal(["node-uid"], user.Extra[ServiceAccountIdentity.NodeUidExtraKey]);
+    }
+
+    [Fact]
+    public void Legacy_and_node_bound_tokens()
+    {
+        var legacy = new K8sServiceAccount.Client.Tokens.DecodedServiceAccountToken
+        {
+            Format = K8sServiceAccount.Client.Tokens.ServiceAccountTokenFormat.Legacy, Namespace = "ns1", ServiceAccount = "app", SecretName = "s",
+        };
+        Assert.Null(ServiceAccountIdentity.ForToken(legacy).Extra);
+        var nodeBound = new K8sServiceAccount.Client.Tokens.DecodedServiceAccountToken
+        {
+            Format = K8sServiceAccount.Client.Tokens.ServiceAccountTokenFormat.Bound, Namespace = "kube-system", ServiceAccount = "agent", BoundObject = new("Node", "n1", null),
+        };
+        var extra = ServiceAccountIdentity.ForToken(nodeBound).Extra!;
+        Assert.Equal(["n1"], extra[ServiceAccountIdentity.NodeNameExtraKey]);
+        Assert.False(extra.ContainsKey(ServiceAccountIdentity.NodeUidExtraKey));
+        Assert.Throws<ArgumentException>(() => ServiceAccountIdentity.ForToken(new K8sServiceAccount.Client.Tokens.DecodedServiceAccountToken { Format = K8sServiceAccount.Client.Tokens.ServiceAccountTokenFormat.Bound }));
+    }
+}

@@ -179,6 +179,13 @@ public sealed class KubectlFidelityTests : IClassFixture<ServerFixture>, IDispos
         Assert.Equal("no", (await Fails("auth", "can-i", "get", "deployments.apps", "-n", "default", "--as", sa)).Output.Trim());
         Assert.Equal("no", (await Fails("auth", "can-i", "get", "pods", "-n", ns, "--as", sa)).Output.Trim());
 
+        // kubectl scale PATCHes deployments/scale: the Role grants get and update only.
+        await Ok("create", "deployment", "web", "--image=nginx", "-n", ns);
+        KubectlResult scaleDenied = await Fails("scale", "deployment/web", "--replicas=3", "-n", ns, "--as", sa);
+        Assert.Contains($"deployments.apps \"web\" is forbidden: User \"{sa}\" cannot patch resource \"deployments/scale\" in API group \"apps\" in the namespace \"{ns}\"", scaleDenied.Error);
+        Assert.Equal("deployment.apps/web scaled", (await Ok("scale", "deployment/web", "--replicas=3", "-n", ns)).Output.Trim());
+        Assert.Equal("3", (await Ok("get", "deployment", "web", "-n", ns, "-o", "jsonpath={.spec.replicas}")).Output.Trim());
+
         KubectlResult list = await Ok("auth", "can-i", "--list", "-n", ns, "--as", sa);
         Assert.Matches(@"deployments\.apps\s+\[\]\s+\[\]\s+\[get update\]", list.Output);
         Assert.Matches(@"deployments\.extensions/scale\s+\[\]\s+\[\]\s+\[get update\]", list.Output);

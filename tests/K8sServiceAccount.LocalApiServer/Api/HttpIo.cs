@@ -76,13 +76,12 @@ public static class HttpIo
         }
     }
 
-    private static string Describe(JsonException e) =>
-        e.BytePositionInLine is long position ? $"invalid character at offset {position + 1}: {FirstLine(e.Message)}" : FirstLine(e.Message);
-
-    private static string FirstLine(string message)
+    /// <summary>The parser's complaint without .NET's position suffix (the API server reports only the problem).</summary>
+    private static string Describe(JsonException e)
     {
-        int newline = message.IndexOf('\n');
-        return newline < 0 ? message : message[..newline];
+        string message = e.Message;
+        int position = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return (position < 0 ? message : message[..position]).Trim();
     }
 
     public static Task WriteJsonAsync(HttpContext http, int statusCode, JsonNode body, string contentType = "application/json")

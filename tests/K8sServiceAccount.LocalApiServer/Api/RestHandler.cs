@@ -33,6 +33,19 @@ public sealed class RestHandler
     public async Task HandleAsync(HttpContext http, RequestInfo info, UserInfo user)
     {
         ResourceType type = ResourceType.Find(info.ApiGroup, info.ApiVersion, info.Resource) ?? throw ApiError.PathNotFound();
+        try
+        {
+            await HandleTypeAsync(http, info, type, user).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e) when (!http.Response.HasStarted)
+        {
+            // A JSON value of the wrong shape (e.g. "spec": "x") met while reading the object: the decoder's 400.
+            throw ApiError.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: {e.Message}");
+        }
+    }
+
+    private async Task HandleTypeAsync(HttpContext http, RequestInfo info, ResourceType type, UserInfo user)
+    {
         string ns = type == ResourceType.Namespaces ? "" : info.Namespace;
         if (!type.Namespaced && ns.Length > 0) throw ApiError.PathNotFound();
 
@@ -100,6 +113,11 @@ public sealed class RestHandler
             await HttpIo.WriteJsonAsync(http, 201, response).ConfigureAwait(false);
             return;
         }
+        if (info.Subresource == "scale" && type.Subresources.Any(s => s.Name == "scale") && info.Verb is ("get" or "update" or "patch"))
+        {
+            await HandleScaleAsync(http, info, type, ns).ConfigureAwait(false);
+            return;
+        }
         if (info.Subresource == "status" && type.Subresources.Any(s => s.Name == "status"))
         {
             // The status subresource reads and writes the same stored object.
@@ -117,6 +135,69 @@ public sealed class RestHandler
             }
         }
         throw ApiError.PathNotFound();
+    }
+
+    /// <summary>
+    /// The scale subresource (autoscaling/v1 Scale) of deployments, replicasets and statefulsets:
+    /// spec.replicas read and written through a Scale object.
+    /// </summary>
+    private async Task HandleScaleAsync(HttpContext http, RequestInfo info, ResourceType type, string ns)
+    {
+        if (info.Verb == "get")
+        {
+            await HttpIo.WriteJsonAsync(http, 200, ToScale(Get(type, ns, info.Name).ToNode())).ConfigureAwait(false);
+            return;
+        }
+        byte[] body = await HttpIo.ReadBodyAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
+        string patchType = HttpIo.MediaType(http.Request);
+        if (info.Verb == "patch" && !Patching.Supported.Contains(patchType)) throw ApiError.UnsupportedMediaType(Patching.Supported);
+        JsonNode input = info.Verb == "patch" ? HttpIo.ParseJson(body) : HttpIo.ParseJsonBody(http.Request, body);
+        StoredObject stored = _store.Update(type, ns, info.Name, current =>
+        {
+            JsonObject scale = info.Verb == "patch"
+                ? Patching.Apply(patchType, ToScale(current), input)
+                : input as JsonObject ?? throw ApiError.BadRequest("the Scale must be a JSON object");
+            string requestedVersion = HttpIo.Str(scale["metadata"]?["resourceVersion"]);
+            if (requestedVersion.Length > 0 && requestedVersion != HttpIo.Str(current["metadata"]?["resourceVersion"]))
+            {
+                throw ApiError.StaleResourceVersion(type, info.Name);
+            }
+            if (scale["spec"]?["replicas"] is not JsonValue replicasValue || !replicasValue.TryGetValue(out int replicas) || replicas < 0)
+            {
+                throw ApiError.Invalid("Scale", "autoscaling", info.Name,
+                    [FieldError.InvalidValue("spec.replicas", scale["spec"]?["replicas"]?.ToJsonString() ?? "", "must be greater than or equal to 0")]);
+            }
+            var spec = current["spec"] as JsonObject ?? new JsonObject();
+            spec["replicas"] = replicas;
+            current["spec"] = spec;
+            current["metadata"]!.AsObject().Remove("resourceVersion");
+            return current;
+        });
+        await HttpIo.WriteJsonAsync(http, 200, ToScale(stored.ToNode())).ConfigureAwait(false);
+    }
+
+    private static JsonObject ToScale(JsonObject obj)
+    {
+        JsonNode? metadata = obj["metadata"];
+        int replicas = obj["spec"]?["replicas"] is JsonValue v && v.TryGetValue(out int r) ? r : 1;
+        var scaleMetadata = new JsonObject();
+        foreach (string key in new[] { "name", "namespace", "uid", "resourceVersion", "creationTimestamp" })
+        {
+            if (metadata?[key] is { } value) scaleMetadata[key] = value.DeepClone();
+        }
+        var status = new JsonObject { ["replicas"] = obj["status"]?["replicas"]?.DeepClone() ?? 0 };
+        if (obj["spec"]?["selector"]?["matchLabels"] is JsonObject labels && labels.Count > 0)
+        {
+            status["selector"] = string.Join(",", labels.Select(l => $"{l.Key}={HttpIo.Str(l.Value)}"));
+        }
+        return new JsonObject
+        {
+            ["kind"] = "Scale",
+            ["apiVersion"] = "autoscaling/v1",
+            ["metadata"] = scaleMetadata,
+            ["spec"] = new JsonObject { ["replicas"] = replicas },
+            ["status"] = status,
+        };
     }
 
     private StoredObject Get(ResourceType type, string ns, string name) =>
@@ -154,7 +235,10 @@ public sealed class RestHandler
             throw ApiError.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: json: cannot unmarshal {JsonKindName(metadata)} into Go struct field {type.Kind}.metadata of type v1.ObjectMeta");
         }
         // Review objects are answered, never stored: their key order does not matter.
-        return type.Persisted ? Normalize(obj, type) : obj;
+        if (!type.Persisted) return obj;
+        JsonObject normalized = Normalize(obj, type);
+        ShapeCheck.Validate(type, normalized);
+        return normalized;
     }
 
     private static string JsonKindName(JsonNode node) => node.GetValueKind() switch
@@ -285,6 +369,7 @@ public sealed class RestHandler
                 throw ApiError.BadRequest($"the name of the object ({HttpIo.Str(metadata["name"])}) does not match the name on the URL ({name})");
             }
             CheckNamespace(type, metadata, ns);
+            ShapeCheck.Validate(type, result);
             _admission.AdmitUpdate(type, original, result, ns, user);
             patched = result;
             return dryRun ? null : result;

@@ -273,6 +273,7 @@ public sealed class ObjectStore
         long version = ++_resourceVersion;
         JsonObject metadata = obj["metadata"]!.AsObject();
         metadata["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture);
+        OrderMetadata(metadata);
         var stored = new StoredObject(type, ns, name, metadata["uid"]!.GetValue<string>(), version,
             ReadLabels(metadata), Json.ToUtf8(obj));
         bucket[key] = stored;
@@ -308,6 +309,30 @@ public sealed class ObjectStore
             result[key] = value is JsonValue v && v.TryGetValue(out string? s) ? s : value?.ToJsonString() ?? "";
         }
         return result;
+    }
+
+    // ObjectMeta's field order on the wire (Go struct order), so stored objects read like the API server's.
+    private static readonly string[] MetadataOrder =
+    [
+        "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",
+        "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences", "finalizers", "managedFields",
+    ];
+
+    private static void OrderMetadata(JsonObject metadata)
+    {
+        var entries = metadata.ToList();
+        metadata.Clear();
+        foreach (string key in MetadataOrder)
+        {
+            foreach (var entry in entries)
+            {
+                if (entry.Key == key) metadata[key] = entry.Value;
+            }
+        }
+        foreach (var entry in entries)
+        {
+            if (Array.IndexOf(MetadataOrder, entry.Key) < 0) metadata[entry.Key] = entry.Value;
+        }
     }
 
     private static readonly IReadOnlyDictionary<string, string> EmptyLabels = new Dictionary<string, string>();

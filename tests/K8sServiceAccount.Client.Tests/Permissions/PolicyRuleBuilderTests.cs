@@ -1,0 +1,95 @@
+using K8sServiceAccount.Client.Permissions;
+using K8sServiceAccount.Client.Rbac;
+
+namespace K8sServiceAccount.Client.Tests.Permissions;
+
+public sealed class PolicyRuleBuilderTests
+{
+    private static string Text(IEnumerable<K8sServiceAccount.Client.Models.PolicyRule> rules) => string.Join(" ", rules.Select(EscalationCheck.CompactString));
+
+    [Fact]
+    public void Groups_rules_by_api_group_like_kubectl()
+    {
+        var rules = PolicyRuleBuilder.Build(new PolicyRuleRequest
+        {
+            Verbs = ["get", "list", "get"],
+            Resources = ["pods", "deployments.apps", "pods/status", "replicasets.apps"],
+            ResourceNames = ["a"],
+        }, RoleScope.Role);
+        Assert.Equal(
+            "{APIGroups:[\"\"], Resources:[\"pods\" \"pods/status\"], ResourceNames:[\"a\"], Verbs:[\"get\" \"list\"]} " +
+            "{APIGroups:[\"apps\"], Resources:[\"deployments\" \"replicasets\"], ResourceNames:[\"a\"], Verbs:[\"get\" \"list\"]}",
+            Text(rules));
+    }
+
+    [Fact]
+    public void Explicit_groups_make_one_rule_the_classic_deployer()
+    {
+        var rules = PolicyRuleBuilder.Build(new PolicyRuleRequest
+        {
+            Verbs = ["get", "update"],
+            Resources = ["deployments", "deployments/scale"],
+            Groups = ["apps", "extensions"],
+        }, RoleScope.Role);
+        Assert.Equal("{APIGroups:[\"apps\" \"extensions\"], Resources:[\"deployments\" \"deployments/scale\"], Verbs:[\"get\" \"update\"]}", Text(rules));
+    }
+
+    [Fact]
+    public void ClusterRole_takes_non_resource_urls()
+    {
+        var rules = PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get"], NonResourceUrls = ["/healthz", "/logs/*", "*"] }, RoleScope.ClusterRole);
+        Assert.Equal("{NonResourceURLs:[\"/healthz\" \"/logs/*\" \"*\"], Verbs:[\"get\"]}", Text(rules));
+    }
+
+    [Theory]
+    [InlineData(new string[0], new[] { "pods" }, new string[0], "InvalidVerb", "at least one verb must be specified")]
+    [InlineData(new[] { "get" }, new string[0], new string[0], "InvalidResource", "at least one resource must be specified")]
+    [InlineData(new[] { "bind" }, new[] { "pods" }, new string[0], "InvalidVerb", "can not perform 'bind' on 'pods' in group ''")]
+    [InlineData(new[] { "escalate" }, new[] { "roles" }, new string[0], "InvalidVerb", "can not perform 'escalate' on 'roles' in group ''")]
+    [InlineData(new[] { "use" }, new[] { "pods" }, new string[0], "InvalidVerb", "can not perform 'use' on 'pods' in group ''")]
+    [InlineData(new[] { "impersonate" }, new[] { "secrets" }, new string[0], "InvalidVerb", "can not perform 'impersonate' on 'secrets' in group ''")]
+    [InlineData(new[] { "get" }, new string[0], new[] { "/healthz" }, "InvalidNonResourceUrl", "namespaced rules cannot apply to non-resource URLs")]
+    public void Role_rules_are_checked_before_any_request(string[] verbs, string[] resources, string[] urls, string errorId, string message)
+    {
+        var error = Assert.Throws<K8sClientException>(() => PolicyRuleBuilder.Build(
+            new PolicyRuleRequest { Verbs = verbs, Resources = resources, NonResourceUrls = urls }, RoleScope.Role));
+        Assert.Equal(errorId, error.ErrorId);
+        Assert.StartsWith(message, error.Message);
+    }
+
+    [Theory]
+    [InlineData("get", "healthz", "InvalidNonResourceUrl", "nonResourceURL should start with /")]
+    [InlineData("get", "/logs/*/x", "InvalidNonResourceUrl", "nonResourceURL only supports wildcard matches when '*' is at the end")]
+    [InlineData("list", "/healthz", "InvalidVerb", "invalid verb: 'list' for nonResourceURL")]
+    public void Non_resource_urls_are_checked(string verb, string url, string errorId, string message)
+    {
+        var error = Assert.Throws<K8sClientException>(() => PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = [verb], NonResourceUrls = [url] }, RoleScope.ClusterRole));
+        Assert.Equal(errorId, error.ErrorId);
+        Assert.StartsWith(message, error.Message);
+    }
+
+    [Fact]
+    public void Special_verbs_are_fine_on_their_own_resources_and_nonstandard_verbs_warn()
+    {
+        var warnings = new List<string>();
+        PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["bind", "escalate"], Resources = ["roles.rbac.authorization.k8s.io", "clusterroles.rbac.authorization.k8s.io"] }, RoleScope.ClusterRole);
+        PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["impersonate"], Resources = ["serviceaccounts", "users", "groups", "userextras.authentication.k8s.io/scopes"] }, RoleScope.ClusterRole);
+        PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["approve"], Resources = ["certificatesigningrequests.certificates.k8s.io"] }, RoleScope.ClusterRole, warnings);
+        Assert.Equal(["'approve' is not a standard resource verb"], warnings);
+        // "*" is not checked against special verbs.
+        PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["bind"], Resources = ["*"] }, RoleScope.ClusterRole);
+    }
+
+    [Fact]
+    public async Task With_discovery_short_names_are_expanded_and_unknown_types_fail()
+    {
+        var fake = new FakeKubernetes(r => DiscoveryFixture.Answer(r.Path) ?? throw FakeKubernetes.Error(404, "NotFound", "nope"));
+        var resolver = new ResourceNameResolver(fake);
+        var rules = await PolicyRuleBuilder.BuildAsync(new PolicyRuleRequest { Verbs = ["get"], Resources = ["rs.apps", "sa", "deploy/scale"] }, RoleScope.Role, resolver);
+        Assert.Equal(
+            "{APIGroups:[\"\"], Resources:[\"serviceaccounts\"], Verbs:[\"get\"]} {APIGroups:[\"apps\"], Resources:[\"replicasets\" \"deployments/scale\"], Verbs:[\"get\"]}",
+            Text(rules));
+        var error = await Assert.ThrowsAsync<K8sClientException>(() => PolicyRuleBuilder.BuildAsync(new PolicyRuleRequest { Verbs = ["get"], Resources = ["widgets"] }, RoleScope.Role, resolver));
+        Assert.Equal(("InvalidResource", "the server doesn't have a resource type 'widgets'"), (error.ErrorId, error.Message));
+    }
+}

@@ -1,0 +1,208 @@
+using System.Collections;
+using System.Text;
+using K8sServiceAccount.Client;
+using K8sServiceAccount.Client.Api;
+using K8sServiceAccount.Client.Models;
+using K8sServiceAccount.Client.Tokens;
+using K8sServiceAccount.Internal;
+
+namespace K8sServiceAccount.Module.Tests;
+
+/// <summary>
+/// The ServiceAccount and token cmdlets' own logic (ServiceAccountMapping): output objects, -Label/-Annotation
+/// hashtables, -Token arguments and ShouldProcess targets, run from the staged module.
+/// </summary>
+public class ServiceAccountCmdletLogicTests
+{
+    private const string SecretToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+
+    [Fact]
+    public void ShouldProcessTargetsNameKindNamespaceAndName()
+    {
+        Assert.Equal("ServiceAccount ns1/app", ServiceAccountMapping.Target("ServiceAccount", "ns1", "app"));
+    }
+
+    [Fact]
+    public void AServiceAccountBecomesAnObjectWithNameAndNamespaceAtTheTopAndUtcTimes()
+    {
+        var created = new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.FromHours(2));
+        var account = new ServiceAccount
+        {
+            Metadata = new ObjectMeta
+            {
+                Name = "app",
+                Namespace = "ns1",
+                Uid = "uid-1",
+                ResourceVersion = "42",
+                CreationTimestamp = created,
+                Labels = new Dictionary<string, string> { ["team"] = "payments" },
+            },
+            Secrets = [new ObjectReference { Name = "app-token-abcde" }],
+            ImagePullSecrets = [new LocalObjectReference { Name = "registry" }],
+            AutomountServiceAccountToken = false,
+        };
+
+        var info = ServiceAccountMapping.ToServiceAccountInfo(account);
+
+        Assert.Equal("app", info.Name);
+        Assert.Equal("ns1", info.Namespace);
+        Assert.Equal("uid-1", info.Uid);
+        Assert.Equal("42", info.ResourceVersion);
+        Assert.Equal(created.UtcDateTime, info.CreationTimestamp);
+        Assert.Equal(DateTimeKind.Utc, info.CreationTimestamp!.Value.Kind);
+        Assert.Equal("payments", info.Labels["team"]);
+        Assert.Empty(info.Annotations);
+        Assert.Equal(["app-token-abcde"], info.Secrets);
+        Assert.Equal(["registry"], info.ImagePullSecrets);
+        Assert.False(info.AutomountServiceAccountToken);
+        Assert.Equal("ns1/app", info.ToString());
+    }
+
+    [Fact]
+    public void HashtableValuesBecomeInvariantStrings()
+    {
+        var map = ServiceAccountMapping.ToStringMap(new Hashtable { ["app"] = "web", ["replicas"] = 3, ["enabled"] = true, ["ratio"] = 1.5 }, "Label", allowRemoval: false);
+        Assert.Equal("web", map["app"]);
+        Assert.Equal("3", map["replicas"]);
+        Assert.Equal("True", map["enabled"]);
+        Assert.Equal("1.5", map["ratio"]);
+        Assert.Empty(ServiceAccountMapping.ToStringMap(null, "Label", allowRemoval: false));
+    }
+
+    [Fact]
+    public void ANullValueRemovesAKeyOnlyWhereRemovalMakesSense()
+    {
+        var changes = ServiceAccountMapping.ToStringMap(new Hashtable { ["legacy"] = null, ["tier"] = "web" }, "Label", allowRemoval: true);
+        Assert.True(changes.ContainsKey("legacy"));
+        Assert.Null(changes["legacy"]);
+
+        var e = Assert.Throws<K8sClientException>(() => ServiceAccountMapping.ToStringMap(new Hashtable { ["legacy"] = null }, "Annotation", allowRemoval: false));
+        Assert.Equal("InvalidMapValue", e.ErrorId);
+        Assert.Equal(K8sErrorCategory.InvalidArgument, e.Category);
+        Assert.Contains("-Annotation", e.Message);
+        Assert.Contains("\"legacy\"", e.Message);
+
+        var empty = Assert.Throws<K8sClientException>(() => ServiceAccountMapping.ToStringMap(new Hashtable { [" "] = "x" }, "Label", allowRemoval: true));
+        Assert.Equal("InvalidMapKey", empty.ErrorId);
+    }
+
+    [Fact]
+    public void TokenArgumentsAcceptStringsSecureStringsAndTokenObjects()
+    {
+        Assert.Equal(SecretToken, ServiceAccountMapping.TokenText(SecretToken));
+        var secure = ServiceAccountMapping.ToSecureString(SecretToken);
+        Assert.True(secure.IsReadOnly());
+        Assert.Equal(SecretToken, ServiceAccountMapping.TokenText(secure));
+        Assert.Equal(SecretToken, ServiceAccountMapping.TokenText(new K8sSaTokenInfo { Token = secure }));
+    }
+
+    [Fact]
+    public void AWrongTokenArgumentIsAnErrorThatDoesNotShowTheValue()
+    {
+        var e = Assert.Throws<K8sClientException>(() => ServiceAccountMapping.TokenText(new StringBuilder(SecretToken)));
+        Assert.Equal("InvalidTokenType", e.ErrorId);
+        Assert.DoesNotContain(SecretToken, e.Message);
+        Assert.Equal("InvalidToken", Assert.Throws<K8sClientException>(() => ServiceAccountMapping.TokenText(null)).ErrorId);
+    }
+
+    [Fact]
+    public void ABoundTokenIsASecureStringAndNeverShown()
+    {
+        var expires = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+        var token = new ServiceAccountToken
+        {
+            Namespace = "ns1",
+            ServiceAccount = "app",
+            Token = SecretToken,
+            ExpirationTimestamp = expires,
+            Audiences = ["vault"],
+            BoundObject = new TokenBinding("Pod", "web-0", "pod-uid"),
+            RequestedDuration = TimeSpan.FromHours(48),
+            GrantedDuration = TimeSpan.FromHours(24),
+        };
+
+        var info = ServiceAccountMapping.ToTokenInfo(token);
+
+        Assert.Equal(SecretToken, ServiceAccountMapping.FromSecureString(info.Token));
+        Assert.Equal(expires.UtcDateTime, info.ExpirationTimestamp);
+        Assert.Equal(["vault"], info.Audiences);
+        Assert.Equal("Pod/web-0", info.BoundObject!.ToString());
+        Assert.Equal("pod-uid", info.BoundObject.Uid);
+        Assert.Equal(TimeSpan.FromHours(48), info.RequestedDuration);
+        Assert.Equal(TimeSpan.FromHours(24), info.GrantedDuration);
+        Assert.False(info.IsLegacy);
+        Assert.DoesNotContain(SecretToken, info.ToString());
+    }
+
+    [Fact]
+    public void ALegacyTokenNamesItsSecretAndHasNoExpiry()
+    {
+        var info = ServiceAccountMapping.ToTokenInfo(new LegacyServiceAccountToken
+        {
+            Namespace = "ns1",
+            ServiceAccount = "app",
+            SecretName = "app-token-x7k2p",
+            Token = SecretToken,
+        });
+
+        Assert.True(info.IsLegacy);
+        Assert.Equal("app-token-x7k2p", info.SecretName);
+        Assert.Null(info.ExpirationTimestamp);
+        Assert.Null(info.GrantedDuration);
+        Assert.DoesNotContain(SecretToken, info.ToString());
+    }
+
+    [Fact]
+    public void DecodedClaimsBecomeUtcDateTimesWithTheBindingAsAnObject()
+    {
+        var issued = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
+        var jwt = Jwt($$"""
+            {"aud":["https://kubernetes.default.svc"],"exp":{{issued.ToUnixTimeSeconds() + 3600}},"iat":{{issued.ToUnixTimeSeconds()}},"nbf":{{issued.ToUnixTimeSeconds()}},
+             "iss":"https://kubernetes.default.svc","sub":"system:serviceaccount:ns1:app",
+             "kubernetes.io":{"namespace":"ns1","serviceaccount":{"name":"app","uid":"sa-uid"},"pod":{"name":"web-0","uid":"pod-uid"},"node":{"name":"node-1","uid":"node-uid"} } }
+            """);
+
+        var claims = ServiceAccountMapping.ToClaims(ServiceAccountTokenDecoder.Decode(jwt, issued.AddMinutes(5)));
+
+        Assert.Equal(K8sSaTokenFormat.Bound, claims.Format);
+        Assert.Equal("ns1", claims.Namespace);
+        Assert.Equal("app", claims.ServiceAccount);
+        Assert.Equal("sa-uid", claims.ServiceAccountUid);
+        Assert.Equal(issued.UtcDateTime, claims.IssuedAt);
+        Assert.Equal(issued.UtcDateTime.AddHours(1), claims.ExpiresAt);
+        Assert.Equal(DateTimeKind.Utc, claims.ExpiresAt!.Value.Kind);
+        Assert.Equal("Pod/web-0", claims.BoundObject!.ToString());
+        Assert.Equal("node-1", claims.Node!.Name);
+        Assert.False(claims.IsExpired);
+        Assert.Equal(["https://kubernetes.default.svc"], claims.Audiences);
+        Assert.Equal("system:serviceaccount:ns1:app", claims.ToString());
+    }
+
+    [Fact]
+    public void AReviewKeepsTheServersReasonAndTheUsersGroups()
+    {
+        var accepted = ServiceAccountMapping.ToReview(new TokenReviewResult
+        {
+            Authenticated = true,
+            User = new UserIdentity { Username = "system:serviceaccount:ns1:app", Uid = "sa-uid", Groups = ["system:serviceaccounts", "system:serviceaccounts:ns1"] },
+            Audiences = ["https://kubernetes.default.svc"],
+        });
+        Assert.True(accepted.Authenticated);
+        Assert.Equal("system:serviceaccount:ns1:app", accepted.User);
+        Assert.Equal("sa-uid", accepted.Uid);
+        Assert.Equal(["system:serviceaccounts", "system:serviceaccounts:ns1"], accepted.Groups);
+        Assert.Null(accepted.Error);
+
+        var rejected = ServiceAccountMapping.ToReview(new TokenReviewResult { Authenticated = false, Error = "token has been invalidated" });
+        Assert.False(rejected.Authenticated);
+        Assert.Null(rejected.User);
+        Assert.Empty(rejected.Groups);
+        Assert.Equal("Not authenticated: token has been invalidated", rejected.ToString());
+    }
+
+    private static string Jwt(string payloadJson)
+    {
+        static string Part(string json) => Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return Part("""{"alg":"RS256","kid":"k1"}""") + "." + Part(payloadJson) + ".c2lnbmF0dXJl";
+    }
+}
