@@ -9,7 +9,8 @@ namespace K8sServiceAccount.LocalApiServer.Controllers;
 /// The controllers of the ServiceAccount system and RBAC, driven by store events like their
 /// kube-controller-manager counterparts: namespace lifecycle (deleting a namespace removes its content),
 /// the `default` ServiceAccount and the kube-root-ca.crt ConfigMap in every namespace, the token
-/// controller for kubernetes.io/service-account-token Secrets, and ClusterRole aggregation.
+/// controller for kubernetes.io/service-account-token Secrets (unless
+/// <see cref="LocalApiServerOptions.TokenController"/> is off), and ClusterRole aggregation.
 /// </summary>
 public sealed class ControllerManager : IAsyncDisposable
 {
@@ -104,7 +105,7 @@ public sealed class ControllerManager : IAsyncDisposable
         {
             if (obj.Name == Admission.RootCaConfigMap) EnsureRootCaConfigMap(obj.Namespace);
         }
-        else if (obj.Type == ResourceType.Secrets)
+        else if (obj.Type == ResourceType.Secrets && _context.Options.TokenController)
         {
             if (e.EventType == WatchEventType.Deleted) OnSecretDeleted(obj);
             else ReconcileTokenSecret(obj);
@@ -213,6 +214,13 @@ public sealed class ControllerManager : IAsyncDisposable
 
     private void OnServiceAccountDeleted(StoredObject serviceAccount)
     {
+        if (_context.Options.TokenController) DeleteTokenSecretsOf(serviceAccount);
+        if (serviceAccount.Name == "default") EnsureDefaultServiceAccount(serviceAccount.Namespace);
+    }
+
+    /// <summary>The token controller's part of a ServiceAccount deletion: its token Secrets go with it.</summary>
+    private void DeleteTokenSecretsOf(StoredObject serviceAccount)
+    {
         foreach (StoredObject secret in _store.List(ResourceType.Secrets, serviceAccount.Namespace).Items)
         {
             JsonObject node = secret.ToNode();
@@ -223,7 +231,6 @@ public sealed class ControllerManager : IAsyncDisposable
             if (uid.Length > 0 && uid != serviceAccount.Uid) continue;
             TryDelete(ResourceType.Secrets, secret.Namespace, secret.Name, secret.Uid);
         }
-        if (serviceAccount.Name == "default") EnsureDefaultServiceAccount(serviceAccount.Namespace);
     }
 
     private void OnSecretDeleted(StoredObject secret)
