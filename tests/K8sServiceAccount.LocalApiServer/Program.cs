@@ -40,9 +40,11 @@ public static class Program
           --verbose                    Write internal errors to standard error.
           --help                       Show this text.
 
-        Fault settings can also be read and replaced at run time by a system:masters identity:
+        Fault settings and controllers can also be read and replaced at run time by a system:masters identity:
           GET/PUT /admin/faults  {"latencyMilliseconds":0,"jitterMilliseconds":0,"errorRate":0,
                                   "throttleRate":0,"retryAfterSeconds":1,"dropRate":0}
+          GET/PUT /admin/controllers  {"token":true}  (switching the token controller on fills
+                                  or deletes the token Secrets made while it was off)
         """;
 
     public static async Task<int> Main(string[] args)

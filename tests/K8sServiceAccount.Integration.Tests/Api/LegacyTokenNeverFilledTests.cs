@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Text;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization.Metadata;
 using K8sServiceAccount.Client;
@@ -79,6 +81,36 @@ public sealed class LegacyTokenNeverFilledTests(LocalServerFixture controllerOn,
         Assert.False(string.IsNullOrEmpty(legacy.Token));
         Assert.Equal((1, 1, 0), (counting.Sends, counting.Watches, counting.Gets));
     }
+
+    [Fact]
+    public async Task Switching_the_token_controller_on_at_run_time_fills_the_waiting_secret()
+    {
+        await using var server = await LocalApiServerHost.StartAsync(new LocalApiServerOptions { TokenController = false });
+        using var transport = KubernetesConnection.Create(
+            ConnectionResolver.Resolve(new ConnectionRequest { KubeconfigPath = server.KubeconfigPath }, SystemEnvironment.Instance));
+        using var admin = server.CreateHttpClient("admin", "system:masters");
+        using var developer = server.CreateHttpClient("dev", "developers");
+        await new ServiceAccountOperations(transport).CreateAsync(new ServiceAccountDefinition { Namespace = "default", Name = "app" });
+        var tokens = new TokenOperations(transport);
+        var pending = await tokens.CreateLegacyTokenSecretAsync("default", "app");
+        var waiting = tokens.WaitForLegacyTokenAsync(pending, TimeSpan.FromSeconds(30), created: true);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await developer.PutAsync("/admin/controllers", Json("""{"token":true}"""))).StatusCode);
+        var unknown = await admin.PutAsync("/admin/controllers", Json("""{"garbage-collector":true}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("garbage-collector", await unknown.Content.ReadAsStringAsync());
+        Assert.Equal("""{"token":false}""", await admin.GetStringAsync("/admin/controllers"));
+        Assert.False(waiting.IsCompleted);
+
+        var switchedOn = await admin.PutAsync("/admin/controllers", Json("""{"token":true}"""));
+        Assert.Equal("""{"token":true}""", await switchedOn.Content.ReadAsStringAsync());
+
+        var legacy = await waiting;
+        Assert.Equal(pending.Metadata.Name, legacy.SecretName);
+        Assert.False(string.IsNullOrEmpty(legacy.Token));
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     private static async Task<List<Secret>> ListTokenSecretsAsync(IKubernetesTransport transport, string ns)
     {
