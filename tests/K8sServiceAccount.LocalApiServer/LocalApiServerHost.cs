@@ -64,6 +64,9 @@ public sealed class LocalApiServerHost : IAsyncDisposable
     /// <summary>Latency and fault injection, changeable while running.</summary>
     public FaultInjector Faults => Context.Faults;
 
+    /// <summary>Which optional controllers run, changeable while running.</summary>
+    public ControllerSwitches Controllers => Context.Controllers;
+
     /// <summary>The object store (tests read and seed it directly).</summary>
     public ObjectStore Store => Context.Store;
 

@@ -53,6 +53,13 @@ public sealed class LocalApiServerOptions
     /// <summary>Serve requests without credentials as system:anonymous (kube-apiserver's default); otherwise 401.</summary>
     public bool AnonymousAuth { get; set; } = true;
 
+    /// <summary>
+    /// Run the token controller, which fills kubernetes.io/service-account-token Secrets and deletes those of
+    /// missing ServiceAccounts. Off models a kube-controller-manager without the serviceaccount-token
+    /// controller: such Secrets stay as created.
+    /// </summary>
+    public bool TokenController { get; set; } = true;
+
     /// <summary>Initial latency and fault injection.</summary>
     public FaultSettings Faults { get; set; } = FaultSettings.None;
 

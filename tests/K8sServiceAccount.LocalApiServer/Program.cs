@@ -28,6 +28,9 @@ public static class Program
                                        Warning header managed clusters send (default: no cap).
           --anonymous-auth true|false  Serve requests without credentials as system:anonymous
                                        (default true, as kube-apiserver); false answers 401.
+          --no-token-controller        Do not run the token controller: service-account-token Secrets
+                                       stay as created, never filled (as kube-controller-manager
+                                       without its serviceaccount-token controller).
           --latency MS                 Add MS milliseconds to every request (default 0).
           --jitter MS                  Add a random 0..MS milliseconds on top (default 0).
           --error-rate R               Answer a share R (0..1) of requests with 500 (default 0).
@@ -37,9 +40,11 @@ public static class Program
           --verbose                    Write internal errors to standard error.
           --help                       Show this text.
 
-        Fault settings can also be read and replaced at run time by a system:masters identity:
+        Fault settings and controllers can also be read and replaced at run time by a system:masters identity:
           GET/PUT /admin/faults  {"latencyMilliseconds":0,"jitterMilliseconds":0,"errorRate":0,
                                   "throttleRate":0,"retryAfterSeconds":1,"dropRate":0}
+          GET/PUT /admin/controllers  {"token":true}  (switching the token controller on fills
+                                  or deletes the token Secrets made while it was off)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -141,6 +146,9 @@ public static class Program
                         "false" => false,
                         var other => throw new FormatException($"--anonymous-auth expects true or false, not '{other}'"),
                     };
+                    break;
+                case "--no-token-controller":
+                    options.TokenController = false;
                     break;
                 case "--latency":
                     faults = faults with { LatencyMilliseconds = ParseInt(arg, Value(), 0, 600_000) };

@@ -1,4 +1,5 @@
 using K8sServiceAccount.LocalApiServer.Auth;
+using K8sServiceAccount.LocalApiServer.Controllers;
 using K8sServiceAccount.LocalApiServer.Faults;
 using K8sServiceAccount.LocalApiServer.Pki;
 using K8sServiceAccount.LocalApiServer.Store;
@@ -6,7 +7,7 @@ using K8sServiceAccount.LocalApiServer.Tokens;
 
 namespace K8sServiceAccount.LocalApiServer;
 
-/// <summary>The shared state of one server instance: store, keys, authenticator, authorizer and fault settings.</summary>
+/// <summary>The shared state of one server instance: store, keys, authenticator, authorizer, fault settings and controller switches.</summary>
 public sealed class ServerContext
 {
     public ServerContext(LocalApiServerOptions options, CertificateAuthority ca, ServiceAccountTokenSigner signer)
@@ -22,6 +23,7 @@ public sealed class ServerContext
         Authenticator = new Authenticator(ca, Tokens, options.AnonymousAuth);
         Authorizer = new ServerAuthorizer(Store);
         Faults = new FaultInjector(options.Faults);
+        Controllers = new ControllerSwitches(options.TokenController);
     }
 
     public LocalApiServerOptions Options { get; }
@@ -32,6 +34,7 @@ public sealed class ServerContext
     public Authenticator Authenticator { get; }
     public ServerAuthorizer Authorizer { get; }
     public FaultInjector Faults { get; }
+    public ControllerSwitches Controllers { get; }
 
     /// <summary>https://127.0.0.1:PORT once the listener is bound.</summary>
     public string Url { get; set; } = "";

@@ -121,6 +121,7 @@ public class PermissionMappingTests
         Assert.Null(wire.NonResourceURLs);
         Assert.Equal("{APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"get\"]}", EscalationCheck.CompactString(wire));
         Assert.Equal(EscalationCheck.CompactString(wire), rule.ToString());
+        Assert.Equal("{APIGroups:[\"apps\" \"extensions\"], Resources:[\"deployments\"], Verbs:[\"get\" \"update\"]}", new K8sPolicyRule { Verbs = ["get", "update"], ApiGroups = ["apps", "extensions"], Resources = ["deployments"] }.ToString());
 
         var url = PermissionMapping.ToPolicyRule(new K8sPolicyRule { Verbs = ["get"], NonResourceUrls = ["/healthz"] });
         Assert.Null(url.ApiGroups);

@@ -1,8 +1,8 @@
 #Requires -Version 7.4
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 <#
-    The permission and RBAC cmdlets against the local API server (tests/K8sServiceAccount.LocalApiServer), started
-    with dotnet run in a background job on a free port; its admin kubeconfig (system:masters) is written to TestDrive.
+    The permission and RBAC cmdlets against the local API server (tests/K8sServiceAccount.LocalApiServer), started as a
+    process on a free port; its admin kubeconfig (system:masters) is written to TestDrive.
     The main scenario of DESIGN.md: create ServiceAccount sample-sa, grant it get/update on deployments and
     deployments/scale in apps and extensions, check what it can and cannot do (with -Explain and as a batch of
     Import-Csv rows), check offline against policy files, ask who can, compare, and revoke.
@@ -12,24 +12,31 @@
 #>
 
 BeforeAll {
-    $script:repo = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    Import-Module (Join-Path $script:repo 'out/K8sServiceAccount/K8sServiceAccount.psd1') -Force -ErrorAction Stop
+    $script:repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    Import-Module (Join-Path $repo 'out/K8sServiceAccount/K8sServiceAccount.psd1') -Force -ErrorAction Stop
 
-    $script:kubeconfig = Join-Path $TestDrive 'local-apiserver.kubeconfig'
-    $project = Join-Path $script:repo 'tests/K8sServiceAccount.LocalApiServer'
-    $script:server = Start-Job -ScriptBlock {
-        param($project, $kubeconfig)
-        & dotnet run --project $project -- --port 0 --kubeconfig $kubeconfig
-    } -ArgumentList $project, $script:kubeconfig
+    # The built local API server (build.ps1 -Task Pester builds the solution first; otherwise it is built here), run as
+    # a process of its own so that AfterAll can stop it for certain.
+    $serverProject = Join-Path $repo 'tests/K8sServiceAccount.LocalApiServer'
+    $serverDll = Get-ChildItem -Path (Join-Path $serverProject 'bin') -Recurse -Filter 'K8sServiceAccount.LocalApiServer.dll' -ErrorAction Ignore |
+        Sort-Object LastWriteTime -Descending | Select-Object -First 1
+    if (-not $serverDll) {
+        $output = Join-Path $TestDrive 'server'
+        & dotnet build $serverProject --nologo -v quiet -o $output
+        if ($LASTEXITCODE -ne 0) { throw "Building the local API server failed ($LASTEXITCODE)" }
+        $serverDll = Get-Item (Join-Path $output 'K8sServiceAccount.LocalApiServer.dll')
+    }
 
-    # dotnet run may build first: wait for the kubeconfig the server writes when it is ready.
-    $deadline = (Get-Date).AddMinutes(5)
-    while (-not (Test-Path -LiteralPath $script:kubeconfig)) {
-        if ($script:server.State -ne 'Running') {
-            throw "The local API server stopped: $($script:server | Receive-Job -ErrorAction Continue 2>&1 | Out-String)"
-        }
-        if ((Get-Date) -gt $deadline) { throw 'The local API server did not write its kubeconfig within 5 minutes.' }
-        Start-Sleep -Milliseconds 250
+    $script:kubeconfig = Join-Path $TestDrive 'admin.kubeconfig'
+    $arguments = @("`"$($serverDll.FullName)`"", '--port', '0', '--kubeconfig', "`"$kubeconfig`"")
+    $script:server = Start-Process -FilePath 'dotnet' -ArgumentList $arguments -PassThru `
+        -RedirectStandardOutput (Join-Path $TestDrive 'server.out') -RedirectStandardError (Join-Path $TestDrive 'server.err')
+    # Wait for the whole kubeconfig, written when the server is ready.
+    $deadline = (Get-Date).AddSeconds(60)
+    while (-not ((Test-Path -LiteralPath $kubeconfig) -and (Get-Content -LiteralPath $kubeconfig -Raw) -match 'current-context')) {
+        if ($server.HasExited) { throw "The local API server exited: $(Get-Content -Raw (Join-Path $TestDrive 'server.err'))" }
+        if ((Get-Date) -gt $deadline) { throw 'The local API server did not write its kubeconfig within 60 seconds.' }
+        Start-Sleep -Milliseconds 200
     }
 
     # The default namespace exists on every server, so no namespace needs creating.
@@ -47,10 +54,7 @@ BeforeAll {
 
 AfterAll {
     Disconnect-K8sCluster
-    if ($script:server) {
-        Stop-Job -Job $script:server
-        Remove-Job -Job $script:server -Force
-    }
+    if ($script:server -and -not $script:server.HasExited) { Stop-Process -Id $script:server.Id }
     Remove-Module K8sServiceAccount -ErrorAction Ignore
 }
 

@@ -30,12 +30,17 @@ public sealed class GetK8sClusterRoleBindingCommand : K8sClusterCmdlet
     {
         string? ns = null;
         var patterns = (Name ?? ["*"]).ToList();
+        // An object named twice (exactly and by a wildcard) is written once.
+        var written = new HashSet<(string?, string?)>();
         foreach (var name in patterns.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)))
         {
             try
             {
                 var item = Invoke((connection, token) => new RbacObjectOperations(connection).GetClusterRoleBindingAsync(name, token));
-                WriteObject(PermissionMapping.ToBindingInfo(item));
+                if (written.Add((item.Metadata.Namespace, item.Metadata.Name)))
+                {
+                    WriteObject(PermissionMapping.ToBindingInfo(item));
+                }
             }
             catch (K8sClientException e)
             {
@@ -52,7 +57,7 @@ public sealed class GetK8sClusterRoleBindingCommand : K8sClusterCmdlet
         try
         {
             var items = Invoke((connection, token) => new RbacObjectOperations(connection).ListClusterRoleBindingsAsync(LabelSelector, token));
-            foreach (var item in items.Where(i => wildcards.Any(w => w.IsMatch(i.Metadata.Name ?? ""))))
+            foreach (var item in items.Where(i => wildcards.Any(w => w.IsMatch(i.Metadata.Name ?? "")) && written.Add((i.Metadata.Namespace, i.Metadata.Name))))
             {
                 WriteObject(PermissionMapping.ToBindingInfo(item));
             }

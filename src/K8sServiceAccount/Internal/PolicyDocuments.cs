@@ -13,6 +13,12 @@ namespace K8sServiceAccount.Internal;
 /// </summary>
 internal static class PolicyDocuments
 {
+    /// <summary>A -Policy path that does not exist.</summary>
+    internal const string NotFoundErrorId = "RbacPolicyNotFound";
+
+    /// <summary>A -Policy file that exists but cannot be read.</summary>
+    internal const string UnreadableErrorId = "RbacPolicyUnreadable";
+
     private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
 
     /// <summary>The evaluator over every document and object given; notes of the reader go to <paramref name="verbose"/>.</summary>
@@ -54,7 +60,7 @@ internal static class PolicyDocuments
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new K8sClientException(PermissionErrors.PolicyInvalid, K8sErrorCategory.ReadError, $"Cannot read the policy file '{file}': {e.Message}", e) { Target = file };
+                throw new K8sClientException(UnreadableErrorId, K8sErrorCategory.ReadError, $"Cannot read the policy file '{file}': {e.Message}", e) { Target = file };
             }
         }
 
@@ -84,7 +90,7 @@ internal static class PolicyDocuments
         }
         catch (ItemNotFoundException e)
         {
-            throw new K8sClientException(PermissionErrors.PolicyInvalid, K8sErrorCategory.ObjectNotFound, $"The policy file '{path}' does not exist.", e) { Target = path };
+            throw new K8sClientException(NotFoundErrorId, K8sErrorCategory.ObjectNotFound, $"The policy file '{path}' does not exist.", e) { Target = path };
         }
         return resolved.SelectMany(Expand);
     }

@@ -1,3 +1,6 @@
+using K8sServiceAccount.Client.Rbac;
+using K8sServiceAccount.Internal;
+
 namespace K8sServiceAccount;
 
 /// <summary>
@@ -22,16 +25,6 @@ public sealed class K8sPolicyRule
     /// <summary>Non-resource URLs (/healthz, /logs/*); only in ClusterRoles, never together with resources.</summary>
     public string[] NonResourceUrls { get; set; } = Array.Empty<string>();
 
-    /// <summary>The rule in the API server's compact form.</summary>
-    public override string ToString()
-    {
-        static string List(string[] values) => "[" + string.Join(",", values.Select(v => "\"" + v + "\"")) + "]";
-        var parts = new List<string>();
-        if (ApiGroups.Length > 0) parts.Add("APIGroups:" + List(ApiGroups));
-        if (Resources.Length > 0) parts.Add("Resources:" + List(Resources));
-        if (ResourceNames.Length > 0) parts.Add("ResourceNames:" + List(ResourceNames));
-        if (NonResourceUrls.Length > 0) parts.Add("NonResourceURLs:" + List(NonResourceUrls));
-        parts.Add("Verbs:" + List(Verbs));
-        return "{" + string.Join(", ", parts) + "}";
-    }
+    /// <summary>The rule in the API server's compact form, e.g. {APIGroups:["apps"], Resources:["deployments"], Verbs:["get" "update"]}.</summary>
+    public override string ToString() => EscalationCheck.CompactString(PermissionMapping.ToPolicyRule(this));
 }

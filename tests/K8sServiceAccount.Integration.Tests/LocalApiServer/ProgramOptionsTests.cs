@@ -12,7 +12,7 @@ public sealed class ProgramOptionsTests
             "--port", "6443", "--kubeconfig=/tmp/kc", "--state-dir", "/tmp/state", "--token", "t1=alice:devs,ops",
             "--token", "t2=bob", "--issuer", "https://issuer", "--api-audience", "a1", "--max-token-expiration", "3600",
             "--anonymous-auth", "false", "--latency", "5", "--jitter", "2", "--error-rate", "0.1", "--throttle-rate", "0.2",
-            "--retry-after", "3", "--drop-rate", "0.05", "--verbose",
+            "--retry-after", "3", "--drop-rate", "0.05", "--no-token-controller", "--verbose",
         ], out bool help);
 
         Assert.False(help);
@@ -23,7 +23,15 @@ public sealed class ProgramOptionsTests
         Assert.False(options.AnonymousAuth);
         Assert.Equal((5, 2, 0.1, 0.2, 3, 0.05), (options.Faults.LatencyMilliseconds, options.Faults.JitterMilliseconds,
             options.Faults.ErrorRate, options.Faults.ThrottleRate, options.Faults.RetryAfterSeconds, options.Faults.DropRate));
+        Assert.False(options.TokenController);
         Assert.True(options.Verbose);
+    }
+
+    [Fact]
+    public void TokenControllerRunsUnlessDisabled()
+    {
+        Assert.True(Program.Parse([], out _).TokenController);
+        Assert.False(Program.Parse(["--no-token-controller"], out _).TokenController);
     }
 
     [Theory]

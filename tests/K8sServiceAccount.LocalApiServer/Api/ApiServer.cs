@@ -16,6 +16,7 @@ namespace K8sServiceAccount.LocalApiServer.Api;
 public sealed class ApiServer
 {
     public const string AdminFaultsPath = "/admin/faults";
+    public const string AdminControllersPath = "/admin/controllers";
 
     private readonly ServerContext _context;
     private readonly RestHandler _rest;
@@ -45,6 +46,11 @@ public sealed class ApiServer
             if (path == AdminFaultsPath)
             {
                 await HandleFaultsAsync(http, user).ConfigureAwait(false);
+                return;
+            }
+            if (path == AdminControllersPath)
+            {
+                await HandleControllersAsync(http, user).ConfigureAwait(false);
                 return;
             }
             Authorize(info, user);
@@ -248,13 +254,46 @@ public sealed class ApiServer
         if (!await _discovery.TryWriteAsync(http, path).ConfigureAwait(false)) throw ApiError.PathNotFound();
     }
 
-    private async Task HandleFaultsAsync(HttpContext http, UserInfo user)
+    private static void RequireMaster(HttpContext http, UserInfo user, string path, string what)
     {
         if (!ServerAuthorizer.IsMaster(user))
         {
             throw new ApiError(403, "Forbidden",
-                $"forbidden: User \"{user.Name}\" cannot {http.Request.Method.ToLowerInvariant()} path \"{AdminFaultsPath}\": only members of system:masters may change fault injection");
+                $"forbidden: User \"{user.Name}\" cannot {http.Request.Method.ToLowerInvariant()} path \"{path}\": only members of system:masters may change {what}");
         }
+    }
+
+    /// <summary>GET/PUT /admin/controllers: {"token":bool}; absent keys keep their value.</summary>
+    private async Task HandleControllersAsync(HttpContext http, UserInfo user)
+    {
+        RequireMaster(http, user, AdminControllersPath, "the controllers");
+        switch (http.Request.Method)
+        {
+            case "GET":
+                break;
+            case "PUT":
+                byte[] body = await HttpIo.ReadBodyAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
+                var settings = HttpIo.ParseJson(body) as JsonObject
+                    ?? throw ApiError.BadRequest("the controller settings must be a JSON object");
+                foreach (var (key, value) in settings)
+                {
+                    if (key != "token") throw ApiError.BadRequest($"invalid controller settings: unknown controller \"{key}\" (known: token)");
+                    if (value?.GetValueKind() is not (System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False))
+                    {
+                        throw ApiError.BadRequest("invalid controller settings: \"token\" must be true or false");
+                    }
+                }
+                if (settings["token"] is { } token) _context.Controllers.TokenController = token.GetValue<bool>();
+                break;
+            default:
+                throw new ApiError(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource");
+        }
+        await HttpIo.WriteJsonAsync(http, 200, new JsonObject { ["token"] = _context.Controllers.TokenController }).ConfigureAwait(false);
+    }
+
+    private async Task HandleFaultsAsync(HttpContext http, UserInfo user)
+    {
+        RequireMaster(http, user, AdminFaultsPath, "fault injection");
         switch (http.Request.Method)
         {
             case "GET":

@@ -9,7 +9,8 @@ namespace K8sServiceAccount.LocalApiServer.Controllers;
 /// The controllers of the ServiceAccount system and RBAC, driven by store events like their
 /// kube-controller-manager counterparts: namespace lifecycle (deleting a namespace removes its content),
 /// the `default` ServiceAccount and the kube-root-ca.crt ConfigMap in every namespace, the token
-/// controller for kubernetes.io/service-account-token Secrets, and ClusterRole aggregation.
+/// controller for kubernetes.io/service-account-token Secrets (while
+/// <see cref="ControllerSwitches.TokenController"/> is on), and ClusterRole aggregation.
 /// </summary>
 public sealed class ControllerManager : IAsyncDisposable
 {
@@ -50,6 +51,7 @@ public sealed class ControllerManager : IAsyncDisposable
             CreateIfMissing(ResourceType.Namespaces, obj);
         }
         RbacBootstrap.Seed(_store);
+        _context.Controllers.TokenControllerStarted += ResyncTokenSecrets;
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 
@@ -104,7 +106,7 @@ public sealed class ControllerManager : IAsyncDisposable
         {
             if (obj.Name == Admission.RootCaConfigMap) EnsureRootCaConfigMap(obj.Namespace);
         }
-        else if (obj.Type == ResourceType.Secrets)
+        else if (obj.Type == ResourceType.Secrets && _context.Controllers.TokenController)
         {
             if (e.EventType == WatchEventType.Deleted) OnSecretDeleted(obj);
             else ReconcileTokenSecret(obj);
@@ -213,6 +215,13 @@ public sealed class ControllerManager : IAsyncDisposable
 
     private void OnServiceAccountDeleted(StoredObject serviceAccount)
     {
+        if (_context.Controllers.TokenController) DeleteTokenSecretsOf(serviceAccount);
+        if (serviceAccount.Name == "default") EnsureDefaultServiceAccount(serviceAccount.Namespace);
+    }
+
+    /// <summary>The token controller's part of a ServiceAccount deletion: its token Secrets go with it.</summary>
+    private void DeleteTokenSecretsOf(StoredObject serviceAccount)
+    {
         foreach (StoredObject secret in _store.List(ResourceType.Secrets, serviceAccount.Namespace).Items)
         {
             JsonObject node = secret.ToNode();
@@ -223,7 +232,6 @@ public sealed class ControllerManager : IAsyncDisposable
             if (uid.Length > 0 && uid != serviceAccount.Uid) continue;
             TryDelete(ResourceType.Secrets, secret.Namespace, secret.Name, secret.Uid);
         }
-        if (serviceAccount.Name == "default") EnsureDefaultServiceAccount(serviceAccount.Namespace);
     }
 
     private void OnSecretDeleted(StoredObject secret)
@@ -291,10 +299,27 @@ public sealed class ControllerManager : IAsyncDisposable
         });
     }
 
+    /// <summary>The token controller's start: every token Secret made while it was off is filled or deleted now.</summary>
+    private void ResyncTokenSecrets()
+    {
+        foreach (StoredObject secret in _store.List(ResourceType.Secrets, null).Items)
+        {
+            try
+            {
+                ReconcileTokenSecret(secret);
+            }
+            catch (ApiError)
+            {
+                // Changed or deleted meanwhile; the loop handles the event that did it.
+            }
+        }
+    }
+
     private static string Base64(string value) => Convert.ToBase64String(Encoding.UTF8.GetBytes(value));
 
     public async ValueTask DisposeAsync()
     {
+        _context.Controllers.TokenControllerStarted -= ResyncTokenSecrets;
         _stop.Cancel();
         _subscription?.Dispose();
         if (_loop is not null) await _loop.ConfigureAwait(false);
