@@ -97,13 +97,13 @@ public static class ServiceAccountWarmBenchmark
         return 0;
     }
 
-    private sealed record Phase(List<double> Ours, List<double> Baseline, double OursCpu, double BaselineCpu, string LoadStart, string LoadEnd);
+    internal sealed record Phase(List<double> Ours, List<double> Baseline, double OursCpu, double BaselineCpu, string LoadStart, string LoadEnd);
 
     /// <summary>
     /// Alternating blocks of our calls and baseline calls, so both see the same machine load; CPU time is
     /// process-wide, so it is taken per block and attributed to the side that ran it.
     /// </summary>
-    private static Phase MeasurePhase(int calls, Action ours, Action baseline)
+    internal static Phase MeasurePhase(int calls, Action ours, Action baseline)
     {
         var oursTimes = new List<double>(calls);
         var baselineTimes = new List<double>(calls);
