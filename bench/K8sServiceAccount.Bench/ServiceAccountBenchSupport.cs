@@ -17,6 +17,7 @@ internal sealed class CmdletPath
 {
     private readonly ConnectionCache<KubernetesConnection> _connections = new(capacity: 16);
     private readonly ISystemEnvironment _environment;
+    private readonly PipelineLog _log = new();
     private int _tcpConnections;
     private long _requests;
 
@@ -40,11 +41,41 @@ internal sealed class CmdletPath
             () => KubernetesConnection.Create(settings, new KubernetesConnectionOptions { WrapHandler = Instrument }));
     }
 
-    /// <summary>One cmdlet invocation: connection lookup, then the operation on the pool, the caller blocked on it.</summary>
-    public T Invoke<T>(Func<KubernetesConnection, Task<T>> operation)
+    /// <summary>
+    /// One cmdlet invocation (K8sClusterCmdlet.Invoke): connection lookup, then the operation on the pool with the
+    /// invocation's log in scope, the caller blocked on it through the module's PipelineLog as the pipeline thread is.
+    /// </summary>
+    public T Invoke<T>(Func<KubernetesConnection, Task<T>> operation) => Invoke(Connection(), operation);
+
+    /// <summary>A further operation of the same invocation, which keeps the connection it looked up first.</summary>
+    public T Invoke<T>(KubernetesConnection connection, Func<KubernetesConnection, Task<T>> operation)
     {
-        KubernetesConnection connection = Connection();
-        return Task.Run(() => operation(connection)).GetAwaiter().GetResult();
+        Task<T> task;
+        using (connection.UseLog(new ClientLog(_log)))
+        {
+            task = Task.Run(() => operation(connection));
+        }
+
+        return _log.RunAndDrain(task, static _ => { });
+    }
+
+    /// <summary>The next item of a streamed list, handed off to the pool for every item (K8sClusterCmdlet.Invoke per MoveNext).</summary>
+    public bool MoveNextPerItemHandOff<T>(KubernetesConnection connection, IAsyncEnumerator<T> items) =>
+        Invoke(connection, _ => items.MoveNextAsync().AsTask());
+
+    /// <summary>
+    /// The next item of a streamed list as K8sClusterCmdlet.MoveNext takes it: on the calling thread when it is
+    /// already in memory, waited for through the PipelineLog only when a page has to be fetched.
+    /// </summary>
+    public bool MoveNext<T>(KubernetesConnection connection, IAsyncEnumerator<T> items)
+    {
+        ValueTask<bool> next;
+        using (connection.UseLog(new ClientLog(_log)))
+        {
+            next = items.MoveNextAsync();
+        }
+
+        return next.IsCompletedSuccessfully ? next.Result : _log.RunAndDrain(next.AsTask(), static _ => { });
     }
 
     private HttpMessageHandler Instrument(HttpMessageHandler inner)
