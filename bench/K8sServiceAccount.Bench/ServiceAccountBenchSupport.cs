@@ -203,6 +203,23 @@ internal static class BenchStats
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
+    /// <summary>
+    /// What the server's injected delay (Task.Delay) really lasts on this machine right now: timer granularity and
+    /// scheduling under load stretch it, and every request pays it.
+    /// </summary>
+    public static List<double> RealizedDelays(int milliseconds, int count)
+    {
+        var delays = new List<double>(count);
+        for (int i = 0; i < count; i++)
+        {
+            long started = Stopwatch.GetTimestamp();
+            Task.Run(() => Task.Delay(milliseconds)).GetAwaiter().GetResult();
+            delays.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        return delays;
+    }
+
     public static TimeSpan ProcessCpu() => Process.GetCurrentProcess().TotalProcessorTime;
 
     public static string Ms(double value) => value.ToString("F3", CultureInfo.InvariantCulture);
