@@ -69,13 +69,13 @@ public static class ServiceAccountWarmBenchmark
 
         int connectionsBefore = path.TcpConnections;
         long requestsBefore = path.Requests;
-        Phase measured = MeasurePhase(calls, () => Ours(), Baseline);
-        List<double> delays = RealizedDelays(latency, calls);
+        Phase measured = MeasurePhase(calls, () => Ours(), Baseline, latency);
+        List<double> delays = measured.Delays;
         int newConnections = path.TcpConnections - connectionsBefore;
         long requests = path.Requests - requestsBefore;
         // The same with no injected latency: what the client path itself costs over the bare request.
         server.Faults.Settings = FaultSettings.None;
-        Phase unloaded = MeasurePhase(calls, () => Ours(), Baseline);
+        Phase unloaded = MeasurePhase(calls, () => Ours(), Baseline, latency: 0);
         server.Faults.Settings = new FaultSettings { LatencyMilliseconds = latency, JitterMilliseconds = 0 };
 
         var runner = new KubectlRunner(kubectl, server.KubeconfigPath);
@@ -87,7 +87,7 @@ public static class ServiceAccountWarmBenchmark
         Console.WriteLine("|---|---|---|---|---|");
         Console.WriteLine($"| Get-K8sServiceAccount path (cache lookup + ServiceAccountOperations.GetAsync), latency {latency} ms | {calls} | {Ms(oursMedian)} | {Ms(Percentile(measured.Ours, 0.9))} | {Ms(measured.OursCpu)} |");
         Console.WriteLine($"| server baseline: bare HttpClient GET, body read, latency {latency} ms | {calls} | {Ms(Median(measured.Baseline))} | {Ms(Percentile(measured.Baseline, 0.9))} | {Ms(measured.BaselineCpu)} |");
-        Console.WriteLine($"| the injected delay alone: Task.Delay({latency}) as measured here | {calls} | {Ms(Median(delays))} | {Ms(Percentile(delays, 0.9))} | - |");
+        Console.WriteLine($"| the injected delay alone: Task.Delay({latency}), interleaved | {calls} | {Ms(Median(delays))} | {Ms(Percentile(delays, 0.9))} | - |");
         Console.WriteLine($"| Get-K8sServiceAccount path, latency 0 | {calls} | {Ms(Median(unloaded.Ours))} | {Ms(Percentile(unloaded.Ours, 0.9))} | {Ms(unloaded.OursCpu)} |");
         Console.WriteLine($"| server baseline, latency 0 | {calls} | {Ms(Median(unloaded.Baseline))} | {Ms(Percentile(unloaded.Baseline, 0.9))} | {Ms(unloaded.BaselineCpu)} |");
         Console.WriteLine($"| {Path.GetFileName(kubectl)} get sa {AccountName} -o json (process, warm cache), latency {latency} ms | {kubectlRuns} | {Ms(kubectlMedian)} | {Ms(Percentile(warm, 0.9))} | - |");
@@ -100,16 +100,17 @@ public static class ServiceAccountWarmBenchmark
         return 0;
     }
 
-    internal sealed record Phase(List<double> Ours, List<double> Baseline, double OursCpu, double BaselineCpu, string LoadStart, string LoadEnd);
+    internal sealed record Phase(List<double> Ours, List<double> Baseline, List<double> Delays, double OursCpu, double BaselineCpu, string LoadStart, string LoadEnd);
 
     /// <summary>
-    /// Alternating blocks of our calls and baseline calls, so both see the same machine load; CPU time is
-    /// process-wide, so it is taken per block and attributed to the side that ran it.
+    /// Alternating blocks of our calls, baseline calls and bare waits of the injected latency, so all three see
+    /// the same machine load; CPU time is process-wide, so it is taken per block and attributed to the side that ran it.
     /// </summary>
-    internal static Phase MeasurePhase(int calls, Action ours, Action baseline)
+    internal static Phase MeasurePhase(int calls, Action ours, Action baseline, int latency)
     {
         var oursTimes = new List<double>(calls);
         var baselineTimes = new List<double>(calls);
+        var delays = new List<double>(calls);
         TimeSpan oursCpu = TimeSpan.Zero, baselineCpu = TimeSpan.Zero;
         string loadStart = LoadAverage();
         for (int done = 0; done < calls; done += Block)
@@ -117,9 +118,10 @@ public static class ServiceAccountWarmBenchmark
             int count = Math.Min(Block, calls - done);
             oursCpu += TimeBlock(count, ours, oursTimes);
             baselineCpu += TimeBlock(count, baseline, baselineTimes);
+            delays.AddRange(RealizedDelays(latency, count));
         }
 
-        return new Phase(oursTimes, baselineTimes, oursCpu.TotalMilliseconds / calls, baselineCpu.TotalMilliseconds / calls, loadStart, LoadAverage());
+        return new Phase(oursTimes, baselineTimes, delays, oursCpu.TotalMilliseconds / calls, baselineCpu.TotalMilliseconds / calls, loadStart, LoadAverage());
     }
 
     private static TimeSpan TimeBlock(int count, Action call, List<double> times)
