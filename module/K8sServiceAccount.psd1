@@ -24,6 +24,28 @@
         'ConvertFrom-K8sSaToken'
         'Test-K8sSaToken'
         'New-K8sSaKubeconfig'
+        # Permissions and RBAC
+        'Test-K8sPermission'
+        'Get-K8sPermission'
+        'Get-K8sPermissionSubject'
+        'Compare-K8sPermission'
+        'Get-K8sIdentity'
+        'Get-K8sRbacSnapshot'
+        'New-K8sPolicyRule'
+        'New-K8sRole'
+        'Get-K8sRole'
+        'Remove-K8sRole'
+        'New-K8sClusterRole'
+        'Get-K8sClusterRole'
+        'Remove-K8sClusterRole'
+        'New-K8sRoleBinding'
+        'Get-K8sRoleBinding'
+        'Remove-K8sRoleBinding'
+        'New-K8sClusterRoleBinding'
+        'Get-K8sClusterRoleBinding'
+        'Remove-K8sClusterRoleBinding'
+        'Grant-K8sPermission'
+        'Revoke-K8sPermission'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

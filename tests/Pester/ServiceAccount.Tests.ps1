@@ -83,6 +83,9 @@ Describe 'ServiceAccount lifecycle' {
         Get-K8sServiceAccount -Name 'zz*' | Should -BeNullOrEmpty
         { Get-K8sServiceAccount -Name nosuch -ErrorAction Stop } |
             Should -Throw -ErrorId 'KubernetesNotFound,K8sServiceAccount.Commands.GetK8sServiceAccountCommand'
+        (Get-K8sServiceAccount -Name app -AllNamespaces).Namespace | Should -Be $ns
+        { Get-K8sServiceAccount -Name nosuch -AllNamespaces -ErrorAction Stop } |
+            Should -Throw -ErrorId 'KubernetesNotFound,K8sServiceAccount.Commands.GetK8sServiceAccountCommand'
         Get-K8sServiceAccount | Format-Table | Out-String | Should -Match 'Name\s+Namespace\s+Secrets\s+Age'
     }
 
@@ -182,13 +185,14 @@ Describe 'Help' {
         $help.examples.example | Should -Not -BeNullOrEmpty
     }
 
+    # The description's text, not Out-String: the console width would wrap the phrases.
     It 'says that a SecureString is not encryption and that -AsPlainText makes the token readable' {
-        $text = Get-Help Get-K8sSaToken -Full | Out-String
-        $text | Should -Match 'not encrypted'
-        $text | Should -Match 'readable'
+        $text = (Get-Help Get-K8sSaToken).description.Text -join ' '
+        $text | Should -Match 'not encrypted in memory'
+        $text | Should -Match 'anyone who sees the output can read'
     }
 
     It 'says that ConvertFrom-K8sSaToken does not verify signatures' {
-        Get-Help ConvertFrom-K8sSaToken -Full | Out-String | Should -Match 'does NOT verify the signature'
+        (Get-Help ConvertFrom-K8sSaToken).description.Text -join ' ' | Should -Match 'does NOT verify the signature'
     }
 }

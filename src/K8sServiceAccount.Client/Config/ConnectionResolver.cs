@@ -76,7 +76,7 @@ public static class ConnectionResolver
             auth = auth with { ProxyCredential = proxyCredential };
         }
 
-        if (selection.User?.Exec is not null && auth.Exec is not null && clusterEntry.ExecExtensionJson is not null)
+        if (auth.Exec is not null && clusterEntry.ExecExtensionJson is not null)
         {
             auth = auth with { Exec = auth.Exec with { ClusterConfigJson = clusterEntry.ExecExtensionJson } };
         }

@@ -87,7 +87,7 @@ public static class PolicyRuleBuilder
             }
             // With explicit groups (e.g. apps and the retired extensions) the type must exist in at least one of them;
             // in the others it is written as given, since a rule may name a group the server no longer serves.
-            var groups = request.Groups is { Count: > 0 } g ? g : [null];
+            IReadOnlyList<string?> groups = request.Groups is { Count: > 0 } g ? [.. g] : [null];
             string? notFound = null;
             var foundAny = false;
             foreach (var group in groups)

@@ -78,6 +78,61 @@ public sealed class RbacSnapshot : IPermissionEvaluator
         return new RbacSnapshot(policy, PermissionCheckMethod.LocalRbac, resolver ?? new ResourceNameResolver(transport)) { TakenAt = taken };
     }
 
+    /// <summary>
+    /// An offline policy from YAML or JSON documents (files, multi-document YAML, List objects; see
+    /// <see cref="RbacDocumentReader"/>, whose errors name the source, document and field). Results carry Method Offline.
+    /// </summary>
+    public static RbacSnapshot FromDocuments(IEnumerable<RbacSource> sources, RbacReadOptions? options = null, IList<string>? notes = null)
+        => new(RbacDocumentReader.Read(sources, notes, options), PermissionCheckMethod.Offline);
+
+    /// <summary>
+    /// An offline policy from objects already in hand (Role, ClusterRole, RoleBinding, ClusterRoleBinding, e.g. from the
+    /// pipeline). ClusterRoles with an aggregationRule get their rules filled as the aggregation controller would; Roles and
+    /// RoleBindings without a namespace are taken to be in <paramref name="defaultNamespace"/>. The objects are not modified.
+    /// </summary>
+    public static RbacSnapshot FromObjects(IEnumerable<object> objects, bool includeBootstrapPolicy = false, string defaultNamespace = "default")
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        var clusterRoles = new List<ClusterRole>(includeBootstrapPolicy ? BootstrapPolicy.ClusterRoles : []);
+        var policy = includeBootstrapPolicy ? InMemoryRbacPolicy.WithBootstrapPolicy() : new InMemoryRbacPolicy();
+        var index = 0;
+        foreach (var item in objects)
+        {
+            switch (item)
+            {
+                case Role role:
+                    policy.Add(string.IsNullOrEmpty(role.Metadata.Namespace)
+                        ? new Role { Metadata = InNamespace(role.Metadata, defaultNamespace), Rules = role.Rules }
+                        : role);
+                    break;
+                case RoleBinding binding:
+                    policy.Add(string.IsNullOrEmpty(binding.Metadata.Namespace)
+                        ? new RoleBinding { Metadata = InNamespace(binding.Metadata, defaultNamespace), RoleRef = binding.RoleRef, Subjects = binding.Subjects }
+                        : binding);
+                    break;
+                case ClusterRole clusterRole:
+                    clusterRoles.RemoveAll(c => c.Metadata.Name == clusterRole.Metadata.Name);
+                    clusterRoles.Add(clusterRole);
+                    break;
+                case ClusterRoleBinding clusterBinding:
+                    policy.Add(clusterBinding);
+                    break;
+                default:
+                    throw PermissionErrors.InvalidArgument("Policy",
+                        $"Policy item {index} is a {item?.GetType().Name ?? "null"}, not a Role, ClusterRole, RoleBinding or ClusterRoleBinding.");
+            }
+            index++;
+        }
+        foreach (var clusterRole in ClusterRoleAggregation.ApplyAll(clusterRoles))
+        {
+            policy.Add(clusterRole);
+        }
+        return new RbacSnapshot(policy, PermissionCheckMethod.Offline);
+    }
+
+    private static ObjectMeta InNamespace(ObjectMeta metadata, string @namespace)
+        => new() { Name = metadata.Name, Namespace = @namespace, Labels = metadata.Labels, Annotations = metadata.Annotations };
+
     /// <inheritdoc />
     public async Task<PermissionCheckResult> CheckAsync(PermissionCheck check, CancellationToken cancellationToken = default)
     {

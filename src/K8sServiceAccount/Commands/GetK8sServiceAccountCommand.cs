@@ -7,9 +7,9 @@ using K8sServiceAccount.Internal;
 namespace K8sServiceAccount.Commands;
 
 /// <summary>
-/// Gets ServiceAccounts. A name without wildcards is one GET (a missing one is an ObjectNotFound error); otherwise
-/// the ServiceAccounts are listed page by page (limit/continue) and each page is written as soon as it arrives.
-/// A wildcard that matches nothing writes nothing.
+/// Gets ServiceAccounts. A name without wildcards is one GET (a missing one is an ObjectNotFound error, also when
+/// it is looked for across namespaces or with a selector); otherwise the ServiceAccounts are listed page by page
+/// (limit/continue) and each page is written as soon as it arrives. A wildcard that matches nothing writes nothing.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "K8sServiceAccount")]
 [OutputType(typeof(K8sServiceAccountInfo))]
@@ -70,9 +70,24 @@ public sealed class GetK8sServiceAccountCommand : K8sClusterCmdlet
         {
             items = Invoke((connection, token) => Task.FromResult(
                 new ServiceAccountOperations(connection, Log).FindAsync(ns, pattern, LabelSelector, PageSize, token).GetAsyncEnumerator(token)));
+            var written = 0;
             while (MoveNext(items))
             {
                 WriteObject(ServiceAccountMapping.ToServiceAccountInfo(items.Current));
+                written++;
+            }
+
+            if (written == 0 && pattern is { IsWildcard: false })
+            {
+                // A plain name was listed (across namespaces or with a selector) and is not there: as missing as a
+                // 404 from a GET, so the same id; a wildcard that matches nothing is not an error.
+                var where = ns is null ? "in any namespace" : $"in namespace {ns}";
+                var selector = LabelSelector is null ? "" : $" matching label selector '{LabelSelector}'";
+                WriteError(new ErrorRecord(
+                    new ItemNotFoundException($"serviceaccounts \"{pattern.Literal}\" not found {where}{selector}"),
+                    "KubernetesNotFound",
+                    ErrorCategory.ObjectNotFound,
+                    target));
             }
         }
         catch (K8sClientException e)

@@ -202,4 +202,25 @@ public sealed class RbacSnapshotTests
         var result = await snapshot.CheckAsync(new PermissionCheck { Verb = "get", Resource = "po", Namespace = "x", Subject = PermissionSubject.User("u") });
         Assert.Equal((true, "pods", PermissionCheckMethod.LocalRbac), (result.Allowed, result.Resource, result.Method));
     }
+
+    [Fact]
+    public async Task Offline_policies_come_from_documents_or_from_objects()
+    {
+        var fromText = RbacSnapshot.FromDocuments([new RbacSource("policy.yaml", Policy)]);
+        var check = new PermissionCheck { Verb = "update", Resource = "deployments/scale", Group = "apps", Namespace = "ns1", Subject = SampleSa };
+        Assert.Equal((true, PermissionCheckMethod.Offline), ((await fromText.CheckAsync(check)).Allowed, fromText.Method));
+
+        var aggregated = new ClusterRole
+        {
+            Metadata = new ObjectMeta { Name = "agg" },
+            AggregationRule = new AggregationRule { ClusterRoleSelectors = [new LabelSelector { MatchLabels = new() { ["x"] = "y" } }] },
+        };
+        var part = new ClusterRole { Metadata = new ObjectMeta { Name = "part", Labels = new() { ["x"] = "y" } }, Rules = [PolicyRules.Resource(["get"], [""], ["secrets"])] };
+        var binding = new RoleBinding { Metadata = new ObjectMeta { Name = "b" }, RoleRef = new RoleRef { Kind = "ClusterRole", Name = "agg" }, Subjects = [new Subject { Kind = "ServiceAccount", Name = "sample-sa" }] };
+        var fromObjects = RbacSnapshot.FromObjects([aggregated, part, binding], defaultNamespace: "ns1");
+        Assert.True(fromObjects.Check(new PermissionCheck { Verb = "get", Resource = "secrets", Namespace = "ns1", Subject = SampleSa }).Allowed);
+        Assert.Null(binding.Metadata.Namespace);
+        Assert.Null(aggregated.Rules);
+        Assert.Equal("InvalidPolicy", Assert.Throws<K8sClientException>(() => RbacSnapshot.FromObjects(["not a role"])).ErrorId);
+    }
 }

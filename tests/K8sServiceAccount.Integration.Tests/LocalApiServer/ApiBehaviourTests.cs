@@ -65,6 +65,10 @@ public sealed class ApiBehaviourTests : IClassFixture<ServerFixture>
         AssertStatus(await _server.AdminAsync(HttpMethod.Post, path, """{"metadata":{"name":"x","namespace":"other"}}"""),
             HttpStatusCode.BadRequest, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await _server.AdminAsync(HttpMethod.Post, path, """{"metadata":{"name":"x"}}""", "text/plain")).Status);
+        Assert.StartsWith("ServiceAccount in version \"v1\" cannot be handled as a ServiceAccount:",
+            (await _server.AdminAsync(HttpMethod.Post, path, """{"metadata":{"name":"x","labels":{"a":1}}}""")).Message);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _server.AdminAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/pods", """{"metadata":{"name":"p"},"spec":"x"}""")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _server.AdminAsync(HttpMethod.Post, $"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles", """{"metadata":{"name":"r"},"rules":"x"}""")).Status);
         byte[] huge = Encoding.UTF8.GetBytes("{\"metadata\":{\"name\":\"x\"},\"pad\":\"" + new string('a', 3 * 1024 * 1024) + "\"}");
         AssertStatus(await ServerFixture.SendAsync(_server.Admin, HttpMethod.Post, path, huge), HttpStatusCode.RequestEntityTooLarge,
             "RequestEntityTooLarge", "Request entity too large: limit is 3145728");

@@ -104,6 +104,7 @@ public sealed class TokenAuthorityTests : IDisposable
             ["data"] = new JsonObject { ["token"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(token)) },
         }));
         Assert.Equal("system:serviceaccount:ns1:app", _tokens.Authenticate(token).User!.Name);
+        Assert.Equal("2026-01-01", _store.Get(ResourceType.Secrets, "ns1", "app-token")!.Labels["kubernetes.io/legacy-token-last-used"]);
         Assert.Equal("alice", _tokens.Authenticate("s3cret").User!.Name);
     }
 

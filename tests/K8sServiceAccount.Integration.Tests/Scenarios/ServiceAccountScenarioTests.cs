@@ -63,6 +63,11 @@ public sealed class ServiceAccountScenarioTests(ServiceAccountScenarioFixture fi
         Assert.Equal("KubernetesNotFound", missing.ErrorId);
         Assert.Equal(K8sErrorCategory.ObjectNotFound, missing.Category);
 
+        // Get-K8sServiceAccount -Name app / nosuch -AllNamespaces: listed by name across namespaces (the cmdlet
+        // reports a plain name that lists nothing as KubernetesNotFound).
+        Assert.Equal(Namespace, Assert.Single(await ToListAsync(accounts.FindAsync(null, NamePattern.Parse("app")))).Metadata.Namespace);
+        Assert.Empty(await ToListAsync(accounts.FindAsync(null, NamePattern.Parse("nosuch"))));
+
         // Set-K8sServiceAccount -Name app -Label @{ tier = 'web' } -PassThru
         var updated = await accounts.UpdateAsync(Namespace, "app", new ServiceAccountChanges
         {

@@ -94,12 +94,11 @@ public sealed class ApiError : Exception
 
     public static ApiError BadRequest(string message) => new(400, "BadRequest", message);
 
-    public static ApiError Forbidden(ResourceType? type, string resource, string group, string name, string message) =>
-        new(403, "Forbidden", type is null && resource.Length == 0
-            ? $"forbidden: {message}"
-            : name.Length == 0
-                ? $"{Qualified(resource, group)} is forbidden: {message}"
-                : $"{Qualified(resource, group)} \"{name}\" is forbidden: {message}")
+    /// <summary>403 on a resource: "qualified-resource ["name"] is forbidden: message".</summary>
+    public static ApiError Forbidden(string resource, string group, string name, string message) =>
+        new(403, "Forbidden", name.Length == 0
+            ? $"{Qualified(resource, group)} is forbidden: {message}"
+            : $"{Qualified(resource, group)} \"{name}\" is forbidden: {message}")
         { DetailName = name, DetailGroup = group, DetailKind = resource };
 
     public static ApiError Unauthorized() => new(401, "Unauthorized", "Unauthorized");

@@ -61,6 +61,11 @@ public sealed class ApiServer
         {
             if (!http.Response.HasStarted) await HttpIo.WriteStatusAsync(http, error).ConfigureAwait(false);
         }
+        catch (BadHttpRequestException e)
+        {
+            // Malformed framing (truncated or invalid chunked body): the client's fault, never a 500.
+            if (!http.Response.HasStarted) await HttpIo.WriteStatusAsync(http, ApiError.BadRequest(e.Message)).ConfigureAwait(false);
+        }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nothing to answer.
@@ -212,7 +217,7 @@ public sealed class ApiServer
         }
         if (reason.Length > 0) message += ": " + reason;
         return request.IsResourceRequest
-            ? ApiError.Forbidden(null, request.Resource, request.ApiGroup, request.Name, message)
+            ? ApiError.Forbidden(request.Resource, request.ApiGroup, request.Name, message)
             : new ApiError(403, "Forbidden", $"forbidden: {message}");
     }
 

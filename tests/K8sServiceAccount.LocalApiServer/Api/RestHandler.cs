@@ -33,6 +33,19 @@ public sealed class RestHandler
     public async Task HandleAsync(HttpContext http, RequestInfo info, UserInfo user)
     {
         ResourceType type = ResourceType.Find(info.ApiGroup, info.ApiVersion, info.Resource) ?? throw ApiError.PathNotFound();
+        try
+        {
+            await HandleTypeAsync(http, info, type, user).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e) when (!http.Response.HasStarted)
+        {
+            // A JSON value of the wrong shape (e.g. "spec": "x") met while reading the object: the decoder's 400.
+            throw ApiError.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: {e.Message}");
+        }
+    }
+
+    private async Task HandleTypeAsync(HttpContext http, RequestInfo info, ResourceType type, UserInfo user)
+    {
         string ns = type == ResourceType.Namespaces ? "" : info.Namespace;
         if (!type.Namespaced && ns.Length > 0) throw ApiError.PathNotFound();
 
@@ -222,7 +235,10 @@ public sealed class RestHandler
             throw ApiError.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: json: cannot unmarshal {JsonKindName(metadata)} into Go struct field {type.Kind}.metadata of type v1.ObjectMeta");
         }
         // Review objects are answered, never stored: their key order does not matter.
-        return type.Persisted ? Normalize(obj, type) : obj;
+        if (!type.Persisted) return obj;
+        JsonObject normalized = Normalize(obj, type);
+        ShapeCheck.Validate(type, normalized);
+        return normalized;
     }
 
     private static string JsonKindName(JsonNode node) => node.GetValueKind() switch
@@ -353,6 +369,7 @@ public sealed class RestHandler
                 throw ApiError.BadRequest($"the name of the object ({HttpIo.Str(metadata["name"])}) does not match the name on the URL ({name})");
             }
             CheckNamespace(type, metadata, ns);
+            ShapeCheck.Validate(type, result);
             _admission.AdmitUpdate(type, original, result, ns, user);
             patched = result;
             return dryRun ? null : result;

@@ -183,12 +183,41 @@ public sealed class TokenAuthority
         {
             return TokenAuthentication.Failed($"service account UID ({serviceAccount.Uid}) does not match claim ({uid})");
         }
+        RecordLegacyTokenUse(secret);
         var extra = new Dictionary<string, IReadOnlyList<string>>
         {
             ["authentication.kubernetes.io/credential-id"] = [$"secret({secret.Uid})"],
         };
         var user = new UserInfo(ServiceAccountIdentity.UserName(ns, name), uid, ServiceAccountIdentity.Groups(ns), extra);
         return new TokenAuthentication(user, audiences, null);
+    }
+
+    /// <summary>
+    /// Legacy token tracking (GA in 1.28): each use labels the Secret kubernetes.io/legacy-token-last-used
+    /// with the UTC date, at most once a day.
+    /// </summary>
+    private void RecordLegacyTokenUse(StoredObject secret)
+    {
+        const string label = "kubernetes.io/legacy-token-last-used";
+        string today = _clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        if (secret.Labels.TryGetValue(label, out string? lastUsed) && lastUsed == today) return;
+        try
+        {
+            _store.Update(ResourceType.Secrets, secret.Namespace, secret.Name, node =>
+            {
+                JsonObject metadata = node["metadata"]!.AsObject();
+                var labels = metadata["labels"] as JsonObject ?? new JsonObject();
+                if (labels[label] is JsonValue value && value.ToString() == today) return null;
+                labels[label] = today;
+                metadata["labels"] = labels;
+                metadata.Remove("resourceVersion");
+                return node;
+            });
+        }
+        catch (Api.ApiError)
+        {
+            // Deleted meanwhile: the token was valid when checked; the label is best effort, as upstream.
+        }
     }
 
     private static bool TryBase64(string value, out string decoded)

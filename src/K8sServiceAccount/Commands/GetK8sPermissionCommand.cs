@@ -1,0 +1,126 @@
+using System.Management.Automation;
+using K8sServiceAccount.Client;
+using K8sServiceAccount.Client.Permissions;
+using K8sServiceAccount.Internal;
+
+namespace K8sServiceAccount.Commands;
+
+/// <summary>
+/// Lists the effective RBAC rules of a ServiceAccount, a user or groups, each with its scope (cluster-wide or a
+/// namespace) and the binding and role that grant it; or your own rules in a namespace (SelfSubjectRulesReview, as
+/// kubectl auth can-i --list, with its Incomplete flag). Rules of others are computed from the cluster's RBAC objects
+/// (read once; needs list on them), from a snapshot (-Snapshot) or offline from policy documents (-Policy).
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "K8sPermission")]
+[OutputType(typeof(K8sPermissionRule))]
+public sealed class GetK8sPermissionCommand : K8sClusterCmdlet
+{
+
+    private RbacSnapshot? rbac;
+
+    /// <summary>
+    /// The ServiceAccount: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace (bound from piped ServiceAccounts' Name and
+    /// Namespace). Without -Namespace every scope is listed; with it, that namespace's rules and the cluster-wide ones.
+    /// </summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Name")]
+    public string? ServiceAccount { get; set; }
+
+    /// <summary>List the rules of this user (with -Group for the user's groups; system:authenticated is added).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? User { get; set; }
+
+    /// <summary>The groups of the user (kubectl --as-group); alone, lists the rules of an identity with only these groups.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Group { get; set; }
+
+    /// <summary>Compute the rules offline from these RBAC documents (paths, FileInfo, or objects of the Get- role and binding cmdlets).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? Policy { get; set; }
+
+    /// <summary>Compute the rules from a snapshot of Get-K8sRbacSnapshot (RBAC only, as of when it was taken).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public K8sRbacSnapshot? Snapshot { get; set; }
+
+    /// <summary>Refuses -Policy together with -Snapshot before any input is read.</summary>
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _ = Source;
+        }
+        catch (K8sClientException e)
+        {
+            ThrowTerminatingErrorFor(e, "Policy");
+        }
+    }
+
+    /// <summary>Writes the rules of each subject.</summary>
+    protected override void ProcessRecord()
+    {
+        var explicitNamespace = PermissionMapping.Given(Namespace);
+        PermissionSubject subject;
+        try
+        {
+            subject = PermissionMapping.Subject(ServiceAccount, User, Group, explicitNamespace ?? (Offline ? "default" : Settings.Namespace));
+        }
+        catch (K8sClientException e)
+        {
+            WriteErrorFor(e, ServiceAccount ?? User);
+            return;
+        }
+
+        try
+        {
+            if (subject.Kind == PermissionSubjectKind.Self && OnCluster)
+            {
+                var ns = Settings.Namespace;
+                var review = Invoke((connection, token) => new PermissionChecker(connection, log: Log).ReviewOwnRulesAsync(ns, token));
+                if (review.Incomplete)
+                {
+                    WriteWarning($"The server could not list all your rules in namespace {ns} (an authorizer cannot list rules): you may be allowed more than shown.{(review.EvaluationError.Length > 0 ? " " + review.EvaluationError : "")}");
+                }
+                WriteObject(review.Rules.Select(r => PermissionMapping.ToRule(r, subject.ToString(), review.Incomplete, review.EvaluationError)), enumerateCollection: true);
+                return;
+            }
+
+            rbac ??= LoadRbac();
+            var rules = rbac.EffectiveRulesFor(subject, explicitNamespace, out var errors);
+            var error = string.Join("; ", errors);
+            if (error.Length > 0)
+            {
+                WriteWarning($"Some bindings of {subject} could not be resolved: {error}");
+            }
+            WriteObject(rules.Select(r => PermissionMapping.ToRule(r, subject.ToString(), false, error)), enumerateCollection: true);
+        }
+        catch (K8sClientException e)
+        {
+            WriteErrorFor(e, subject.ToString());
+        }
+    }
+
+    private RbacSnapshot LoadRbac() => Source switch
+    {
+        EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, PermissionMapping.Given(Namespace) ?? "default", WriteVerbose),
+        EvaluationSource.Snapshot => Snapshot!.Evaluator,
+        _ => Invoke((connection, token) => RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection, Log), cancellationToken: token)),
+    };
+
+    // -Policy and -Snapshot choose local evaluation; they exclude each other.
+    private EvaluationSource Source => (Policy, Snapshot) switch
+    {
+        (not null, not null) => throw PermissionErrors.InvalidArgument("Policy", "Give -Policy or -Snapshot, not both."),
+        (not null, _) => EvaluationSource.Policy,
+        (_, not null) => EvaluationSource.Snapshot,
+        _ => EvaluationSource.Cluster,
+    };
+
+    private bool Offline => Source == EvaluationSource.Policy;
+
+    private bool OnCluster => Source == EvaluationSource.Cluster;
+
+}

@@ -1,0 +1,114 @@
+using System.Management.Automation;
+using K8sServiceAccount.Client;
+using K8sServiceAccount.Client.Permissions;
+using K8sServiceAccount.Internal;
+
+namespace K8sServiceAccount.Commands;
+
+/// <summary>
+/// Who can perform an action: every user, group and ServiceAccount bound to a role that allows it, with the binding,
+/// role and rule, and what each subject covers (system:serviceaccounts:NS is all ServiceAccounts in NS). Computed from
+/// the cluster's RBAC objects (needs list on them), a snapshot (-Snapshot) or policy documents (-Policy); members of
+/// system:masters are always listed. RBAC only: the Node and webhook authorizers are not modelled.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "K8sPermissionSubject")]
+[OutputType(typeof(K8sPermissionHolder))]
+public sealed class GetK8sPermissionSubjectCommand : K8sClusterCmdlet
+{
+
+    private RbacSnapshot? rbac;
+
+    /// <summary>The verb (get, list, update, ...).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Verb { get; set; } = string.Empty;
+
+    /// <summary>The resource type in kubectl's syntax (pods, deployments.apps, deployments/scale, deploy).</summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+    public string? Resource { get; set; }
+
+    /// <summary>The API group (core for the core group); when empty, taken from -Resource or discovery.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Group { get; set; }
+
+    /// <summary>The subresource (scale, status...), unless given in -Resource.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Subresource { get; set; }
+
+    /// <summary>The object name; any object when omitted.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Name { get; set; }
+
+    /// <summary>A non-resource URL (/healthz, /logs/) instead of -Resource.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? NonResourceUrl { get; set; }
+
+    /// <summary>Ask at cluster scope: only cluster-wide grants (ClusterRoleBindings) count.</summary>
+    [Parameter]
+    public SwitchParameter AllNamespaces { get; set; }
+
+    /// <summary>Answer offline from these RBAC documents (paths, FileInfo, or objects of the Get- role and binding cmdlets).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? Policy { get; set; }
+
+    /// <summary>Answer from a snapshot of Get-K8sRbacSnapshot.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public K8sRbacSnapshot? Snapshot { get; set; }
+
+    /// <summary>Refuses -Policy together with -Snapshot before any input is read.</summary>
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _ = Source;
+        }
+        catch (K8sClientException e)
+        {
+            ThrowTerminatingErrorFor(e, "Policy");
+        }
+    }
+
+    /// <summary>Writes the subjects allowed for each action.</summary>
+    protected override void ProcessRecord()
+    {
+        var target = PermissionMapping.Given(Resource) ?? PermissionMapping.Given(NonResourceUrl) ?? Verb;
+        try
+        {
+            var ns = Offline ? PermissionMapping.Given(Namespace) ?? "default" : Settings.Namespace;
+            var check = PermissionMapping.Check(Verb, Resource, Group, Subresource, Name, NonResourceUrl, AllNamespaces ? "" : ns, PermissionSubject.Self);
+            rbac ??= LoadRbac();
+            var evaluator = rbac;
+            var holders = OnCluster
+                ? Invoke((_, token) => evaluator.SubjectsThatCanAsync(check, token))
+                : evaluator.SubjectsThatCanAsync(check, CancellationToken).GetAwaiter().GetResult();
+            WriteObject(holders.Select(PermissionMapping.ToHolder), enumerateCollection: true);
+        }
+        catch (K8sClientException e)
+        {
+            WriteErrorFor(e, target);
+        }
+    }
+
+    private RbacSnapshot LoadRbac() => Source switch
+    {
+        EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, PermissionMapping.Given(Namespace) ?? "default", WriteVerbose),
+        EvaluationSource.Snapshot => Snapshot!.Evaluator,
+        _ => Invoke((connection, token) => RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection, Log), cancellationToken: token)),
+    };
+
+    // -Policy and -Snapshot choose local evaluation; they exclude each other.
+    private EvaluationSource Source => (Policy, Snapshot) switch
+    {
+        (not null, not null) => throw PermissionErrors.InvalidArgument("Policy", "Give -Policy or -Snapshot, not both."),
+        (not null, _) => EvaluationSource.Policy,
+        (_, not null) => EvaluationSource.Snapshot,
+        _ => EvaluationSource.Cluster,
+    };
+
+    private bool Offline => Source == EvaluationSource.Policy;
+
+    private bool OnCluster => Source == EvaluationSource.Cluster;
+
+}

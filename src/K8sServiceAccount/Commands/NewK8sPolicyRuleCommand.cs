@@ -1,0 +1,66 @@
+using System.Management.Automation;
+using K8sServiceAccount.Client;
+using K8sServiceAccount.Client.Permissions;
+using K8sServiceAccount.Internal;
+
+namespace K8sServiceAccount.Commands;
+
+/// <summary>
+/// Builds RBAC rules for New-K8sRole and New-K8sClusterRole with kubectl create role's client-side checks, without
+/// calling a cluster: a verb is required; special verbs only on their resources (use, bind, escalate, impersonate);
+/// non-resource URLs start with '/', have '*' only at the end and take only HTTP verbs; resource names need resources.
+/// Resources are written as kubectl takes them (deployments.apps, deployments/scale); one rule per API group unless
+/// -Group gives the groups for all resources. A non-standard verb is allowed with kubectl's warning.
+/// </summary>
+[Cmdlet(VerbsCommon.New, "K8sPolicyRule")]
+[OutputType(typeof(K8sPolicyRule))]
+public sealed class NewK8sPolicyRuleCommand : PSCmdlet
+{
+    /// <summary>The verbs (get, list, watch, create, update, patch, delete, deletecollection, *...).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string[] Verb { get; set; } = Array.Empty<string>();
+
+    /// <summary>The resources in kubectl's syntax: pods, deployments.apps, deployments/scale, *.</summary>
+    [Parameter(Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Resource { get; set; }
+
+    /// <summary>The API groups for all resources ('' or core for the core group), e.g. apps,extensions; by default from each resource's text.</summary>
+    [Parameter]
+    public string[]? Group { get; set; }
+
+    /// <summary>Limit the rule to objects with these names.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ResourceName { get; set; }
+
+    /// <summary>Non-resource URLs (/healthz, /logs/*): usable only in ClusterRoles.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? NonResourceUrl { get; set; }
+
+    /// <summary>Builds and writes the rules.</summary>
+    protected override void ProcessRecord()
+    {
+        var request = new PolicyRuleRequest
+        {
+            Verbs = Verb,
+            Resources = Resource ?? [],
+            Groups = Group?.Select(g => g.Trim() == "core" ? "" : g.Trim()).ToArray(),
+            ResourceNames = ResourceName ?? [],
+            NonResourceUrls = NonResourceUrl ?? [],
+        };
+        var warnings = new List<string>();
+        try
+        {
+            var rules = PolicyRuleBuilder.Build(request, RoleScope.ClusterRole, warnings);
+            warnings.ForEach(WriteWarning);
+            WriteObject(rules.Select(PermissionMapping.ToRule), enumerateCollection: true);
+        }
+        catch (K8sClientException e)
+        {
+            WriteError(K8sClusterCmdlet.ToErrorRecord(e, string.Join(",", Verb)));
+        }
+    }
+}

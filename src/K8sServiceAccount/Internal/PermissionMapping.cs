@@ -1,0 +1,268 @@
+using K8sServiceAccount.Client;
+using K8sServiceAccount.Client.Api;
+using K8sServiceAccount.Client.Models;
+using K8sServiceAccount.Client.Permissions;
+using K8sServiceAccount.Client.Rbac;
+
+namespace K8sServiceAccount.Internal;
+
+/// <summary>
+/// The permission and RBAC cmdlets' conversions: PowerShell arguments (NAMESPACE/NAME texts, Import-Csv rows with empty
+/// cells) to client requests, client results to the module's output types, and ShouldProcess targets. No runspace needed.
+/// </summary>
+internal static class PermissionMapping
+{
+    /// <summary>An Import-Csv cell that is empty means "not given".</summary>
+    internal static string? Given(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    /// <summary>The non-empty values of an array parameter (Import-Csv rows and splatted arrays may hold empty cells).</summary>
+    internal static string[] Given(string[]? values) =>
+        values?.Select(Given).Where(v => v is not null).Select(v => v!).Distinct(StringComparer.Ordinal).ToArray() ?? [];
+
+    /// <summary>The ShouldProcess target: kind and namespace/name, or kind and name for cluster-scoped objects.</summary>
+    internal static string Target(string kind, string? @namespace, string name) =>
+        string.IsNullOrEmpty(@namespace) ? $"{kind} {name}" : $"{kind} {@namespace}/{name}";
+
+    /// <summary>
+    /// The subject of a check or grant: a ServiceAccount (NAMESPACE/NAME, NAMESPACE:NAME, system:serviceaccount:NS:NAME, or a
+    /// bare NAME in <paramref name="defaultNamespace"/>), a user and/or groups, or, when none is given, the caller itself.
+    /// </summary>
+    internal static PermissionSubject Subject(string? serviceAccount, string? user, string[]? groups, string? defaultNamespace)
+    {
+        serviceAccount = Given(serviceAccount);
+        user = Given(user);
+        var groupList = Given(groups);
+        if (serviceAccount is not null)
+        {
+            if (user is not null || groupList.Length > 0)
+            {
+                throw PermissionErrors.InvalidArgument("ServiceAccount", "Give either -ServiceAccount or -User/-Group, not both.");
+            }
+            return PermissionSubject.ParseServiceAccount(serviceAccount, defaultNamespace);
+        }
+        return user is null && groupList.Length == 0 ? PermissionSubject.Self : PermissionSubject.User(user, groupList);
+    }
+
+    /// <summary>
+    /// One check from the cmdlet's (possibly pipeline-bound) values. <paramref name="namespace"/> is the namespace to use
+    /// for resource checks; non-resource checks are always cluster-level.
+    /// </summary>
+    internal static PermissionCheck Check(
+        string? verb, string? resource, string? group, string? subresource, string? name, string? nonResourceUrl, string @namespace, PermissionSubject subject)
+    {
+        var url = Given(nonResourceUrl);
+        var check = new PermissionCheck
+        {
+            Verb = Given(verb) ?? "",
+            Resource = Given(resource),
+            // An empty Group (an Import-Csv cell without a value) means "from the resource text"; "core" is the core group.
+            Group = Given(group) is { } g ? (g == "core" ? "" : g) : null,
+            Subresource = Given(subresource),
+            Name = Given(name),
+            NonResourceUrl = url,
+            Namespace = url is null ? @namespace : "",
+            Subject = subject,
+        };
+        check.Validate();
+        return check;
+    }
+
+    internal static K8sPermissionCheckResult ToResult(PermissionCheckResult result, PermissionExplanation? explanation = null) => new()
+    {
+        Subject = result.Subject,
+        Namespace = result.Namespace,
+        Verb = result.Verb,
+        Group = result.Group,
+        Resource = result.Resource,
+        Subresource = result.Subresource,
+        Name = result.Name,
+        NonResourceUrl = result.NonResourceUrl,
+        Allowed = result.Allowed,
+        Reason = result.Reason,
+        EvaluationError = result.EvaluationError,
+        Method = Enum.Parse<K8sPermissionCheckMethod>(result.Method.ToString()),
+        Verdict = explanation?.Verdict.ToString(),
+        GrantedBy = explanation?.Grants.Select(g => ToRule(g, result.Subject)).ToArray(),
+        Explanation = explanation?.Message,
+    };
+
+    internal static K8sPermissionRule ToRule(EffectiveRule rule, string subject, bool incomplete = false, string evaluationError = "") => new()
+    {
+        Subject = subject,
+        Scope = rule.Scope,
+        Verbs = [.. rule.Verbs],
+        ApiGroups = [.. rule.ApiGroups],
+        Resources = [.. rule.Resources],
+        ResourceNames = [.. rule.ResourceNames],
+        NonResourceUrls = [.. rule.NonResourceUrls],
+        BindingKind = rule.BindingKind,
+        BindingName = rule.BindingName,
+        BindingNamespace = rule.BindingNamespace,
+        RoleKind = rule.RoleKind,
+        RoleName = rule.RoleName,
+        BindingSubject = rule.BindingSubject,
+        Incomplete = incomplete,
+        EvaluationError = evaluationError,
+        Rule = rule.ToString(),
+    };
+
+    internal static K8sPermissionHolder ToHolder(PermissionHolder holder) => new()
+    {
+        SubjectKind = holder.SubjectKind,
+        SubjectName = holder.SubjectName,
+        SubjectNamespace = holder.SubjectNamespace,
+        Covers = holder.Covers,
+        BindingKind = holder.BindingKind,
+        BindingName = holder.BindingName,
+        BindingNamespace = holder.BindingNamespace,
+        RoleKind = holder.RoleKind,
+        RoleName = holder.RoleName,
+        Rule = holder.Rule,
+    };
+
+    internal static K8sPermissionDifference ToDifference(PermissionDifference difference) => new()
+    {
+        SideIndicator = difference.SideIndicator,
+        Scope = difference.Scope,
+        Verb = difference.Verb,
+        ApiGroup = difference.ApiGroup,
+        Resource = difference.Resource,
+        ResourceName = difference.ResourceName,
+        NonResourceUrl = difference.NonResourceUrl,
+    };
+
+    internal static K8sIdentity ToIdentity(UserIdentity identity) => new()
+    {
+        User = identity.Username ?? string.Empty,
+        Uid = identity.Uid,
+        Groups = [.. identity.Groups],
+        Extra = identity.Extra.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal),
+    };
+
+    internal static K8sPolicyRule ToRule(PolicyRule rule) => new()
+    {
+        Verbs = [.. rule.Verbs ?? []],
+        ApiGroups = [.. rule.ApiGroups ?? []],
+        Resources = [.. rule.Resources ?? []],
+        ResourceNames = [.. rule.ResourceNames ?? []],
+        NonResourceUrls = [.. rule.NonResourceURLs ?? []],
+    };
+
+    /// <summary>The wire rule; empty lists are left out as the API server writes them.</summary>
+    internal static PolicyRule ToPolicyRule(K8sPolicyRule rule)
+    {
+        static List<string>? List(string[]? values) => values is { Length: > 0 } ? [.. values] : null;
+        return new PolicyRule
+        {
+            Verbs = List(rule.Verbs) ?? [],
+            ApiGroups = rule.NonResourceUrls is { Length: > 0 } ? List(rule.ApiGroups) : [.. rule.ApiGroups ?? []],
+            Resources = List(rule.Resources),
+            ResourceNames = List(rule.ResourceNames),
+            NonResourceURLs = List(rule.NonResourceUrls),
+        };
+    }
+
+    internal static K8sRoleInfo ToRoleInfo(Role role) => RoleInfo("Role", role.Metadata, role.Rules, false);
+
+    internal static K8sRoleInfo ToRoleInfo(ClusterRole role) => RoleInfo("ClusterRole", role.Metadata, role.Rules, role.AggregationRule is not null);
+
+    internal static K8sRoleBindingInfo ToBindingInfo(RoleBinding binding) => BindingInfo("RoleBinding", binding.Metadata, binding.RoleRef, binding.Subjects);
+
+    internal static K8sRoleBindingInfo ToBindingInfo(ClusterRoleBinding binding) => BindingInfo("ClusterRoleBinding", binding.Metadata, binding.RoleRef, binding.Subjects);
+
+    /// <summary>
+    /// Binding subjects from -ServiceAccount (NAMESPACE:NAME or NAMESPACE/NAME; a bare NAME is in
+    /// <paramref name="defaultNamespace"/>), -User and -Group, in that order. At least one is required.
+    /// </summary>
+    internal static List<Subject> BindingSubjects(string[]? serviceAccounts, string[]? users, string[]? groups, string? defaultNamespace)
+    {
+        var subjects = new List<Subject>();
+        foreach (var text in Given(serviceAccounts))
+        {
+            var account = PermissionSubject.ParseServiceAccount(text, defaultNamespace);
+            subjects.Add(new Subject { Kind = SubjectKinds.ServiceAccount, Name = account.Name, Namespace = account.Namespace });
+        }
+        subjects.AddRange(Given(users).Select(u => new Subject { Kind = SubjectKinds.User, ApiGroup = "rbac.authorization.k8s.io", Name = u }));
+        subjects.AddRange(Given(groups).Select(g => new Subject { Kind = SubjectKinds.Group, ApiGroup = "rbac.authorization.k8s.io", Name = g }));
+        if (subjects.Count == 0)
+        {
+            throw PermissionErrors.InvalidArgument("ServiceAccount", "A binding needs at least one subject: give -ServiceAccount, -User or -Group.");
+        }
+        return subjects;
+    }
+
+    internal static K8sPermissionGrant ToGrant(GrantResult result) => new()
+    {
+        Subject = result.Subject,
+        RoleKind = result.RoleKind,
+        BindingKind = result.BindingKind,
+        Name = result.Name,
+        Namespace = result.Namespace,
+        RoleAction = result.RoleAction.ToString(),
+        BindingAction = result.BindingAction.ToString(),
+        ChangedRules = result.ChangedRules.Select(ToRule).ToArray(),
+        Unchanged = result.Unchanged,
+    };
+
+    /// <summary>Turns module role and binding objects (from the Get- cmdlets) into YAML-free policy objects for offline evaluation.</summary>
+    internal static void AddTo(InMemoryRbacPolicy policy, K8sRoleInfo role)
+    {
+        var rules = role.Rules.Select(ToPolicyRule).ToList();
+        if (role.Kind == "ClusterRole")
+        {
+            policy.Add(new ClusterRole { Metadata = new ObjectMeta { Name = role.Name }, Rules = rules });
+        }
+        else
+        {
+            policy.Add(new Role { Metadata = new ObjectMeta { Name = role.Name, Namespace = role.Namespace }, Rules = rules });
+        }
+    }
+
+    /// <inheritdoc cref="AddTo(InMemoryRbacPolicy, K8sRoleInfo)"/>
+    internal static void AddTo(InMemoryRbacPolicy policy, K8sRoleBindingInfo binding)
+    {
+        var roleRef = new RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = binding.RoleKind, Name = binding.RoleName };
+        var subjects = binding.Subjects.Select(s => new Subject
+        {
+            Kind = s.Kind,
+            Name = s.Name,
+            Namespace = s.Namespace.Length > 0 ? s.Namespace : null,
+            ApiGroup = s.Kind == SubjectKinds.ServiceAccount ? null : "rbac.authorization.k8s.io",
+        }).ToList();
+        if (binding.Kind == "ClusterRoleBinding")
+        {
+            policy.Add(new ClusterRoleBinding { Metadata = new ObjectMeta { Name = binding.Name }, RoleRef = roleRef, Subjects = subjects });
+        }
+        else
+        {
+            policy.Add(new RoleBinding { Metadata = new ObjectMeta { Name = binding.Name, Namespace = binding.Namespace }, RoleRef = roleRef, Subjects = subjects });
+        }
+    }
+
+    private static K8sRoleInfo RoleInfo(string kind, ObjectMeta metadata, List<PolicyRule>? rules, bool aggregated) => new()
+    {
+        Kind = kind,
+        Name = metadata.Name ?? string.Empty,
+        Namespace = metadata.Namespace ?? string.Empty,
+        Rules = rules?.Select(ToRule).ToArray() ?? [],
+        IsAggregated = aggregated,
+        Labels = metadata.Labels is null ? new(StringComparer.Ordinal) : new(metadata.Labels, StringComparer.Ordinal),
+        Uid = metadata.Uid,
+        ResourceVersion = metadata.ResourceVersion,
+        CreationTimestamp = metadata.CreationTimestamp?.UtcDateTime,
+    };
+
+    private static K8sRoleBindingInfo BindingInfo(string kind, ObjectMeta metadata, RoleRef roleRef, List<Subject>? subjects) => new()
+    {
+        Kind = kind,
+        Name = metadata.Name ?? string.Empty,
+        Namespace = metadata.Namespace ?? string.Empty,
+        RoleKind = roleRef.Kind ?? string.Empty,
+        RoleName = roleRef.Name ?? string.Empty,
+        Subjects = subjects?.Select(s => new K8sRbacSubject { Kind = s.Kind ?? "", Name = s.Name ?? "", Namespace = s.Namespace ?? "" }).ToArray() ?? [],
+        Labels = metadata.Labels is null ? new(StringComparer.Ordinal) : new(metadata.Labels, StringComparer.Ordinal),
+        Uid = metadata.Uid,
+        ResourceVersion = metadata.ResourceVersion,
+        CreationTimestamp = metadata.CreationTimestamp?.UtcDateTime,
+    };
+}

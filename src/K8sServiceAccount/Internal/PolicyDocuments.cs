@@ -1,0 +1,101 @@
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+using K8sServiceAccount.Client;
+using K8sServiceAccount.Client.Permissions;
+using K8sServiceAccount.Client.Rbac;
+
+namespace K8sServiceAccount.Internal;
+
+/// <summary>
+/// Reads the -Policy argument of the permission cmdlets into an offline evaluator: paths (wildcards allowed; a directory
+/// means its *.yaml, *.yml and *.json files), FileInfo objects, and the module's role and binding objects (from
+/// Get-K8sRole and friends). Touches no cluster.
+/// </summary>
+internal static class PolicyDocuments
+{
+    /// <summary>A -Policy path that does not exist.</summary>
+    internal const string NotFoundErrorId = "RbacPolicyNotFound";
+
+    /// <summary>A -Policy file that exists but cannot be read.</summary>
+    internal const string UnreadableErrorId = "RbacPolicyUnreadable";
+
+    private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
+
+    /// <summary>The evaluator over every document and object given; notes of the reader go to <paramref name="verbose"/>.</summary>
+    internal static RbacSnapshot Load(PSCmdlet cmdlet, object[] policy, string defaultNamespace, Action<string> verbose)
+    {
+        var files = new List<string>();
+        var roles = new List<K8sRoleInfo>();
+        var bindings = new List<K8sRoleBindingInfo>();
+        foreach (var item in policy)
+        {
+            switch (item is PSObject wrapped ? wrapped.BaseObject : item)
+            {
+                case null:
+                    break;
+                case string path:
+                    files.AddRange(Resolve(cmdlet, path));
+                    break;
+                case FileSystemInfo info:
+                    files.AddRange(Expand(info.FullName));
+                    break;
+                case K8sRoleInfo role:
+                    roles.Add(role);
+                    break;
+                case K8sRoleBindingInfo binding:
+                    bindings.Add(binding);
+                    break;
+                case var other:
+                    throw PermissionErrors.InvalidArgument("Policy",
+                        $"-Policy takes paths of YAML or JSON files, FileInfo objects and the objects of Get-K8sRole, Get-K8sClusterRole, Get-K8sRoleBinding and Get-K8sClusterRoleBinding; a {other.GetType().Name} is none of these.");
+            }
+        }
+
+        var sources = new List<RbacSource>();
+        foreach (var file in files.Distinct(StringComparer.Ordinal))
+        {
+            try
+            {
+                sources.Add(new RbacSource(file, File.ReadAllText(file)));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new K8sClientException(UnreadableErrorId, K8sErrorCategory.ReadError, $"Cannot read the policy file '{file}': {e.Message}", e) { Target = file };
+            }
+        }
+
+        var notes = new List<string>();
+        var documents = RbacDocumentReader.Read(sources, notes, new RbacReadOptions { DefaultNamespace = defaultNamespace });
+        notes.ForEach(verbose);
+        roles.ForEach(r => PermissionMapping.AddTo(documents, r));
+        bindings.ForEach(b => PermissionMapping.AddTo(documents, b));
+        verbose($"Offline policy: {documents.Roles.Count} Roles, {documents.ClusterRoles.Count} ClusterRoles, {documents.RoleBindings.Count} RoleBindings, {documents.ClusterRoleBindings.Count()} ClusterRoleBindings from {sources.Count} files and {roles.Count + bindings.Count} objects.");
+        return new RbacSnapshot(documents, PermissionCheckMethod.Offline);
+    }
+
+    /// <summary>A description of the -Policy argument for K8sRbacSnapshot.Source.</summary>
+    internal static string Describe(object[] policy) =>
+        "policy " + string.Join(", ", policy.Select(p => (p is PSObject w ? w.BaseObject : p)?.ToString()).Where(s => !string.IsNullOrEmpty(s)));
+
+    private static IEnumerable<string> Resolve(PSCmdlet cmdlet, string path)
+    {
+        Collection<string> resolved;
+        try
+        {
+            resolved = cmdlet.SessionState.Path.GetResolvedProviderPathFromPSPath(path, out var provider);
+            if (provider.Name != "FileSystem")
+            {
+                throw PermissionErrors.InvalidArgument("Policy", $"The policy path '{path}' is not a file system path.");
+            }
+        }
+        catch (ItemNotFoundException e)
+        {
+            throw new K8sClientException(NotFoundErrorId, K8sErrorCategory.ObjectNotFound, $"The policy file '{path}' does not exist.", e) { Target = path };
+        }
+        return resolved.SelectMany(Expand);
+    }
+
+    private static IEnumerable<string> Expand(string path) => Directory.Exists(path)
+        ? Directory.EnumerateFiles(path).Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).Order(StringComparer.Ordinal)
+        : [path];
+}

@@ -1,0 +1,197 @@
+using K8sServiceAccount.Client;
+using K8sServiceAccount.Client.Models;
+using K8sServiceAccount.Client.Permissions;
+using K8sServiceAccount.Client.Rbac;
+using K8sServiceAccount.Internal;
+
+namespace K8sServiceAccount.Module.Tests;
+
+/// <summary>
+/// The permission cmdlets' argument handling, which lives in the module: subjects from -ServiceAccount/-User/-Group,
+/// checks from pipeline rows (Import-Csv cells are strings, empty when a column has no value), binding subjects,
+/// rule conversion both ways, and the objects written.
+/// </summary>
+public class PermissionMappingTests
+{
+    [Theory]
+    [InlineData("apps/sample-sa", null, "apps", "sample-sa")]
+    [InlineData("apps:sample-sa", null, "apps", "sample-sa")]
+    [InlineData("system:serviceaccount:apps:sample-sa", null, "apps", "sample-sa")]
+    [InlineData("sample-sa", "web", "web", "sample-sa")]
+    [InlineData("  apps/sample-sa ", "web", "apps", "sample-sa")]
+    public void ServiceAccountTextsNameNamespaceAndName(string text, string? defaultNamespace, string ns, string name)
+    {
+        var subject = PermissionMapping.Subject(text, null, null, defaultNamespace);
+        Assert.Equal(PermissionSubjectKind.ServiceAccount, subject.Kind);
+        Assert.Equal(ns, subject.Namespace);
+        Assert.Equal(name, subject.Name);
+        Assert.Equal($"system:serviceaccount:{ns}:{name}", subject.ToString());
+    }
+
+    [Fact]
+    public void NoSubjectIsYourselfAndEmptyCsvCellsCountAsNotGiven()
+    {
+        Assert.Same(PermissionSubject.Self, PermissionMapping.Subject(null, null, null, "default"));
+        Assert.Same(PermissionSubject.Self, PermissionMapping.Subject("", " ", ["", "  "], "default"));
+        var user = PermissionMapping.Subject("", "jane", ["dev", "", "dev"], "default");
+        Assert.Equal(PermissionSubjectKind.User, user.Kind);
+        Assert.Equal("jane", user.Name);
+        Assert.Equal(["dev"], user.Groups);
+    }
+
+    [Fact]
+    public void ServiceAccountAndUserTogetherAreRefusedNamingTheParameter()
+    {
+        var error = Assert.Throws<K8sClientException>(() => PermissionMapping.Subject("apps/sa", "jane", null, "default"));
+        Assert.Equal("InvalidServiceAccount", error.ErrorId);
+        Assert.Equal("ServiceAccount", error.Target);
+
+        var bad = Assert.Throws<K8sClientException>(() => PermissionMapping.Subject("a/b/c", null, null, "default"));
+        Assert.Equal("InvalidServiceAccount", bad.ErrorId);
+        Assert.Contains("a/b/c", bad.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACsvRowBecomesACheckWithEmptyCellsLeftOut()
+    {
+        // Import-Csv gives every column, empty or not.
+        var subject = PermissionSubject.ServiceAccount("apps", "sample-sa");
+        var check = PermissionMapping.Check(" update ", "deployments/scale", "apps", "", "", "", "apps", subject);
+        Assert.Equal("update", check.Verb);
+        Assert.Equal("deployments/scale", check.Resource);
+        Assert.Equal("apps", check.Group);
+        Assert.Null(check.Subresource);
+        Assert.Null(check.Name);
+        Assert.Null(check.NonResourceUrl);
+        Assert.Equal("apps", check.Namespace);
+        Assert.Same(subject, check.Subject);
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("", null)]
+    [InlineData(" ", null)]
+    [InlineData("core", "")]
+    [InlineData(" apps ", "apps")]
+    [InlineData("apps", "apps")]
+    public void AnEmptyGroupCellMeansFromTheResourceAndCoreMeansTheCoreGroup(string? cell, string? expected)
+    {
+        var check = PermissionMapping.Check("get", "pods", cell, null, null, null, "default", PermissionSubject.Self);
+        Assert.Equal(expected, check.Group);
+    }
+
+    [Fact]
+    public void ANonResourceCheckIsClusterLevelAndRefusesAResource()
+    {
+        var check = PermissionMapping.Check("get", "", null, null, null, "/healthz", "apps", PermissionSubject.Self);
+        Assert.Equal("", check.Namespace);
+        Assert.True(check.IsNonResource);
+
+        var error = Assert.Throws<K8sClientException>(() => PermissionMapping.Check("get", "pods", null, null, null, "/healthz", "apps", PermissionSubject.Self));
+        Assert.Equal("InvalidNonResourceUrl", error.ErrorId);
+        var noVerb = Assert.Throws<K8sClientException>(() => PermissionMapping.Check("", "pods", null, null, null, null, "apps", PermissionSubject.Self));
+        Assert.Equal("InvalidVerb", noVerb.ErrorId);
+        var nothing = Assert.Throws<K8sClientException>(() => PermissionMapping.Check("get", "", null, null, null, "", "apps", PermissionSubject.Self));
+        Assert.Equal("InvalidResource", nothing.ErrorId);
+    }
+
+    [Fact]
+    public void BindingSubjectsTakeKubectlServiceAccountSyntaxUsersAndGroups()
+    {
+        var subjects = PermissionMapping.BindingSubjects(["apps:sample-sa", "web/front", "local"], ["jane"], ["system:serviceaccounts:ci"], "team");
+        Assert.Equal(
+            ["ServiceAccount apps/sample-sa", "ServiceAccount web/front", "ServiceAccount team/local", "User /jane", "Group /system:serviceaccounts:ci"],
+            subjects.Select(s => $"{s.Kind} {s.Namespace}/{s.Name}"));
+        Assert.Null(subjects[0].ApiGroup);
+        Assert.Equal("rbac.authorization.k8s.io", subjects[3].ApiGroup);
+
+        var none = Assert.Throws<K8sClientException>(() => PermissionMapping.BindingSubjects(null, [], null, "team"));
+        Assert.Equal("InvalidServiceAccount", none.ErrorId);
+        var noNamespace = Assert.Throws<K8sClientException>(() => PermissionMapping.BindingSubjects(["local"], null, null, null));
+        Assert.Contains("no namespace", noNamespace.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RulesConvertBothWaysKeepingTheCoreGroupAndLeavingEmptyListsOut()
+    {
+        var rule = new K8sPolicyRule { Verbs = ["get"], ApiGroups = [""], Resources = ["pods"] };
+        var wire = PermissionMapping.ToPolicyRule(rule);
+        Assert.Equal([""], wire.ApiGroups);
+        Assert.Null(wire.ResourceNames);
+        Assert.Null(wire.NonResourceURLs);
+        Assert.Equal("{APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"get\"]}", EscalationCheck.CompactString(wire));
+        Assert.Equal(EscalationCheck.CompactString(wire), rule.ToString());
+        Assert.Equal("{APIGroups:[\"apps\" \"extensions\"], Resources:[\"deployments\"], Verbs:[\"get\" \"update\"]}", new K8sPolicyRule { Verbs = ["get", "update"], ApiGroups = ["apps", "extensions"], Resources = ["deployments"] }.ToString());
+
+        var url = PermissionMapping.ToPolicyRule(new K8sPolicyRule { Verbs = ["get"], NonResourceUrls = ["/healthz"] });
+        Assert.Null(url.ApiGroups);
+        Assert.Null(url.Resources);
+
+        var back = PermissionMapping.ToRule(PolicyRules.Resource(["get", "update"], ["apps", "extensions"], ["deployments", "deployments/scale"]));
+        Assert.Equal(["get", "update"], back.Verbs);
+        Assert.Equal(["apps", "extensions"], back.ApiGroups);
+        Assert.Empty(back.NonResourceUrls);
+    }
+
+    [Fact]
+    public void ACheckResultKeepsEveryAttributeAndTheExplanation()
+    {
+        var check = new PermissionCheck { Verb = "get", Resource = "pods", Namespace = "apps", Subject = PermissionSubject.ServiceAccount("apps", "sa") };
+        var result = new PermissionCheckResult
+        {
+            Subject = "system:serviceaccount:apps:sa", Namespace = "apps", Verb = "get", Resource = "pods", Allowed = true,
+            Reason = "RBAC: allowed", Method = PermissionCheckMethod.LocalRbac, Check = check,
+        };
+        var grant = new EffectiveRule
+        {
+            Scope = "apps", Verbs = ["get"], ApiGroups = [""], Resources = ["pods"],
+            BindingKind = "RoleBinding", BindingName = "rb", BindingNamespace = "apps", RoleKind = "Role", RoleName = "reader",
+        };
+        var output = PermissionMapping.ToResult(result, new PermissionExplanation(result, ExplanationVerdict.GrantedByRbac, [grant], "granted by RoleBinding apps/rb"));
+        Assert.Equal(K8sPermissionCheckMethod.LocalRbac, output.Method);
+        Assert.True(output.Allowed);
+        Assert.Equal("GrantedByRbac", output.Verdict);
+        var by = Assert.Single(output.GrantedBy!);
+        Assert.Equal("rb", by.BindingName);
+        Assert.Equal("Role", by.RoleKind);
+        Assert.Equal("yes: system:serviceaccount:apps:sa get pods", output.ToString());
+
+        var plain = PermissionMapping.ToResult(result with { Allowed = false });
+        Assert.Null(plain.GrantedBy);
+        Assert.Null(plain.Explanation);
+        Assert.StartsWith("no:", plain.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheModuleMethodEnumMirrorsTheClientOne()
+    {
+        Assert.Equal(Enum.GetNames<PermissionCheckMethod>(), Enum.GetNames<K8sPermissionCheckMethod>());
+    }
+
+    [Fact]
+    public void ModuleRoleAndBindingObjectsBecomeAnOfflinePolicy()
+    {
+        var policy = new InMemoryRbacPolicy();
+        PermissionMapping.AddTo(policy, new K8sRoleInfo
+        {
+            Kind = "Role", Name = "scaler", Namespace = "apps",
+            Rules = [new K8sPolicyRule { Verbs = ["update"], ApiGroups = ["apps"], Resources = ["deployments/scale"] }],
+        });
+        PermissionMapping.AddTo(policy, new K8sRoleBindingInfo
+        {
+            Kind = "RoleBinding", Name = "scaler", Namespace = "apps", RoleKind = "Role", RoleName = "scaler",
+            Subjects = [new K8sRbacSubject { Kind = "ServiceAccount", Name = "sample-sa", Namespace = "apps" }],
+        });
+        var snapshot = new RbacSnapshot(policy);
+        var subject = PermissionSubject.ServiceAccount("apps", "sample-sa");
+        Assert.True(snapshot.Check(new PermissionCheck { Verb = "update", Resource = "deployments/scale", Group = "apps", Namespace = "apps", Subject = subject }).Allowed);
+        Assert.False(snapshot.Check(new PermissionCheck { Verb = "update", Resource = "deployments/scale", Group = "apps", Namespace = "web", Subject = subject }).Allowed);
+    }
+
+    [Fact]
+    public void TargetsNameKindNamespaceAndName()
+    {
+        Assert.Equal("Role apps/scaler", PermissionMapping.Target("Role", "apps", "scaler"));
+        Assert.Equal("ClusterRole view", PermissionMapping.Target("ClusterRole", null, "view"));
+    }
+}

@@ -1,0 +1,199 @@
+#Requires -Version 7.4
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+<#
+    The permission and RBAC cmdlets against the local API server (tests/K8sServiceAccount.LocalApiServer), started as a
+    process on a free port; its admin kubeconfig (system:masters) is written to TestDrive.
+    The main scenario of DESIGN.md: create ServiceAccount sample-sa, grant it get/update on deployments and
+    deployments/scale in apps and extensions, check what it can and cannot do (with -Explain and as a batch of
+    Import-Csv rows), check offline against policy files, ask who can, compare, and revoke.
+    Each step mirrors tests/K8sServiceAccount.Integration.Tests/Scenarios/PermissionScenarioTests.cs, which runs the
+    same client operations where pwsh does not (the escalation refusal is checked there only: it needs a second,
+    non-admin identity).
+#>
+
+BeforeAll {
+    $script:repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    Import-Module (Join-Path $repo 'out/K8sServiceAccount/K8sServiceAccount.psd1') -Force -ErrorAction Stop
+
+    # The built local API server (build.ps1 -Task Pester builds the solution first; otherwise it is built here), run as
+    # a process of its own so that AfterAll can stop it for certain.
+    $serverProject = Join-Path $repo 'tests/K8sServiceAccount.LocalApiServer'
+    $serverDll = Get-ChildItem -Path (Join-Path $serverProject 'bin') -Recurse -Filter 'K8sServiceAccount.LocalApiServer.dll' -ErrorAction Ignore |
+        Sort-Object LastWriteTime -Descending | Select-Object -First 1
+    if (-not $serverDll) {
+        $output = Join-Path $TestDrive 'server'
+        & dotnet build $serverProject --nologo -v quiet -o $output
+        if ($LASTEXITCODE -ne 0) { throw "Building the local API server failed ($LASTEXITCODE)" }
+        $serverDll = Get-Item (Join-Path $output 'K8sServiceAccount.LocalApiServer.dll')
+    }
+
+    $script:kubeconfig = Join-Path $TestDrive 'admin.kubeconfig'
+    $arguments = @("`"$($serverDll.FullName)`"", '--port', '0', '--kubeconfig', "`"$kubeconfig`"")
+    $script:server = Start-Process -FilePath 'dotnet' -ArgumentList $arguments -PassThru `
+        -RedirectStandardOutput (Join-Path $TestDrive 'server.out') -RedirectStandardError (Join-Path $TestDrive 'server.err')
+    # Wait for the whole kubeconfig, written when the server is ready.
+    $deadline = (Get-Date).AddSeconds(60)
+    while (-not ((Test-Path -LiteralPath $kubeconfig) -and (Get-Content -LiteralPath $kubeconfig -Raw) -match 'current-context')) {
+        if ($server.HasExited) { throw "The local API server exited: $(Get-Content -Raw (Join-Path $TestDrive 'server.err'))" }
+        if ((Get-Date) -gt $deadline) { throw 'The local API server did not write its kubeconfig within 60 seconds.' }
+        Start-Sleep -Milliseconds 200
+    }
+
+    # The default namespace exists on every server, so no namespace needs creating.
+    $script:ns = 'default'
+    Connect-K8sCluster -Kubeconfig $script:kubeconfig -Namespace $script:ns
+
+    $script:sa = "$($script:ns)/sample-sa"
+    $script:grant = @{
+        ServiceAccount = $script:sa
+        Verb           = 'get', 'update'
+        Resource       = 'deployments', 'deployments/scale'
+        Group          = 'apps', 'extensions'
+    }
+}
+
+AfterAll {
+    Disconnect-K8sCluster
+    if ($script:server -and -not $script:server.HasExited) { Stop-Process -Id $script:server.Id }
+    Remove-Module K8sServiceAccount -ErrorAction Ignore
+}
+
+Describe 'The main permission scenario' {
+    It 'creates the ServiceAccount sample-sa' {
+        $account = New-K8sServiceAccount -Name sample-sa
+        $account.Name | Should -Be 'sample-sa'
+        $account.Namespace | Should -Be $ns
+    }
+
+    It 'grants get/update on deployments and deployments/scale in apps and extensions, idempotently' {
+        $result = Grant-K8sPermission @grant
+        $result.PSObject.TypeNames[0] | Should -Be 'K8sServiceAccount.K8sPermissionGrant'
+        $result.Name | Should -Be "k8ssa-grant:$($ns):sample-sa"
+        $result.RoleAction | Should -Be 'Created'
+        $result.BindingAction | Should -Be 'Created'
+
+        (Grant-K8sPermission @grant).Unchanged | Should -BeTrue
+        (Get-K8sRole -Name $result.Name).Rules.Count | Should -Be 1
+        (Get-K8sRoleBinding -Name $result.Name).Subjects.Name | Should -Be 'sample-sa'
+    }
+
+    It 'shows what sample-sa may and may not do; a denial is a result, not an error' {
+        $allowed = Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount $sa
+        $allowed.Allowed | Should -BeTrue
+        $allowed.Method | Should -Be 'SubjectAccessReview'
+        $allowed.Resource | Should -Be 'deployments'
+        $allowed.Subresource | Should -Be 'scale'
+
+        $denied = Test-K8sPermission -Verb delete -Resource deployments.apps -ServiceAccount ($sa -replace '/', ':') -ErrorVariable problems
+        $denied.Allowed | Should -BeFalse
+        $problems | Should -BeNullOrEmpty
+
+        Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount $sa -Namespace kube-public -Quiet | Should -BeFalse
+    }
+
+    It 'explains which binding, role and rule grant it' {
+        $explained = Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount $sa -Explain
+        $explained.Verdict | Should -Be 'GrantedByRbac'
+        $explained.GrantedBy.BindingKind | Should -Be 'RoleBinding'
+        $explained.GrantedBy.BindingName | Should -Be "k8ssa-grant:$($ns):sample-sa"
+        $explained.GrantedBy.RoleKind | Should -Be 'Role'
+
+        (Test-K8sPermission -Verb delete -Resource deployments -Group apps -ServiceAccount $sa -Explain).Verdict | Should -Be 'NotGranted'
+    }
+
+    It 'checks a batch of Import-Csv rows concurrently' {
+        $rows = @"
+ServiceAccount,Namespace,Verb,Resource,Group
+$sa,$ns,get,deployments,apps
+$sa,$ns,update,deployments/scale,apps
+$sa,$ns,delete,deployments,apps
+$sa,$ns,get,deploy,
+$sa,$ns,list,pods,
+$sa,$ns,update,deployments.apps,
+"@ | ConvertFrom-Csv
+        $results = $rows | Test-K8sPermission -ThrottleLimit 3
+        $results.Count | Should -Be 6
+        ($results | Where-Object Allowed).Count | Should -Be 4
+        ($results | Where-Object { -not $_.Allowed }).Verb | Sort-Object | Should -Be @('delete', 'list')
+
+        # -Quiet: one answer per row, in input order.
+        $rows | Test-K8sPermission -Quiet -ThrottleLimit 3 | Should -Be @($true, $true, $false, $true, $false, $true)
+    }
+
+    It 'checks offline against policy files without touching a connection' {
+        $policy = Join-Path $TestDrive 'policy.yaml'
+        Set-Content -LiteralPath $policy -Value @"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: deploy-scaler
+  namespace: $ns
+rules:
+- apiGroups: ["apps", "extensions"]
+  resources: ["deployments", "deployments/scale"]
+  verbs: ["get", "update"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: sample-sa-scaler
+  namespace: $ns
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: deploy-scaler
+subjects:
+- kind: ServiceAccount
+  name: sample-sa
+  namespace: $ns
+"@
+        # A kubeconfig that does not exist proves no connection is resolved.
+        $missing = Join-Path $TestDrive 'no-such-kubeconfig'
+        $offline = Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount $sa -Namespace $ns -Policy $policy -Kubeconfig $missing
+        $offline.Allowed | Should -BeTrue
+        $offline.Method | Should -Be 'Offline'
+        Test-K8sPermission -Verb delete -Resource deployments -Group apps -ServiceAccount $sa -Namespace $ns -Policy $policy -Kubeconfig $missing -Quiet | Should -BeFalse
+    }
+
+    It 'answers who can, and how two ServiceAccounts differ' {
+        $holders = Get-K8sPermissionSubject -Verb update -Resource deployments/scale -Group apps
+        ($holders | Where-Object SubjectKind -eq 'ServiceAccount').SubjectName | Should -Contain 'sample-sa'
+        $holders.SubjectName | Should -Contain 'system:masters'
+
+        $differences = Compare-K8sPermission -ReferenceServiceAccount $sa -DifferenceServiceAccount "$ns/other" -Namespace $ns
+        $differences | Where-Object { $_.SideIndicator -eq '<=' -and $_.Verb -eq 'update' -and $_.ApiGroup -eq 'extensions' -and $_.Resource -eq 'deployments/scale' } | Should -Not -BeNullOrEmpty
+        $differences | Where-Object SideIndicator -eq '=>' | Where-Object Scope -eq $ns | Should -BeNullOrEmpty
+    }
+
+    It 'revokes what was granted, after which the check is denied' {
+        $revoked = Revoke-K8sPermission @grant -Confirm:$false
+        $revoked.RoleAction | Should -Be 'Deleted'
+        $revoked.BindingAction | Should -Be 'Deleted'
+        Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount $sa -Quiet | Should -BeFalse
+        Get-K8sRole -Name 'k8ssa-grant:*' | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Rules, roles and bindings' {
+    It 'builds rules with kubectl''s checks and refuses bad ones with a stable id' {
+        $rule = New-K8sPolicyRule -Verb get, update -Resource deployments, deployments/scale -Group apps, extensions
+        $rule.ApiGroups | Should -Be @('apps', 'extensions')
+        { New-K8sPolicyRule -Verb get -NonResourceUrl 'healthz' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidNonResourceUrl'
+    }
+
+    It 'creates, gets and removes a Role and a RoleBinding' {
+        $rule = New-K8sPolicyRule -Verb get, list -Resource pods
+        New-K8sRole -Name pod-reader -Rule $rule | Select-Object -ExpandProperty Kind | Should -Be 'Role'
+        New-K8sRoleBinding -Name pod-reader -Role pod-reader -ServiceAccount "$($ns):sample-sa" | Select-Object -ExpandProperty RoleName | Should -Be 'pod-reader'
+        Test-K8sPermission -Verb list -Resource pods -ServiceAccount $sa -Quiet | Should -BeTrue
+
+        Get-K8sRoleBinding -Name pod-reader | Remove-K8sRoleBinding -Confirm:$false
+        Get-K8sRole -Name 'pod-*' | Remove-K8sRole -Confirm:$false
+        { Get-K8sRole -Name pod-reader -ErrorAction Stop } | Should -Throw -ErrorId 'KubernetesNotFound'
+    }
+
+    It 'shows who the connection is' {
+        $me = Get-K8sIdentity
+        $me.Groups | Should -Contain 'system:masters'
+    }
+}
