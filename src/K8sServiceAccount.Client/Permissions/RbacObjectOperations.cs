@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization.Metadata;
+using K8sServiceAccount.Client.Api;
 using K8sServiceAccount.Client.Http;
 using K8sServiceAccount.Client.Models;
 using K8sServiceAccount.Client.Rbac;
@@ -390,7 +391,7 @@ public static class RbacValidation
                     {
                         throw PermissionErrors.InvalidArgument("Subject", $"{field}.apiGroup: Unsupported value: \"{subject.ApiGroup}\": supported values: \"\"");
                     }
-                    if (!KubernetesNames.IsDns1123Subdomain(subject.Name))
+                    if (!NameValidation.IsDns1123Subdomain(subject.Name))
                     {
                         throw PermissionErrors.InvalidArgument("Subject", $"{field}.name: Invalid value: \"{subject.Name}\": a ServiceAccount name must be a lowercase RFC 1123 subdomain");
                     }
