@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Serialization.Metadata;
 using K8sServiceAccount.Client.Api;
 using K8sServiceAccount.Client.Http;
@@ -17,7 +16,9 @@ namespace K8sServiceAccount.Client.Permissions;
 public sealed class RbacObjectOperations
 {
     /// <summary>The field manager recorded for every write (the same as the module's other writes).</summary>
-    public const string FieldManager = "K8sServiceAccount";
+    public const string FieldManager = ApiPath.FieldManager;
+
+    private const int ListPageSize = 500;
 
     private readonly IKubernetesTransport _transport;
 
@@ -173,10 +174,9 @@ public sealed class RbacObjectOperations
         HttpMethod method, string path, T body, JsonTypeInfo<T> type, string kind, string @namespace, string name, bool IsBinding,
         CancellationToken cancellationToken, RoleRef? roleRef = null)
     {
-        var query = "?fieldManager=" + FieldManager + "&fieldValidation=Strict";
         try
         {
-            return await _transport.SendAsync(method, path + query, body, type, type, cancellationToken).ConfigureAwait(false);
+            return await _transport.SendAsync(method, ApiPath.ForWrite(path), body, type, type, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex) when (ex.IsForbidden && EscalationRefusal(ex) is { } refusal)
         {
@@ -230,18 +230,10 @@ public sealed class RbacObjectOperations
         string path, string? labelSelector, JsonTypeInfo<TList> listType, Func<TList, List<TItem>> items, Func<TList, ListMeta?> meta, CancellationToken cancellationToken)
     {
         var all = new List<TItem>();
-        string? continueToken = null;
-        do
+        await foreach (var item in ListPager.ListAsync(_transport, path, labelSelector, null, ListPageSize, listType, items, meta, cancellationToken).ConfigureAwait(false))
         {
-            var query = new List<string>();
-            if (!string.IsNullOrEmpty(continueToken)) query.Add("continue=" + Uri.EscapeDataString(continueToken));
-            if (!string.IsNullOrEmpty(labelSelector)) query.Add("labelSelector=" + Uri.EscapeDataString(labelSelector));
-            query.Add("limit=" + 500.ToString(CultureInfo.InvariantCulture));
-            var page = await _transport.GetAsync(path + "?" + string.Join("&", query), listType, cancellationToken).ConfigureAwait(false);
-            all.AddRange(items(page));
-            continueToken = meta(page)?.Continue;
+            all.Add(item);
         }
-        while (!string.IsNullOrEmpty(continueToken));
         return all;
     }
 }
