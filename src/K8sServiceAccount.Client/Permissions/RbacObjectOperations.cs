@@ -251,16 +251,9 @@ public static class RbacValidation
         {
             throw PermissionErrors.InvalidArgument(parameter, "metadata.name: Required value: name or generateName is required");
         }
-        if (name is "." or "..")
+        if (Rbac.RbacValidation.PathSegmentProblems(name).FirstOrDefault() is { } problem)
         {
-            throw PermissionErrors.InvalidArgument(parameter, $"metadata.name: Invalid value: \"{name}\": may not be '{name}'");
-        }
-        foreach (var bad in new[] { "/", "%" })
-        {
-            if (name.Contains(bad, StringComparison.Ordinal))
-            {
-                throw PermissionErrors.InvalidArgument(parameter, $"metadata.name: Invalid value: \"{name}\": may not contain '{bad}'");
-            }
+            throw PermissionErrors.InvalidArgument(parameter, $"metadata.name: Invalid value: {GoQuote.Quote(name)}: {problem}");
         }
     }
 
@@ -313,37 +306,14 @@ public static class RbacValidation
         ValidateSubjects(binding.Subjects, clusterBinding: true);
     }
 
-    /// <summary>The server's PolicyRule validation.</summary>
+    /// <summary>The server's PolicyRule validation (Rbac.RbacValidation's rules); throws the first error.</summary>
     public static void ValidateRules(IReadOnlyList<PolicyRule>? rules, bool namespaced)
     {
-        for (var i = 0; i < (rules?.Count ?? 0); i++)
+        var errors = new List<FieldError>();
+        Rbac.RbacValidation.ValidateRules(rules, namespaced, errors);
+        if (errors.Count > 0)
         {
-            var rule = rules![i];
-            var field = $"rules[{i}]";
-            if (rule.Verbs is not { Count: > 0 })
-            {
-                throw PermissionErrors.InvalidArgument("Rule", $"{field}.verbs: Required value: verbs must contain at least one value");
-            }
-            if (rule.NonResourceURLs is { Count: > 0 })
-            {
-                if (namespaced)
-                {
-                    throw PermissionErrors.InvalidArgument("Rule", $"{field}.nonResourceURLs: Invalid value: {GoQuoteList(rule.NonResourceURLs)}: namespaced rules cannot apply to non-resource URLs");
-                }
-                if (rule.ApiGroups is { Count: > 0 } || rule.Resources is { Count: > 0 } || rule.ResourceNames is { Count: > 0 })
-                {
-                    throw PermissionErrors.InvalidArgument("Rule", $"{field}.nonResourceURLs: Invalid value: {GoQuoteList(rule.NonResourceURLs)}: rules cannot apply to both regular resources and non-resource URLs");
-                }
-                continue;
-            }
-            if (rule.ApiGroups is not { Count: > 0 })
-            {
-                throw PermissionErrors.InvalidArgument("Rule", $"{field}.apiGroups: Required value: resource rules must supply at least one api group");
-            }
-            if (rule.Resources is not { Count: > 0 })
-            {
-                throw PermissionErrors.InvalidArgument("Rule", $"{field}.resources: Required value: resource rules must supply at least one resource");
-            }
+            throw PermissionErrors.InvalidArgument("Rule", errors[0].Message);
         }
     }
 
@@ -405,6 +375,4 @@ public static class RbacValidation
             }
         }
     }
-
-    private static string GoQuoteList(IEnumerable<string> values) => "[]string{" + string.Join(", ", values.Select(v => "\"" + v + "\"")) + "}";
 }

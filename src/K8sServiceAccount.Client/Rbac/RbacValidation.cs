@@ -157,7 +157,8 @@ public static class RbacValidation
         }
     }
 
-    private static void ValidateRules(List<PolicyRule>? rules, bool namespaced, List<FieldError> errors)
+    /// <summary>The server's PolicyRule checks, in its order; Permissions.RbacValidation reports the first of them.</summary>
+    internal static void ValidateRules(IReadOnlyList<PolicyRule>? rules, bool namespaced, List<FieldError> errors)
     {
         for (var i = 0; i < (rules?.Count ?? 0); i++)
         {
