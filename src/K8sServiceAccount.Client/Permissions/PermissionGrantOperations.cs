@@ -117,50 +117,51 @@ public sealed class PermissionGrantOperations
 
         GrantAction roleAction;
         IReadOnlyList<PolicyRule> added;
-        if (request.ClusterWide)
+        var role = await TryGetRoleRulesAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
+        if (role is null)
         {
-            var role = await _objects.TryGetClusterRoleAsync(name, cancellationToken).ConfigureAwait(false);
-            if (role is null)
-            {
-                role = new ClusterRole { Metadata = Metadata(name, null), Rules = [.. request.Rules.Select(PolicyRules.Clone)] };
-                await _objects.CreateClusterRoleAsync(role, cancellationToken).ConfigureAwait(false);
-                (roleAction, added) = (GrantAction.Created, request.Rules);
-            }
-            else
-            {
-                added = Missing(role.Rules, request.Rules);
-                roleAction = added.Count == 0 ? GrantAction.Unchanged : GrantAction.Updated;
-                if (added.Count > 0)
-                {
-                    role.Rules = [.. role.Rules ?? [], .. added.Select(PolicyRules.Clone)];
-                    await _objects.ReplaceClusterRoleAsync(role, cancellationToken).ConfigureAwait(false);
-                }
-            }
+            await CreateRoleAsync(request.ClusterWide, ns, name, [.. request.Rules.Select(PolicyRules.Clone)], cancellationToken).ConfigureAwait(false);
+            (roleAction, added) = (GrantAction.Created, request.Rules);
         }
         else
         {
-            var role = await _objects.TryGetRoleAsync(ns, name, cancellationToken).ConfigureAwait(false);
-            if (role is null)
+            added = Missing(role.Rules, request.Rules);
+            roleAction = added.Count == 0 ? GrantAction.Unchanged : GrantAction.Updated;
+            if (added.Count > 0)
             {
-                role = new Role { Metadata = Metadata(name, ns), Rules = [.. request.Rules.Select(PolicyRules.Clone)] };
-                await _objects.CreateRoleAsync(role, cancellationToken).ConfigureAwait(false);
-                (roleAction, added) = (GrantAction.Created, request.Rules);
-            }
-            else
-            {
-                added = Missing(role.Rules, request.Rules);
-                roleAction = added.Count == 0 ? GrantAction.Unchanged : GrantAction.Updated;
-                if (added.Count > 0)
-                {
-                    role.Rules = [.. role.Rules ?? [], .. added.Select(PolicyRules.Clone)];
-                    await _objects.ReplaceRoleAsync(role, cancellationToken).ConfigureAwait(false);
-                }
+                await role.ReplaceAsync([.. role.Rules ?? [], .. added.Select(PolicyRules.Clone)]).ConfigureAwait(false);
             }
         }
 
         var bindingAction = await EnsureBindingAsync(request.ClusterWide, ns, name, subject, cancellationToken).ConfigureAwait(false);
         return Result(request, name, ns, roleAction, bindingAction, added);
     }
+
+    // The rules of the Role or ClusterRole Grant/Revoke manage, with the way to write them back: the two kinds share no base type.
+    private sealed record RoleRules(List<PolicyRule>? Rules, Func<List<PolicyRule>, Task> ReplaceAsync);
+
+    private async Task<RoleRules?> TryGetRoleRulesAsync(bool clusterWide, string @namespace, string name, CancellationToken cancellationToken)
+    {
+        if (clusterWide)
+        {
+            var clusterRole = await _objects.TryGetClusterRoleAsync(name, cancellationToken).ConfigureAwait(false);
+            return clusterRole is null ? null : new RoleRules(clusterRole.Rules, rules =>
+            {
+                clusterRole.Rules = rules;
+                return _objects.ReplaceClusterRoleAsync(clusterRole, cancellationToken);
+            });
+        }
+        var role = await _objects.TryGetRoleAsync(@namespace, name, cancellationToken).ConfigureAwait(false);
+        return role is null ? null : new RoleRules(role.Rules, rules =>
+        {
+            role.Rules = rules;
+            return _objects.ReplaceRoleAsync(role, cancellationToken);
+        });
+    }
+
+    private Task CreateRoleAsync(bool clusterWide, string @namespace, string name, List<PolicyRule> rules, CancellationToken cancellationToken) => clusterWide
+        ? _objects.CreateClusterRoleAsync(new ClusterRole { Metadata = Metadata(name, null), Rules = rules }, cancellationToken)
+        : _objects.CreateRoleAsync(new Role { Metadata = Metadata(name, @namespace), Rules = rules }, cancellationToken);
 
     /// <summary>Removes what Grant added (see the type remarks).</summary>
     public async Task<GrantResult> RevokeAsync(GrantRequest request, CancellationToken cancellationToken = default)
@@ -174,34 +175,15 @@ public sealed class PermissionGrantOperations
         var roleExists = false;
         if (request.Rules.Count > 0)
         {
-            if (request.ClusterWide)
+            var role = await TryGetRoleRulesAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
+            roleExists = role is not null;
+            if (role is not null && RemoveEqual(role.Rules, request.Rules, removed) is { } left)
             {
-                var role = await _objects.TryGetClusterRoleAsync(name, cancellationToken).ConfigureAwait(false);
-                roleExists = role is not null;
-                if (role is not null && RemoveEqual(role.Rules, request.Rules, removed) is { } left)
+                remainingRules = left;
+                if (left.Count > 0)
                 {
-                    remainingRules = left;
-                    if (left.Count > 0)
-                    {
-                        role.Rules = left;
-                        await _objects.ReplaceClusterRoleAsync(role, cancellationToken).ConfigureAwait(false);
-                        roleAction = GrantAction.Updated;
-                    }
-                }
-            }
-            else
-            {
-                var role = await _objects.TryGetRoleAsync(ns, name, cancellationToken).ConfigureAwait(false);
-                roleExists = role is not null;
-                if (role is not null && RemoveEqual(role.Rules, request.Rules, removed) is { } left)
-                {
-                    remainingRules = left;
-                    if (left.Count > 0)
-                    {
-                        role.Rules = left;
-                        await _objects.ReplaceRoleAsync(role, cancellationToken).ConfigureAwait(false);
-                        roleAction = GrantAction.Updated;
-                    }
+                    await role.ReplaceAsync(left).ConfigureAwait(false);
+                    roleAction = GrantAction.Updated;
                 }
             }
             if (!roleExists)
