@@ -13,6 +13,9 @@ public static class Program
             ["kubeconfig"] = ("resolve a connection from a 3-file KUBECONFIG with 100 contexts vs kubectl config view --minify", KubeconfigBenchmark.Run),
             ["permissions"] = ("5,000 permission checks: kubectl auth can-i --as per process vs SubjectAccessReview batch vs RBAC snapshot", PermissionBenchmark.Run),
             [ServerSarThroughput.Name] = ("SubjectAccessReviews/s the local API server answers to 32 concurrent clients", ServerSarThroughput.Run),
+            [ServiceAccountWarmBenchmark.Name] = ("200 warm Get-K8sServiceAccount calls on one connection vs kubectl.1.28 get sa -o json", ServiceAccountWarmBenchmark.Run),
+            [ServiceAccountTokenBenchmark.Name] = ("Get-K8sSaToken on a warm connection: requests per token, latency vs kubectl.1.28 create token", ServiceAccountTokenBenchmark.Run),
+            [ServiceAccountStreamBenchmark.Name] = ("Get-K8sServiceAccount -AllNamespaces over 50,000 ServiceAccounts: first object, heap growth, total vs server baseline", ServiceAccountStreamBenchmark.Run),
         };
 
     public static int Main(string[] args)

@@ -17,7 +17,8 @@ public static partial class NameValidation
     private const string LabelFormat = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
     private const string SubdomainFormat = LabelFormat + "(\\." + LabelFormat + ")*";
 
-    private const string SubdomainMessage =
+    /// <summary>The server's detail for a value that is not a DNS-1123 subdomain (also used for RBAC ServiceAccount subjects).</summary>
+    internal const string SubdomainMessage =
         "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', " +
         "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '" +
         SubdomainFormat + "')";
@@ -28,11 +29,20 @@ public static partial class NameValidation
         "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '" +
         LabelFormat + "')";
 
-    [GeneratedRegex("^" + LabelFormat + "$", RegexOptions.CultureInvariant)]
+    // \z, not $: Go's $ is the end of the text, .NET's $ would also accept a trailing newline.
+    [GeneratedRegex("^" + LabelFormat + "\\z", RegexOptions.CultureInvariant)]
     private static partial Regex LabelRegex();
 
-    [GeneratedRegex("^" + SubdomainFormat + "$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^" + SubdomainFormat + "\\z", RegexOptions.CultureInvariant)]
     private static partial Regex SubdomainRegex();
+
+    /// <summary>True when the value is a DNS-1123 label (namespace names): at most 63 characters.</summary>
+    internal static bool IsDns1123Label(ReadOnlySpan<char> value) =>
+        value.Length <= Dns1123LabelMaxLength && LabelRegex().IsMatch(value);
+
+    /// <summary>True when the value is a DNS-1123 subdomain (most object names): at most 253 characters.</summary>
+    internal static bool IsDns1123Subdomain(ReadOnlySpan<char> value) =>
+        value.Length <= Dns1123SubdomainMaxLength && SubdomainRegex().IsMatch(value);
 
     /// <summary>The reasons a value is not a DNS-1123 subdomain; empty when it is one.</summary>
     public static IReadOnlyList<string> Dns1123SubdomainErrors(string value)

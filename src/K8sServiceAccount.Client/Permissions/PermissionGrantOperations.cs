@@ -117,50 +117,51 @@ public sealed class PermissionGrantOperations
 
         GrantAction roleAction;
         IReadOnlyList<PolicyRule> added;
-        if (request.ClusterWide)
+        var role = await TryGetRoleRulesAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
+        if (role is null)
         {
-            var role = await _objects.TryGetClusterRoleAsync(name, cancellationToken).ConfigureAwait(false);
-            if (role is null)
-            {
-                role = new ClusterRole { Metadata = Metadata(name, null), Rules = [.. request.Rules.Select(PolicyRules.Clone)] };
-                await _objects.CreateClusterRoleAsync(role, cancellationToken).ConfigureAwait(false);
-                (roleAction, added) = (GrantAction.Created, request.Rules);
-            }
-            else
-            {
-                added = Missing(role.Rules, request.Rules);
-                roleAction = added.Count == 0 ? GrantAction.Unchanged : GrantAction.Updated;
-                if (added.Count > 0)
-                {
-                    role.Rules = [.. role.Rules ?? [], .. added.Select(PolicyRules.Clone)];
-                    await _objects.ReplaceClusterRoleAsync(role, cancellationToken).ConfigureAwait(false);
-                }
-            }
+            await CreateRoleAsync(request.ClusterWide, ns, name, [.. request.Rules.Select(PolicyRules.Clone)], cancellationToken).ConfigureAwait(false);
+            (roleAction, added) = (GrantAction.Created, request.Rules);
         }
         else
         {
-            var role = await _objects.TryGetRoleAsync(ns, name, cancellationToken).ConfigureAwait(false);
-            if (role is null)
+            added = Missing(role.Rules, request.Rules);
+            roleAction = added.Count == 0 ? GrantAction.Unchanged : GrantAction.Updated;
+            if (added.Count > 0)
             {
-                role = new Role { Metadata = Metadata(name, ns), Rules = [.. request.Rules.Select(PolicyRules.Clone)] };
-                await _objects.CreateRoleAsync(role, cancellationToken).ConfigureAwait(false);
-                (roleAction, added) = (GrantAction.Created, request.Rules);
-            }
-            else
-            {
-                added = Missing(role.Rules, request.Rules);
-                roleAction = added.Count == 0 ? GrantAction.Unchanged : GrantAction.Updated;
-                if (added.Count > 0)
-                {
-                    role.Rules = [.. role.Rules ?? [], .. added.Select(PolicyRules.Clone)];
-                    await _objects.ReplaceRoleAsync(role, cancellationToken).ConfigureAwait(false);
-                }
+                await role.ReplaceAsync([.. role.Rules ?? [], .. added.Select(PolicyRules.Clone)]).ConfigureAwait(false);
             }
         }
 
         var bindingAction = await EnsureBindingAsync(request.ClusterWide, ns, name, subject, cancellationToken).ConfigureAwait(false);
         return Result(request, name, ns, roleAction, bindingAction, added);
     }
+
+    // The rules of the Role or ClusterRole Grant/Revoke manage, with the way to write them back: the two kinds share no base type.
+    private sealed record RoleRules(List<PolicyRule>? Rules, Func<List<PolicyRule>, Task> ReplaceAsync);
+
+    private async Task<RoleRules?> TryGetRoleRulesAsync(bool clusterWide, string @namespace, string name, CancellationToken cancellationToken)
+    {
+        if (clusterWide)
+        {
+            var clusterRole = await _objects.TryGetClusterRoleAsync(name, cancellationToken).ConfigureAwait(false);
+            return clusterRole is null ? null : new RoleRules(clusterRole.Rules, rules =>
+            {
+                clusterRole.Rules = rules;
+                return _objects.ReplaceClusterRoleAsync(clusterRole, cancellationToken);
+            });
+        }
+        var role = await _objects.TryGetRoleAsync(@namespace, name, cancellationToken).ConfigureAwait(false);
+        return role is null ? null : new RoleRules(role.Rules, rules =>
+        {
+            role.Rules = rules;
+            return _objects.ReplaceRoleAsync(role, cancellationToken);
+        });
+    }
+
+    private Task CreateRoleAsync(bool clusterWide, string @namespace, string name, List<PolicyRule> rules, CancellationToken cancellationToken) => clusterWide
+        ? _objects.CreateClusterRoleAsync(new ClusterRole { Metadata = Metadata(name, null), Rules = rules }, cancellationToken)
+        : _objects.CreateRoleAsync(new Role { Metadata = Metadata(name, @namespace), Rules = rules }, cancellationToken);
 
     /// <summary>Removes what Grant added (see the type remarks).</summary>
     public async Task<GrantResult> RevokeAsync(GrantRequest request, CancellationToken cancellationToken = default)
@@ -174,42 +175,21 @@ public sealed class PermissionGrantOperations
         var roleExists = false;
         if (request.Rules.Count > 0)
         {
-            if (request.ClusterWide)
+            var role = await TryGetRoleRulesAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
+            roleExists = role is not null;
+            if (role is not null && RemoveEqual(role.Rules, request.Rules, removed) is { } left)
             {
-                var role = await _objects.TryGetClusterRoleAsync(name, cancellationToken).ConfigureAwait(false);
-                roleExists = role is not null;
-                if (role is not null && RemoveEqual(role.Rules, request.Rules, removed) is { } left)
+                remainingRules = left;
+                if (left.Count > 0)
                 {
-                    remainingRules = left;
-                    if (left.Count > 0)
-                    {
-                        role.Rules = left;
-                        await _objects.ReplaceClusterRoleAsync(role, cancellationToken).ConfigureAwait(false);
-                        roleAction = GrantAction.Updated;
-                    }
-                }
-            }
-            else
-            {
-                var role = await _objects.TryGetRoleAsync(ns, name, cancellationToken).ConfigureAwait(false);
-                roleExists = role is not null;
-                if (role is not null && RemoveEqual(role.Rules, request.Rules, removed) is { } left)
-                {
-                    remainingRules = left;
-                    if (left.Count > 0)
-                    {
-                        role.Rules = left;
-                        await _objects.ReplaceRoleAsync(role, cancellationToken).ConfigureAwait(false);
-                        roleAction = GrantAction.Updated;
-                    }
+                    await role.ReplaceAsync(left).ConfigureAwait(false);
+                    roleAction = GrantAction.Updated;
                 }
             }
             if (!roleExists)
             {
                 roleAction = GrantAction.NotFound;
-                var bindingExists = request.ClusterWide
-                    ? await _objects.TryGetClusterRoleBindingAsync(name, cancellationToken).ConfigureAwait(false) is not null
-                    : await _objects.TryGetRoleBindingAsync(ns, name, cancellationToken).ConfigureAwait(false) is not null;
+                var bindingExists = await TryGetBindingAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false) is not null;
                 bindingAction = bindingExists ? GrantAction.Unchanged : GrantAction.NotFound;
             }
         }
@@ -218,38 +198,18 @@ public sealed class PermissionGrantOperations
         if (!deleteAll && request.Rules.Count == 0)
         {
             // Take the subject out of the binding; an empty binding goes, with its role.
-            if (request.ClusterWide)
+            var binding = await TryGetBindingAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
+            bindingAction = binding is null ? GrantAction.NotFound : GrantAction.Unchanged;
+            if (binding is not null && RemoveSubject(binding.Subjects, subject))
             {
-                var binding = await _objects.TryGetClusterRoleBindingAsync(name, cancellationToken).ConfigureAwait(false);
-                bindingAction = binding is null ? GrantAction.NotFound : GrantAction.Unchanged;
-                if (binding is not null && RemoveSubject(binding.Subjects, subject))
+                if (binding.Subjects!.Count == 0)
                 {
-                    if (binding.Subjects!.Count == 0)
-                    {
-                        deleteAll = true;
-                    }
-                    else
-                    {
-                        await _objects.ReplaceClusterRoleBindingAsync(binding, cancellationToken).ConfigureAwait(false);
-                        bindingAction = GrantAction.Updated;
-                    }
+                    deleteAll = true;
                 }
-            }
-            else
-            {
-                var binding = await _objects.TryGetRoleBindingAsync(ns, name, cancellationToken).ConfigureAwait(false);
-                bindingAction = binding is null ? GrantAction.NotFound : GrantAction.Unchanged;
-                if (binding is not null && RemoveSubject(binding.Subjects, subject))
+                else
                 {
-                    if (binding.Subjects!.Count == 0)
-                    {
-                        deleteAll = true;
-                    }
-                    else
-                    {
-                        await _objects.ReplaceRoleBindingAsync(binding, cancellationToken).ConfigureAwait(false);
-                        bindingAction = GrantAction.Updated;
-                    }
+                    await binding.ReplaceAsync(binding.Subjects).ConfigureAwait(false);
+                    bindingAction = GrantAction.Updated;
                 }
             }
             if (bindingAction == GrantAction.NotFound)
@@ -295,51 +255,52 @@ public sealed class PermissionGrantOperations
 
     private async Task<GrantAction> EnsureBindingAsync(bool clusterWide, string ns, string name, Subject subject, CancellationToken cancellationToken)
     {
-        var roleKind = clusterWide ? "ClusterRole" : "Role";
+        var binding = await TryGetBindingAsync(clusterWide, ns, name, cancellationToken).ConfigureAwait(false);
+        if (binding is null)
+        {
+            await CreateBindingAsync(clusterWide, ns, name, subject, cancellationToken).ConfigureAwait(false);
+            return GrantAction.Created;
+        }
+        var bindingNamespace = clusterWide ? "" : ns;
+        CheckRoleRef(binding.RoleRef, RoleKind(clusterWide), name, clusterWide ? "ClusterRoleBinding" : "RoleBinding", bindingNamespace);
+        if (HasSubject(binding.Subjects, subject, bindingNamespace))
+        {
+            return GrantAction.Unchanged;
+        }
+        await binding.ReplaceAsync([.. binding.Subjects ?? [], subject]).ConfigureAwait(false);
+        return GrantAction.Updated;
+    }
+
+    private static string RoleKind(bool clusterWide) => clusterWide ? "ClusterRole" : "Role";
+
+    // The RoleBinding or ClusterRoleBinding Grant/Revoke manage, with the way to write its subjects back.
+    private sealed record BindingSubjects(RoleRef? RoleRef, List<Subject>? Subjects, Func<List<Subject>, Task> ReplaceAsync);
+
+    private async Task<BindingSubjects?> TryGetBindingAsync(bool clusterWide, string @namespace, string name, CancellationToken cancellationToken)
+    {
         if (clusterWide)
         {
-            var binding = await _objects.TryGetClusterRoleBindingAsync(name, cancellationToken).ConfigureAwait(false);
-            if (binding is null)
+            var clusterBinding = await _objects.TryGetClusterRoleBindingAsync(name, cancellationToken).ConfigureAwait(false);
+            return clusterBinding is null ? null : new BindingSubjects(clusterBinding.RoleRef, clusterBinding.Subjects, subjects =>
             {
-                await _objects.CreateClusterRoleBindingAsync(new ClusterRoleBinding
-                {
-                    Metadata = Metadata(name, null),
-                    RoleRef = new RoleRef { ApiGroup = EscalationCheck.RbacApiGroup, Kind = roleKind, Name = name },
-                    Subjects = [subject],
-                }, cancellationToken).ConfigureAwait(false);
-                return GrantAction.Created;
-            }
-            CheckRoleRef(binding.RoleRef, roleKind, name, "ClusterRoleBinding", "");
-            if (HasSubject(binding.Subjects, subject, ""))
-            {
-                return GrantAction.Unchanged;
-            }
-            binding.Subjects = [.. binding.Subjects ?? [], subject];
-            await _objects.ReplaceClusterRoleBindingAsync(binding, cancellationToken).ConfigureAwait(false);
-            return GrantAction.Updated;
+                clusterBinding.Subjects = subjects;
+                return _objects.ReplaceClusterRoleBindingAsync(clusterBinding, cancellationToken);
+            });
         }
-        else
+        var binding = await _objects.TryGetRoleBindingAsync(@namespace, name, cancellationToken).ConfigureAwait(false);
+        return binding is null ? null : new BindingSubjects(binding.RoleRef, binding.Subjects, subjects =>
         {
-            var binding = await _objects.TryGetRoleBindingAsync(ns, name, cancellationToken).ConfigureAwait(false);
-            if (binding is null)
-            {
-                await _objects.CreateRoleBindingAsync(new RoleBinding
-                {
-                    Metadata = Metadata(name, ns),
-                    RoleRef = new RoleRef { ApiGroup = EscalationCheck.RbacApiGroup, Kind = roleKind, Name = name },
-                    Subjects = [subject],
-                }, cancellationToken).ConfigureAwait(false);
-                return GrantAction.Created;
-            }
-            CheckRoleRef(binding.RoleRef, roleKind, name, "RoleBinding", ns);
-            if (HasSubject(binding.Subjects, subject, ns))
-            {
-                return GrantAction.Unchanged;
-            }
-            binding.Subjects = [.. binding.Subjects ?? [], subject];
-            await _objects.ReplaceRoleBindingAsync(binding, cancellationToken).ConfigureAwait(false);
-            return GrantAction.Updated;
-        }
+            binding.Subjects = subjects;
+            return _objects.ReplaceRoleBindingAsync(binding, cancellationToken);
+        });
+    }
+
+    private Task CreateBindingAsync(bool clusterWide, string @namespace, string name, Subject subject, CancellationToken cancellationToken)
+    {
+        var roleRef = new RoleRef { ApiGroup = EscalationCheck.RbacApiGroup, Kind = RoleKind(clusterWide), Name = name };
+        return clusterWide
+            ? _objects.CreateClusterRoleBindingAsync(new ClusterRoleBinding { Metadata = Metadata(name, null), RoleRef = roleRef, Subjects = [subject] }, cancellationToken)
+            : _objects.CreateRoleBindingAsync(new RoleBinding { Metadata = Metadata(name, @namespace), RoleRef = roleRef, Subjects = [subject] }, cancellationToken);
     }
 
     private static void CheckRoleRef(RoleRef? roleRef, string kind, string name, string bindingKind, string ns)

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json.Serialization.Metadata;
+using K8sServiceAccount.Client.Api;
 using K8sServiceAccount.Client.Http;
 using K8sServiceAccount.Client.Models;
 using K8sServiceAccount.Client.Rbac;
@@ -16,7 +16,9 @@ namespace K8sServiceAccount.Client.Permissions;
 public sealed class RbacObjectOperations
 {
     /// <summary>The field manager recorded for every write (the same as the module's other writes).</summary>
-    public const string FieldManager = "K8sServiceAccount";
+    public const string FieldManager = ApiPath.FieldManager;
+
+    private const int ListPageSize = 500;
 
     private readonly IKubernetesTransport _transport;
 
@@ -172,10 +174,9 @@ public sealed class RbacObjectOperations
         HttpMethod method, string path, T body, JsonTypeInfo<T> type, string kind, string @namespace, string name, bool IsBinding,
         CancellationToken cancellationToken, RoleRef? roleRef = null)
     {
-        var query = "?fieldManager=" + FieldManager + "&fieldValidation=Strict";
         try
         {
-            return await _transport.SendAsync(method, path + query, body, type, type, cancellationToken).ConfigureAwait(false);
+            return await _transport.SendAsync(method, ApiPath.ForWrite(path), body, type, type, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex) when (ex.IsForbidden && EscalationRefusal(ex) is { } refusal)
         {
@@ -229,18 +230,10 @@ public sealed class RbacObjectOperations
         string path, string? labelSelector, JsonTypeInfo<TList> listType, Func<TList, List<TItem>> items, Func<TList, ListMeta?> meta, CancellationToken cancellationToken)
     {
         var all = new List<TItem>();
-        string? continueToken = null;
-        do
+        await foreach (var item in ListPager.ListAsync(_transport, path, labelSelector, null, ListPageSize, listType, items, meta, cancellationToken).ConfigureAwait(false))
         {
-            var query = new List<string>();
-            if (!string.IsNullOrEmpty(continueToken)) query.Add("continue=" + Uri.EscapeDataString(continueToken));
-            if (!string.IsNullOrEmpty(labelSelector)) query.Add("labelSelector=" + Uri.EscapeDataString(labelSelector));
-            query.Add("limit=" + 500.ToString(CultureInfo.InvariantCulture));
-            var page = await _transport.GetAsync(path + "?" + string.Join("&", query), listType, cancellationToken).ConfigureAwait(false);
-            all.AddRange(items(page));
-            continueToken = meta(page)?.Continue;
+            all.Add(item);
         }
-        while (!string.IsNullOrEmpty(continueToken));
         return all;
     }
 }
@@ -258,16 +251,9 @@ public static class RbacValidation
         {
             throw PermissionErrors.InvalidArgument(parameter, "metadata.name: Required value: name or generateName is required");
         }
-        if (name is "." or "..")
+        if (Rbac.RbacValidation.PathSegmentProblems(name).FirstOrDefault() is { } problem)
         {
-            throw PermissionErrors.InvalidArgument(parameter, $"metadata.name: Invalid value: \"{name}\": may not be '{name}'");
-        }
-        foreach (var bad in new[] { "/", "%" })
-        {
-            if (name.Contains(bad, StringComparison.Ordinal))
-            {
-                throw PermissionErrors.InvalidArgument(parameter, $"metadata.name: Invalid value: \"{name}\": may not contain '{bad}'");
-            }
+            throw PermissionErrors.InvalidArgument(parameter, $"metadata.name: Invalid value: {GoQuote.Quote(name)}: {problem}");
         }
     }
 
@@ -320,37 +306,14 @@ public static class RbacValidation
         ValidateSubjects(binding.Subjects, clusterBinding: true);
     }
 
-    /// <summary>The server's PolicyRule validation.</summary>
+    /// <summary>The server's PolicyRule validation (Rbac.RbacValidation's rules); throws the first error.</summary>
     public static void ValidateRules(IReadOnlyList<PolicyRule>? rules, bool namespaced)
     {
-        for (var i = 0; i < (rules?.Count ?? 0); i++)
+        var errors = new List<FieldError>();
+        Rbac.RbacValidation.ValidateRules(rules, namespaced, errors);
+        if (errors.Count > 0)
         {
-            var rule = rules![i];
-            var field = $"rules[{i}]";
-            if (rule.Verbs is not { Count: > 0 })
-            {
-                throw PermissionErrors.InvalidArgument("Rule", $"{field}.verbs: Required value: verbs must contain at least one value");
-            }
-            if (rule.NonResourceURLs is { Count: > 0 })
-            {
-                if (namespaced)
-                {
-                    throw PermissionErrors.InvalidArgument("Rule", $"{field}.nonResourceURLs: Invalid value: {GoQuoteList(rule.NonResourceURLs)}: namespaced rules cannot apply to non-resource URLs");
-                }
-                if (rule.ApiGroups is { Count: > 0 } || rule.Resources is { Count: > 0 } || rule.ResourceNames is { Count: > 0 })
-                {
-                    throw PermissionErrors.InvalidArgument("Rule", $"{field}.nonResourceURLs: Invalid value: {GoQuoteList(rule.NonResourceURLs)}: rules cannot apply to both regular resources and non-resource URLs");
-                }
-                continue;
-            }
-            if (rule.ApiGroups is not { Count: > 0 })
-            {
-                throw PermissionErrors.InvalidArgument("Rule", $"{field}.apiGroups: Required value: resource rules must supply at least one api group");
-            }
-            if (rule.Resources is not { Count: > 0 })
-            {
-                throw PermissionErrors.InvalidArgument("Rule", $"{field}.resources: Required value: resource rules must supply at least one resource");
-            }
+            throw PermissionErrors.InvalidArgument("Rule", errors[0].Message);
         }
     }
 
@@ -390,7 +353,7 @@ public static class RbacValidation
                     {
                         throw PermissionErrors.InvalidArgument("Subject", $"{field}.apiGroup: Unsupported value: \"{subject.ApiGroup}\": supported values: \"\"");
                     }
-                    if (!KubernetesNames.IsDns1123Subdomain(subject.Name))
+                    if (!NameValidation.IsDns1123Subdomain(subject.Name))
                     {
                         throw PermissionErrors.InvalidArgument("Subject", $"{field}.name: Invalid value: \"{subject.Name}\": a ServiceAccount name must be a lowercase RFC 1123 subdomain");
                     }
@@ -412,6 +375,4 @@ public static class RbacValidation
             }
         }
     }
-
-    private static string GoQuoteList(IEnumerable<string> values) => "[]string{" + string.Join(", ", values.Select(v => "\"" + v + "\"")) + "}";
 }

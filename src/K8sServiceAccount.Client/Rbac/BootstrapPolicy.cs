@@ -21,7 +21,8 @@ public static class BootstrapPolicy
     public const string AggregateToAdminLabel = "rbac.authorization.k8s.io/aggregate-to-admin";
     public const string AggregateToEditLabel = "rbac.authorization.k8s.io/aggregate-to-edit";
     public const string AggregateToViewLabel = "rbac.authorization.k8s.io/aggregate-to-view";
-    public const string RbacApiGroup = "rbac.authorization.k8s.io";
+    /// <summary>The RBAC API group (the same constant as <see cref="RbacValidation.RbacApiGroup"/>).</summary>
+    public const string RbacApiGroup = RbacValidation.RbacApiGroup;
 
     private static readonly string[] Read = ["get", "list", "watch"];
     private static readonly string[] Write = ["create", "update", "patch", "delete", "deletecollection"];

@@ -42,7 +42,8 @@ public sealed record EscalationDecision(EscalationVerdict Verdict, string? Messa
 /// </summary>
 public static class EscalationCheck
 {
-    public const string RbacApiGroup = "rbac.authorization.k8s.io";
+    /// <summary>The RBAC API group (the same constant as <see cref="RbacValidation.RbacApiGroup"/>).</summary>
+    public const string RbacApiGroup = RbacValidation.RbacApiGroup;
 
     /// <summary>Everything: <c>*</c> on <c>*.*</c> and <c>*</c> on nonResourceURL <c>*</c> (needed to use aggregationRule).</summary>
     public static IReadOnlyList<PolicyRule> FullAuthority =>

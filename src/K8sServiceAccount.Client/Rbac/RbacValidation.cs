@@ -1,3 +1,4 @@
+using K8sServiceAccount.Client.Api;
 using K8sServiceAccount.Client.Models;
 
 namespace K8sServiceAccount.Client.Rbac;
@@ -156,7 +157,8 @@ public static class RbacValidation
         }
     }
 
-    private static void ValidateRules(List<PolicyRule>? rules, bool namespaced, List<FieldError> errors)
+    /// <summary>The server's PolicyRule checks, in its order; Permissions.RbacValidation reports the first of them.</summary>
+    internal static void ValidateRules(IReadOnlyList<PolicyRule>? rules, bool namespaced, List<FieldError> errors)
     {
         for (var i = 0; i < (rules?.Count ?? 0); i++)
         {
@@ -253,10 +255,9 @@ public static class RbacValidation
             switch (subject.Kind)
             {
                 case SubjectKinds.ServiceAccount:
-                    if (!string.IsNullOrEmpty(subject.Name) && !KubernetesNames.IsDns1123Subdomain(subject.Name))
+                    if (!string.IsNullOrEmpty(subject.Name) && !NameValidation.IsDns1123Subdomain(subject.Name))
                     {
-                        errors.Add(FieldError.Invalid(path + ".name", GoQuote.Quote(subject.Name),
-                            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"));
+                        errors.Add(FieldError.Invalid(path + ".name", GoQuote.Quote(subject.Name), NameValidation.SubdomainMessage));
                     }
                     if (!string.IsNullOrEmpty(subject.ApiGroup))
                     {

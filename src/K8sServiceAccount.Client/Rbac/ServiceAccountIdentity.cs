@@ -1,3 +1,4 @@
+using K8sServiceAccount.Client.Api;
 using K8sServiceAccount.Client.Tokens;
 
 namespace K8sServiceAccount.Client.Rbac;
@@ -91,7 +92,7 @@ public static class ServiceAccountIdentity
         }
         var ns = rest[..separator];
         var saName = rest[(separator + 1)..];
-        if (!KubernetesNames.IsDns1123Label(ns) || !KubernetesNames.IsDns1123Subdomain(saName))
+        if (!NameValidation.IsDns1123Label(ns) || !NameValidation.IsDns1123Subdomain(saName))
         {
             return false;
         }
@@ -110,51 +111,4 @@ public static class ServiceAccountIdentity
             && userName[prefix + @namespace.Length] == ':'
             && userName.EndsWith(name, StringComparison.Ordinal);
     }
-}
-
-/// <summary>DNS-1123 name checks used by Kubernetes for namespaces (labels) and most object names (subdomains).</summary>
-internal static class KubernetesNames
-{
-    /// <summary>At most 63 characters of <c>[a-z0-9-]</c>, starting and ending alphanumeric.</summary>
-    public static bool IsDns1123Label(ReadOnlySpan<char> value)
-    {
-        if (value.Length == 0 || value.Length > 63 || !IsAlphanumeric(value[0]) || !IsAlphanumeric(value[^1]))
-        {
-            return false;
-        }
-        foreach (var c in value)
-        {
-            if (!IsAlphanumeric(c) && c != '-')
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /// <summary>At most 253 characters: DNS-1123 labels (without the length limit per label) joined by dots.</summary>
-    public static bool IsDns1123Subdomain(ReadOnlySpan<char> value)
-    {
-        if (value.Length == 0 || value.Length > 253)
-        {
-            return false;
-        }
-        foreach (var part in value.ToString().Split('.'))
-        {
-            if (part.Length == 0 || !IsAlphanumeric(part[0]) || !IsAlphanumeric(part[^1]))
-            {
-                return false;
-            }
-            foreach (var c in part)
-            {
-                if (!IsAlphanumeric(c) && c != '-')
-                {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    private static bool IsAlphanumeric(char c) => c is >= 'a' and <= 'z' or >= '0' and <= '9';
 }

@@ -61,8 +61,8 @@ public sealed class GetK8sServiceAccountCommand : K8sClusterCmdlet
         }
     }
 
-    // Writes each object as soon as its page has arrived: one Invoke per item, so the next page is requested only
-    // when the pipeline wants more, and Select-Object -First or Ctrl+C ends the listing at once.
+    // Writes each object as soon as its page has arrived: the next page is requested only when the pipeline wants
+    // the item after the last one of the current page, and Select-Object -First or Ctrl+C ends the listing at once.
     private void Stream(string? ns, NamePattern? pattern, string target)
     {
         IAsyncEnumerator<ServiceAccount>? items = null;
@@ -71,7 +71,7 @@ public sealed class GetK8sServiceAccountCommand : K8sClusterCmdlet
             items = Invoke((connection, token) => Task.FromResult(
                 new ServiceAccountOperations(connection, Log).FindAsync(ns, pattern, LabelSelector, PageSize, token).GetAsyncEnumerator(token)));
             var written = 0;
-            while (Invoke((_, _) => items.MoveNextAsync().AsTask()))
+            while (MoveNext(items))
             {
                 WriteObject(ServiceAccountMapping.ToServiceAccountInfo(items.Current));
                 written++;

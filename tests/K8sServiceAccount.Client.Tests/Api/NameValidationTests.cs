@@ -61,6 +61,13 @@ public class NameValidationTests
         Assert.Equal(new[] { "must be no more than 253 characters" }, NameValidation.Dns1123SubdomainErrors(new string('a', 254)));
     }
 
+    [Fact]
+    public void A_trailing_newline_is_not_part_of_a_valid_name()
+    {
+        Assert.Equal(new[] { SubdomainDetail }, NameValidation.Dns1123SubdomainErrors("app\n"));
+        Assert.Equal(new[] { LabelDetail }, NameValidation.Dns1123LabelErrors("ns\n"));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]

@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using K8sServiceAccount.Client.Config;
+using K8sServiceAccount.Client.Http;
+using K8sServiceAccount.Internal;
+
+namespace K8sServiceAccount.Bench;
+
+/// <summary>
+/// The cmdlets' way to a connection, without PowerShell: automatic resolution (KUBECONFIG), the shared
+/// connection cache keyed as ConnectionSelection.ConnectionFor keys it, then the operation run on the thread
+/// pool while the caller waits (K8sClusterCmdlet.Invoke). The connection is instrumented: every TCP connection
+/// it opens and every HTTP request it sends (retries included) is counted.
+/// </summary>
+internal sealed class CmdletPath
+{
+    private readonly ConnectionCache<KubernetesConnection> _connections = new(capacity: 16);
+    private readonly ISystemEnvironment _environment;
+    private readonly PipelineLog _log = new();
+    private int _tcpConnections;
+    private long _requests;
+
+    public CmdletPath(string kubeconfigPath)
+    {
+        _environment = new KubeconfigEnvironment(kubeconfigPath);
+    }
+
+    /// <summary>TCP connections opened so far by connections from this path.</summary>
+    public int TcpConnections => Volatile.Read(ref _tcpConnections);
+
+    /// <summary>HTTP requests sent so far (each retry is one more).</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>What a cmdlet does before its operation: resolve the settings, then look the connection up.</summary>
+    public KubernetesConnection Connection()
+    {
+        ResolvedConnection settings = ConnectionResolver.Resolve(new ConnectionRequest(), _environment);
+        return _connections.GetOrCreate(
+            ConnectionCacheKey.For(settings, ConnectionCacheKey.StampOf),
+            () => KubernetesConnection.Create(settings, new KubernetesConnectionOptions { WrapHandler = Instrument }));
+    }
+
+    /// <summary>
+    /// One cmdlet invocation (K8sClusterCmdlet.Invoke): connection lookup, then the operation on the pool with the
+    /// invocation's log in scope, the caller blocked on it through the module's PipelineLog as the pipeline thread is.
+    /// </summary>
+    public T Invoke<T>(Func<KubernetesConnection, Task<T>> operation) => Invoke(Connection(), operation);
+
+    /// <summary>A further operation of the same invocation, which keeps the connection it looked up first.</summary>
+    public T Invoke<T>(KubernetesConnection connection, Func<KubernetesConnection, Task<T>> operation)
+    {
+        Task<T> task;
+        using (connection.UseLog(new ClientLog(_log)))
+        {
+            task = Task.Run(() => operation(connection));
+        }
+
+        return _log.RunAndDrain(task, static _ => { });
+    }
+
+    /// <summary>The next item of a streamed list, handed off to the pool for every item (K8sClusterCmdlet.Invoke per MoveNext).</summary>
+    public bool MoveNextPerItemHandOff<T>(KubernetesConnection connection, IAsyncEnumerator<T> items) =>
+        Invoke(connection, _ => items.MoveNextAsync().AsTask());
+
+    /// <summary>
+    /// The next item of a streamed list as K8sClusterCmdlet.MoveNext takes it: on the calling thread when it is
+    /// already in memory, waited for through the PipelineLog only when a page has to be fetched.
+    /// </summary>
+    public bool MoveNext<T>(KubernetesConnection connection, IAsyncEnumerator<T> items)
+    {
+        ValueTask<bool> next;
+        using (connection.UseLog(new ClientLog(_log)))
+        {
+            next = items.MoveNextAsync();
+        }
+
+        return next.IsCompletedSuccessfully ? next.Result : _log.RunAndDrain(next.AsTask(), static _ => { });
+    }
+
+    private HttpMessageHandler Instrument(HttpMessageHandler inner)
+    {
+        if (inner is SocketsHttpHandler sockets)
+        {
+            sockets.ConnectCallback = async (context, cancellationToken) =>
+            {
+                Interlocked.Increment(ref _tcpConnections);
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
+        return new CountingHandler(inner, () => Interlocked.Increment(ref _requests));
+    }
+
+    private sealed class CountingHandler(HttpMessageHandler inner, Action onRequest) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            onRequest();
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>The real machine, with KUBECONFIG naming the local server's kubeconfig (the process environment is left alone).</summary>
+    private sealed class KubeconfigEnvironment(string kubeconfigPath) : ISystemEnvironment
+    {
+        public string? GetEnvironmentVariable(string name) =>
+            name == "KUBECONFIG" ? kubeconfigPath : SystemEnvironment.Instance.GetEnvironmentVariable(name);
+
+        public bool FileExists(string path) => SystemEnvironment.Instance.FileExists(path);
+
+        public byte[] ReadAllBytes(string path) => SystemEnvironment.Instance.ReadAllBytes(path);
+
+        public string? HomeDirectory => SystemEnvironment.Instance.HomeDirectory;
+
+        public string CurrentDirectory => SystemEnvironment.Instance.CurrentDirectory;
+
+        public DateTimeOffset UtcNow => SystemEnvironment.Instance.UtcNow;
+    }
+}
+
+/// <summary>Runs kubectl as a whole process per call, KUBECONFIG set in the child's environment only.</summary>
+internal sealed class KubectlRunner(string executable, string kubeconfigPath)
+{
+    public string Executable { get; } = executable;
+
+    /// <summary>Runs once; returns the wall time in ms and standard output. A failed run throws with kubectl's message.</summary>
+    public (double Milliseconds, string Output) Run(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        start.Environment["KUBECONFIG"] = kubeconfigPath;
+        long started = Stopwatch.GetTimestamp();
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{Executable} {string.Join(' ', start.ArgumentList)} failed ({process.ExitCode}): {error.Result.Trim()}");
+        }
+
+        return (elapsed, output.Result);
+    }
+
+    /// <summary>One uncounted run with a fresh cache directory (reported as the cold figure), then <paramref name="runs"/> warm runs.</summary>
+    public (double Cold, double[] Warm) Measure(IReadOnlyList<string> arguments, int runs, Action<string> check)
+    {
+        string cacheDirectory = Directory.CreateTempSubdirectory("sabench-kubectl-cache-").FullName;
+        try
+        {
+            string[] withCache = [.. arguments, "--cache-dir", cacheDirectory];
+            (double cold, string coldOutput) = Run(withCache);
+            check(coldOutput);
+            var warm = new double[runs];
+            for (int i = 0; i < runs; i++)
+            {
+                (warm[i], string output) = Run(withCache);
+                check(output);
+            }
+
+            return (cold, warm);
+        }
+        finally
+        {
+            Directory.Delete(cacheDirectory, recursive: true);
+        }
+    }
+}
+
+/// <summary>Order statistics and machine state for the ServiceAccount benchmarks.</summary>
+internal static class BenchStats
+{
+    public static double Median(IReadOnlyCollection<double> values) => Percentile(values, 0.5);
+
+    public static double Percentile(IReadOnlyCollection<double> values, double fraction)
+    {
+        double[] sorted = values.Order().ToArray();
+        if (sorted.Length == 0) return double.NaN;
+        double rank = fraction * (sorted.Length - 1);
+        int low = (int)Math.Floor(rank);
+        int high = (int)Math.Ceiling(rank);
+        return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
+    }
+
+    /// <summary>The 1-minute load average (the machine is shared, so every figure carries it).</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
+    /// <summary>
+    /// What the server's injected delay (Task.Delay) really lasts on this machine right now: timer granularity and
+    /// scheduling under load stretch it, and every request pays it.
+    /// </summary>
+    public static List<double> RealizedDelays(int milliseconds, int count)
+    {
+        var delays = new List<double>(count);
+        for (int i = 0; i < count; i++)
+        {
+            long started = Stopwatch.GetTimestamp();
+            Task.Run(() => Task.Delay(milliseconds)).GetAwaiter().GetResult();
+            delays.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        return delays;
+    }
+
+    public static TimeSpan ProcessCpu() => Process.GetCurrentProcess().TotalProcessorTime;
+
+    public static string Ms(double value) => value.ToString("F3", CultureInfo.InvariantCulture);
+
+    public static int ParseInt(string value) => int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+}
