@@ -86,7 +86,7 @@ public sealed class FaultInjector
         if (settings.IsNone) return FaultOutcome.Proceed;
         int delay = settings.LatencyMilliseconds +
             (settings.JitterMilliseconds > 0 ? Random.Shared.Next(settings.JitterMilliseconds + 1) : 0);
-        if (delay > 0) await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        if (delay > 0) await LatencyTimer.Shared.DelayAsync(TimeSpan.FromMilliseconds(delay), cancellationToken).ConfigureAwait(false);
         if (settings.DropRate > 0 && Random.Shared.NextDouble() < settings.DropRate) return FaultOutcome.Drop;
         if (settings.ThrottleRate > 0 && Random.Shared.NextDouble() < settings.ThrottleRate) return FaultOutcome.Throttle;
         if (settings.ErrorRate > 0 && Random.Shared.NextDouble() < settings.ErrorRate) return FaultOutcome.Error;
