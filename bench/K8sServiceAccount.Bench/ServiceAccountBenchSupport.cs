@@ -32,10 +32,39 @@ internal sealed class CmdletPath
     /// <summary>HTTP requests sent so far (each retry is one more).</summary>
     public long Requests => Interlocked.Read(ref _requests);
 
-    /// <summary>What a cmdlet does before its operation: resolve the settings, then look the connection up.</summary>
+    private SessionConnection? _session;
+
+    /// <summary>
+    /// Connect-K8sCluster: resolve once and keep the settings and the connection for the runspace; later calls
+    /// use them as K8sClusterCmdlet does with a session (no per-call resolution).
+    /// </summary>
+    public void ConnectSession()
+    {
+        ResolvedConnection settings = ConnectionSelection.AsSession(
+            ConnectionResolver.Resolve(new ConnectionRequest(), _environment), DateTimeOffset.UtcNow);
+        _session = new SessionConnection(settings, CachedConnection(settings));
+    }
+
+    /// <summary>Back to automatic resolution per call (Disconnect-K8sCluster).</summary>
+    public void DisconnectSession() => _session = null;
+
+    /// <summary>
+    /// What a cmdlet does before its operation: with a session, its connection (the -Namespace override is a
+    /// record copy); otherwise resolve the settings, then look the connection up.
+    /// </summary>
     public KubernetesConnection Connection()
     {
-        ResolvedConnection settings = ConnectionResolver.Resolve(new ConnectionRequest(), _environment);
+        if (_session is { } session)
+        {
+            _ = ConnectionSelection.WithNamespace(session.Settings, null);
+            return session.Connection;
+        }
+
+        return CachedConnection(ConnectionResolver.Resolve(new ConnectionRequest(), _environment));
+    }
+
+    private KubernetesConnection CachedConnection(ResolvedConnection settings)
+    {
         return _connections.GetOrCreate(
             ConnectionCacheKey.For(settings, ConnectionCacheKey.StampOf),
             () => KubernetesConnection.Create(settings, new KubernetesConnectionOptions { WrapHandler = Instrument }));

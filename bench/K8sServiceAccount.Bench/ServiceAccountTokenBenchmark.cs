@@ -97,7 +97,7 @@ public static class ServiceAccountTokenBenchmark
         Console.WriteLine("|---|---|---|---|---|");
         Console.WriteLine($"| Get-K8sSaToken path (cache lookup + TokenOperations.RequestTokenAsync) | {calls} | {Ms(oursMedian)} | {Ms(Percentile(measured.Ours, 0.9))} | {Ms(measured.OursCpu)} |");
         Console.WriteLine($"| server baseline: bare HttpClient POST of the TokenRequest, body read | {calls} | {Ms(baselineMedian)} | {Ms(Percentile(measured.Baseline, 0.9))} | {Ms(measured.BaselineCpu)} |");
-        Console.WriteLine($"| the injected delay alone: Task.Delay({latency}), interleaved | {calls} | {Ms(Median(delays))} | {Ms(Percentile(delays, 0.9))} | - |");
+        Console.WriteLine($"| the runtime timer alone: Task.Delay({latency}), interleaved (the server injects with its precise LatencyTimer) | {calls} | {Ms(Median(delays))} | {Ms(Percentile(delays, 0.9))} | - |");
         Console.WriteLine($"| {Path.GetFileName(kubectl)} create token {AccountName} (process, warm cache) | {kubectlRuns} | {Ms(kubectlMedian)} | {Ms(Percentile(warm, 0.9))} | - |");
         Console.WriteLine($"| same, first run with a fresh --cache-dir | 1 | {Ms(cold)} | - | - |");
         string perCall = string.Join(", ", requestsPerCall.OrderBy(p => p.Key).Select(p => $"{p.Value} calls sent {p.Key} request(s)"));
