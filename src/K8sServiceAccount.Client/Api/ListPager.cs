@@ -7,9 +7,10 @@ namespace K8sServiceAccount.Client.Api;
 
 /// <summary>
 /// Lists a collection page by page (limit/continue, as kubectl does with --chunk-size) and yields each
-/// item as soon as its page has arrived: the next page is requested only when the caller asks for the
-/// item after the last one of the current page, so memory stays at one page and the first object is out
-/// after one round trip.
+/// item as soon as its page has arrived. The first object is out after one round trip. Once the caller has
+/// taken the first item of a page, the next page is fetched in the background while the caller works through
+/// the rest, so the client's decoding and the server's serving overlap (client-go's pager buffers pages the
+/// same way); at most two pages are held, and a caller that stops early cancels the page in flight.
 /// </summary>
 internal static class ListPager
 {
@@ -29,44 +30,84 @@ internal static class ListPager
             throw new ArgumentOutOfRangeException(nameof(pageSize), pageSize, "The page size must be at least 1.");
         }
 
-        string? continueToken = null;
-        var yielded = 0L;
-        do
-        {
-            var path = ApiPath.WithQuery(
+        using var prefetchCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // async, so that an error surfaces where the page is awaited, even from a transport that throws at once.
+        async Task<TList> FetchAsync(string? continueToken) => await transport.GetAsync(
+            ApiPath.WithQuery(
                 collectionPath,
                 ("continue", continueToken),
                 ("fieldSelector", fieldSelector),
                 ("labelSelector", labelSelector),
-                ("limit", pageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            TList page;
-            try
+                ("limit", pageSize.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            listType,
+            prefetchCancellation.Token).ConfigureAwait(false);
+
+        string? continueToken = null;
+        var yielded = 0L;
+        Task<TList>? pending = FetchAsync(null);
+        try
+        {
+            while (true)
             {
-                page = await transport.GetAsync(path, listType, cancellationToken).ConfigureAwait(false);
-            }
-            catch (KubernetesApiException e) when (e.StatusCode == 410 && continueToken is not null)
-            {
-                // The snapshot behind the continue token was compacted away. Starting over would repeat the
-                // items already written to the pipeline, so say what happened instead.
-                throw new K8sClientException(
-                    "ListContinueExpired",
-                    K8sErrorCategory.ResourceUnavailable,
-                    $"Listing {collectionPath} stopped after {yielded} items: the server no longer holds the list it was paging through ({e.Message}). " +
-                    "Run the command again, or use a larger page size so the list is read in fewer requests.",
-                    e)
+                TList page;
+                try
                 {
-                    Target = collectionPath,
-                };
-            }
+                    page = await pending!.ConfigureAwait(false);
+                }
+                catch (KubernetesApiException e) when (e.StatusCode == 410 && continueToken is not null)
+                {
+                    // The snapshot behind the continue token was compacted away. Starting over would repeat the
+                    // items already written to the pipeline, so say what happened instead.
+                    throw new K8sClientException(
+                        "ListContinueExpired",
+                        K8sErrorCategory.ResourceUnavailable,
+                        $"Listing {collectionPath} stopped after {yielded} items: the server no longer holds the list it was paging through ({e.Message}). " +
+                        "Run the command again, or use a larger page size so the list is read in fewer requests.",
+                        e)
+                    {
+                        Target = collectionPath,
+                    };
+                }
 
-            foreach (var item in items(page))
-            {
-                yielded++;
-                yield return item;
-            }
+                continueToken = listMeta(page)?.Continue;
+                var hasNext = !string.IsNullOrEmpty(continueToken);
+                pending = null;
+                var first = true;
+                foreach (var item in items(page))
+                {
+                    yielded++;
+                    yield return item;
+                    if (first && hasNext)
+                    {
+                        // The caller wants more than the first item: fetch the next page meanwhile.
+                        pending = FetchAsync(continueToken);
+                    }
 
-            continueToken = listMeta(page)?.Continue;
+                    first = false;
+                }
+
+                if (!hasNext)
+                {
+                    yield break;
+                }
+
+                // An empty page (or one whose first item was the last taken) has not started the next fetch yet.
+                pending ??= FetchAsync(continueToken);
+            }
         }
-        while (!string.IsNullOrEmpty(continueToken));
+        finally
+        {
+            if (pending is not null)
+            {
+                // The caller stopped early with the next page requested: cancel it, and observe how it ends so a
+                // failure nobody will read is not reported as unobserved.
+                prefetchCancellation.Cancel();
+                _ = pending.ContinueWith(
+                    static t => _ = t.Exception,
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+        }
     }
 }

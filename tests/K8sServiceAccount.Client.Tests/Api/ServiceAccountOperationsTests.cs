@@ -122,7 +122,7 @@ public class ServiceAccountOperationsTests
     }
 
     [Fact]
-    public async Task List_streams_each_page_before_asking_for_the_next()
+    public async Task List_streams_each_page_and_fetches_the_next_once_the_first_item_is_taken()
     {
         var transport = new FakeTransport()
             .Reply(Page("c1/2+x=", "a", "b"))
@@ -132,10 +132,12 @@ public class ServiceAccountOperationsTests
         await using var items = operations.ListAsync("ns1", pageSize: 2).GetAsyncEnumerator();
         Assert.True(await items.MoveNextAsync());
         Assert.Equal("a", items.Current.Metadata.Name);
+        // The first object is out after one round trip; nothing more is asked for yet.
         Assert.Single(transport.Requests);
         Assert.True(await items.MoveNextAsync());
         Assert.Equal("b", items.Current.Metadata.Name);
-        Assert.Single(transport.Requests);
+        // The caller wanted more than the first item: the next page is fetched while it works through this one.
+        Assert.Equal(2, transport.Requests.Count);
         Assert.True(await items.MoveNextAsync());
         Assert.Equal("c", items.Current.Metadata.Name);
         Assert.False(await items.MoveNextAsync());
@@ -143,6 +145,26 @@ public class ServiceAccountOperationsTests
         Assert.Equal(
             new[] { "/api/v1/namespaces/ns1/serviceaccounts?limit=2", "/api/v1/namespaces/ns1/serviceaccounts?continue=c1%2F2%2Bx%3D&limit=2" },
             transport.Requests.Select(r => r.Path));
+    }
+
+    [Fact]
+    public async Task A_caller_that_stops_early_asks_for_no_further_page()
+    {
+        var transport = new FakeTransport()
+            .Reply(Page("c1", "a", "b"))
+            .Reply(Page("c2", "c", "d"))
+            .Reply(Page(null, "e"));
+
+        await foreach (var item in new ServiceAccountOperations(transport).ListAsync("ns1", pageSize: 2))
+        {
+            if (item.Metadata.Name == "b")
+            {
+                break;
+            }
+        }
+
+        // Page 2 was prefetched while "b" was taken; page 3 never was.
+        Assert.Equal(2, transport.Requests.Count);
     }
 
     [Fact]
