@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using K8sServiceAccount.Client;
-using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
 
 namespace K8sServiceAccount.Commands;
@@ -12,59 +10,16 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "K8sClusterRole")]
 [OutputType(typeof(K8sRoleInfo))]
-public sealed class GetK8sClusterRoleCommand : K8sClusterCmdlet
+public sealed class GetK8sClusterRoleCommand : GetRbacObjectCmdletBase
 {
-    /// <summary>Names of the ClusterRoles to get; wildcards allowed. All when omitted.</summary>
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string[]? Name { get; set; }
-
-    /// <summary>A label selector as kubectl takes it (app=web,tier!=db), evaluated by the server when listing.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? LabelSelector { get; set; }
-
     /// <summary>Writes the matching objects.</summary>
-    protected override void ProcessRecord()
-    {
-        string? ns = null;
-        var patterns = (Name ?? ["*"]).ToList();
-        // An object named twice (exactly and by a wildcard) is written once.
-        var written = new HashSet<(string?, string?)>();
-        foreach (var name in patterns.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)))
-        {
-            try
-            {
-                var item = Invoke((connection, token) => new RbacObjectOperations(connection).GetClusterRoleAsync(name, token));
-                if (written.Add((item.Metadata.Namespace, item.Metadata.Name)))
-                {
-                    WriteObject(PermissionMapping.ToRoleInfo(item));
-                }
-            }
-            catch (K8sClientException e)
-            {
-                WriteErrorFor(e, PermissionMapping.Target("ClusterRole", null, name));
-            }
-        }
-
-        var wildcards = patterns.Where(WildcardPattern.ContainsWildcardCharacters).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToList();
-        if (wildcards.Count == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            var items = Invoke((connection, token) => new RbacObjectOperations(connection).ListClusterRolesAsync(LabelSelector, token));
-            foreach (var item in items.Where(i => wildcards.Any(w => w.IsMatch(i.Metadata.Name ?? "")) && written.Add((i.Metadata.Namespace, i.Metadata.Name))))
-            {
-                WriteObject(PermissionMapping.ToRoleInfo(item));
-            }
-        }
-        catch (K8sClientException e)
-        {
-            WriteErrorFor(e, ns ?? "ClusterRoles");
-        }
-    }
+    protected override void ProcessRecord() =>
+        WriteMatching(
+            "ClusterRole",
+            clusterScoped: true,
+            ns: null,
+            (operations, _, name, token) => operations.GetClusterRoleAsync(name, token),
+            (operations, _, token) => operations.ListClusterRolesAsync(LabelSelector, token),
+            item => item.Metadata,
+            PermissionMapping.ToRoleInfo);
 }

@@ -1,7 +1,4 @@
 using System.Management.Automation;
-using K8sServiceAccount.Client;
-using K8sServiceAccount.Client.Permissions;
-using K8sServiceAccount.Internal;
 
 namespace K8sServiceAccount.Commands;
 
@@ -11,33 +8,9 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "K8sRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(void))]
-public sealed class RemoveK8sRoleCommand : K8sClusterCmdlet
+public sealed class RemoveK8sRoleCommand : RemoveRbacObjectCmdletBase
 {
-    /// <summary>Names of the Roles to delete (no wildcards: pipe from Get-K8sRole to delete by pattern).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    public string[] Name { get; set; } = Array.Empty<string>();
-
     /// <summary>Deletes each named object.</summary>
-    protected override void ProcessRecord()
-    {
-        var ns = Settings.Namespace;
-        foreach (var name in Name)
-        {
-            var target = PermissionMapping.Target("Role", ns, name);
-            if (!ShouldProcess(target, "Delete"))
-            {
-                continue;
-            }
-
-            try
-            {
-                Invoke((connection, token) => new RbacObjectOperations(connection).DeleteRoleAsync(ns, name, token));
-            }
-            catch (K8sClientException e)
-            {
-                WriteErrorFor(e, target);
-            }
-        }
-    }
+    protected override void ProcessRecord() =>
+        DeleteEach("Role", Settings.Namespace, (operations, ns, name, token) => operations.DeleteRoleAsync(ns!, name, token));
 }

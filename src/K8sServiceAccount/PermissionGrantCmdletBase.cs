@@ -1,0 +1,105 @@
+using System.Management.Automation;
+using K8sServiceAccount.Client.Models;
+using K8sServiceAccount.Client.Permissions;
+using K8sServiceAccount.Internal;
+
+namespace K8sServiceAccount;
+
+/// <summary>
+/// Shared parameters and request building of Grant-K8sPermission and Revoke-K8sPermission: the subject (a
+/// ServiceAccount, user or group), the rule (-Resource, -Group, -ResourceName, -NonResourceUrl), -ClusterWide and the
+/// name of the managed role and binding. Each cmdlet declares -Verb itself, since only Grant requires it.
+/// </summary>
+public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
+{
+    /// <summary>
+    /// The ServiceAccount: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace (bound from piped objects' ServiceAccount
+    /// property). The ServiceAccount need not exist yet.
+    /// </summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? ServiceAccount { get; set; }
+
+    /// <summary>A user instead of a ServiceAccount.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? User { get; set; }
+
+    /// <summary>A group instead of a ServiceAccount (for example system:serviceaccounts:NAMESPACE for all its ServiceAccounts).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? UserGroup { get; set; }
+
+    /// <summary>The resources in kubectl's syntax: deployments, deployments.apps, deployments/scale, *.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Resource { get; set; }
+
+    /// <summary>The API groups for all resources ('' or core for the core group), e.g. apps,extensions; by default from each resource's text.</summary>
+    [Parameter]
+    public string[]? Group { get; set; }
+
+    /// <summary>Limit the rule to objects with these names.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ResourceName { get; set; }
+
+    /// <summary>Non-resource URLs (/healthz, /logs/*); only with -ClusterWide.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? NonResourceUrl { get; set; }
+
+    /// <summary>Use a ClusterRole and ClusterRoleBinding (effective in every namespace and at cluster scope) instead of a Role and RoleBinding in -Namespace.</summary>
+    [Parameter]
+    public SwitchParameter ClusterWide { get; set; }
+
+    /// <summary>The name of the role and the binding; by default k8ssa-grant:NAMESPACE:NAME (user:NAME, group:NAME for users and groups).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    // Only this module's cmdlets derive from it: the request they build names client types and stays off the public surface.
+    private protected PermissionGrantCmdletBase()
+    {
+    }
+
+    /// <summary>
+    /// Builds the request from the parameters and names its target for ShouldProcess and errors. <paramref name="verb"/>
+    /// is the derived cmdlet's -Verb (mandatory for Grant, optional for Revoke); rules are built when
+    /// <paramref name="rulesRequired"/> or when any rule parameter is given.
+    /// </summary>
+    private protected (GrantRequest Request, string Target) Prepare(string[]? verb, bool rulesRequired)
+    {
+        var ns = Settings.Namespace;
+        var subject = PermissionMapping.Subject(ServiceAccount, User, UserGroup is null ? null : [UserGroup], ns);
+        if (subject.Kind == PermissionSubjectKind.Self)
+        {
+            throw PermissionErrors.InvalidArgument("ServiceAccount", "Give the ServiceAccount (or -User or -UserGroup) whose permissions to change.");
+        }
+
+        IReadOnlyList<PolicyRule> rules = [];
+        if (rulesRequired || verb is not null || Resource is not null || NonResourceUrl is not null)
+        {
+            var warnings = new List<string>();
+            rules = PolicyRuleBuilder.Build(
+                new PolicyRuleRequest
+                {
+                    Verbs = verb ?? [],
+                    Resources = Resource ?? [],
+                    Groups = Group?.Select(g => g.Trim() == "core" ? "" : g.Trim()).ToArray(),
+                    ResourceNames = ResourceName ?? [],
+                    NonResourceUrls = NonResourceUrl ?? [],
+                },
+                ClusterWide ? RoleScope.ClusterRole : RoleScope.Role,
+                warnings);
+            warnings.ForEach(WriteWarning);
+        }
+
+        var request = new GrantRequest { Subject = subject, Rules = rules, Namespace = ns, ClusterWide = ClusterWide, Name = Name };
+        var name = Name ?? PermissionGrantOperations.DefaultName(subject);
+        var target = ClusterWide
+            ? $"{PermissionMapping.Target("ClusterRole", null, name)} and {PermissionMapping.Target("ClusterRoleBinding", null, name)}"
+            : $"{PermissionMapping.Target("Role", ns, name)} and {PermissionMapping.Target("RoleBinding", ns, name)}";
+        return (request, target);
+    }
+}
