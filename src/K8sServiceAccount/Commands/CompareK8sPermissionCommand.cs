@@ -13,7 +13,7 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Compare, "K8sPermission")]
 [OutputType(typeof(K8sPermissionDifference))]
-public sealed class CompareK8sPermissionCommand : K8sClusterCmdlet
+public sealed class CompareK8sPermissionCommand : RbacEvaluationCmdletBase
 {
 
     /// <summary>The reference ServiceAccount: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace.</summary>
@@ -30,29 +30,6 @@ public sealed class CompareK8sPermissionCommand : K8sClusterCmdlet
     [Parameter]
     public SwitchParameter IncludeEqual { get; set; }
 
-    /// <summary>Compare offline on these RBAC documents (paths, FileInfo, or objects of the Get- role and binding cmdlets).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public object[]? Policy { get; set; }
-
-    /// <summary>Compare on a snapshot of Get-K8sRbacSnapshot.</summary>
-    [Parameter]
-    [ValidateNotNull]
-    public K8sRbacSnapshot? Snapshot { get; set; }
-
-    /// <summary>Refuses -Policy together with -Snapshot before any input is read.</summary>
-    protected override void BeginProcessing()
-    {
-        try
-        {
-            _ = Source;
-        }
-        catch (K8sClientException e)
-        {
-            ThrowTerminatingErrorFor(e, "Policy");
-        }
-    }
-
     /// <summary>Writes the differences.</summary>
     protected override void ProcessRecord()
     {
@@ -62,12 +39,7 @@ public sealed class CompareK8sPermissionCommand : K8sClusterCmdlet
             var defaultNamespace = explicitNamespace ?? (Offline ? "default" : Settings.Namespace);
             var reference = PermissionSubject.ParseServiceAccount(ReferenceServiceAccount, defaultNamespace);
             var difference = PermissionSubject.ParseServiceAccount(DifferenceServiceAccount, defaultNamespace);
-            var rbac = Source switch
-            {
-                EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, defaultNamespace, WriteVerbose),
-                EvaluationSource.Snapshot => Snapshot!.Evaluator,
-                _ => Invoke((connection, token) => RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection, Log), cancellationToken: token)),
-            };
+            var rbac = LoadRbac(defaultNamespace);
             var differences = PermissionDifference.Compare(
                 rbac.EffectiveRulesFor(reference, explicitNamespace), rbac.EffectiveRulesFor(difference, explicitNamespace), IncludeEqual);
             WriteObject(differences.Select(PermissionMapping.ToDifference), enumerateCollection: true);
@@ -77,18 +49,4 @@ public sealed class CompareK8sPermissionCommand : K8sClusterCmdlet
             WriteErrorFor(e, ReferenceServiceAccount + " <> " + DifferenceServiceAccount);
         }
     }
-
-    // -Policy and -Snapshot choose local evaluation; they exclude each other.
-    private EvaluationSource Source => (Policy, Snapshot) switch
-    {
-        (not null, not null) => throw PermissionErrors.InvalidArgument("Policy", "Give -Policy or -Snapshot, not both."),
-        (not null, _) => EvaluationSource.Policy,
-        (_, not null) => EvaluationSource.Snapshot,
-        _ => EvaluationSource.Cluster,
-    };
-
-    private bool Offline => Source == EvaluationSource.Policy;
-
-    private bool OnCluster => Source == EvaluationSource.Cluster;
-
 }

@@ -13,7 +13,7 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "K8sPermission")]
 [OutputType(typeof(K8sPermissionRule))]
-public sealed class GetK8sPermissionCommand : K8sClusterCmdlet
+public sealed class GetK8sPermissionCommand : RbacEvaluationCmdletBase
 {
 
     private RbacSnapshot? rbac;
@@ -35,29 +35,6 @@ public sealed class GetK8sPermissionCommand : K8sClusterCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[]? Group { get; set; }
-
-    /// <summary>Compute the rules offline from these RBAC documents (paths, FileInfo, or objects of the Get- role and binding cmdlets).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public object[]? Policy { get; set; }
-
-    /// <summary>Compute the rules from a snapshot of Get-K8sRbacSnapshot (RBAC only, as of when it was taken).</summary>
-    [Parameter]
-    [ValidateNotNull]
-    public K8sRbacSnapshot? Snapshot { get; set; }
-
-    /// <summary>Refuses -Policy together with -Snapshot before any input is read.</summary>
-    protected override void BeginProcessing()
-    {
-        try
-        {
-            _ = Source;
-        }
-        catch (K8sClientException e)
-        {
-            ThrowTerminatingErrorFor(e, "Policy");
-        }
-    }
 
     /// <summary>Writes the rules of each subject.</summary>
     protected override void ProcessRecord()
@@ -88,7 +65,7 @@ public sealed class GetK8sPermissionCommand : K8sClusterCmdlet
                 return;
             }
 
-            rbac ??= LoadRbac();
+            rbac ??= LoadRbac(PermissionMapping.Given(Namespace) ?? "default");
             var rules = rbac.EffectiveRulesFor(subject, explicitNamespace, out var errors);
             var error = string.Join("; ", errors);
             if (error.Length > 0)
@@ -102,25 +79,4 @@ public sealed class GetK8sPermissionCommand : K8sClusterCmdlet
             WriteErrorFor(e, subject.ToString());
         }
     }
-
-    private RbacSnapshot LoadRbac() => Source switch
-    {
-        EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, PermissionMapping.Given(Namespace) ?? "default", WriteVerbose),
-        EvaluationSource.Snapshot => Snapshot!.Evaluator,
-        _ => Invoke((connection, token) => RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection, Log), cancellationToken: token)),
-    };
-
-    // -Policy and -Snapshot choose local evaluation; they exclude each other.
-    private EvaluationSource Source => (Policy, Snapshot) switch
-    {
-        (not null, not null) => throw PermissionErrors.InvalidArgument("Policy", "Give -Policy or -Snapshot, not both."),
-        (not null, _) => EvaluationSource.Policy,
-        (_, not null) => EvaluationSource.Snapshot,
-        _ => EvaluationSource.Cluster,
-    };
-
-    private bool Offline => Source == EvaluationSource.Policy;
-
-    private bool OnCluster => Source == EvaluationSource.Cluster;
-
 }

@@ -13,7 +13,7 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "K8sPermissionSubject")]
 [OutputType(typeof(K8sPermissionHolder))]
-public sealed class GetK8sPermissionSubjectCommand : K8sClusterCmdlet
+public sealed class GetK8sPermissionSubjectCommand : RbacEvaluationCmdletBase
 {
 
     private RbacSnapshot? rbac;
@@ -47,29 +47,6 @@ public sealed class GetK8sPermissionSubjectCommand : K8sClusterCmdlet
     [Parameter]
     public SwitchParameter AllNamespaces { get; set; }
 
-    /// <summary>Answer offline from these RBAC documents (paths, FileInfo, or objects of the Get- role and binding cmdlets).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public object[]? Policy { get; set; }
-
-    /// <summary>Answer from a snapshot of Get-K8sRbacSnapshot.</summary>
-    [Parameter]
-    [ValidateNotNull]
-    public K8sRbacSnapshot? Snapshot { get; set; }
-
-    /// <summary>Refuses -Policy together with -Snapshot before any input is read.</summary>
-    protected override void BeginProcessing()
-    {
-        try
-        {
-            _ = Source;
-        }
-        catch (K8sClientException e)
-        {
-            ThrowTerminatingErrorFor(e, "Policy");
-        }
-    }
-
     /// <summary>Writes the subjects allowed for each action.</summary>
     protected override void ProcessRecord()
     {
@@ -78,7 +55,7 @@ public sealed class GetK8sPermissionSubjectCommand : K8sClusterCmdlet
         {
             var ns = Offline ? PermissionMapping.Given(Namespace) ?? "default" : Settings.Namespace;
             var check = PermissionMapping.Check(Verb, Resource, Group, Subresource, Name, NonResourceUrl, AllNamespaces ? "" : ns, PermissionSubject.Self);
-            rbac ??= LoadRbac();
+            rbac ??= LoadRbac(PermissionMapping.Given(Namespace) ?? "default");
             var evaluator = rbac;
             var holders = OnCluster
                 ? Invoke((_, token) => evaluator.SubjectsThatCanAsync(check, token))
@@ -90,25 +67,4 @@ public sealed class GetK8sPermissionSubjectCommand : K8sClusterCmdlet
             WriteErrorFor(e, target);
         }
     }
-
-    private RbacSnapshot LoadRbac() => Source switch
-    {
-        EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, PermissionMapping.Given(Namespace) ?? "default", WriteVerbose),
-        EvaluationSource.Snapshot => Snapshot!.Evaluator,
-        _ => Invoke((connection, token) => RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection, Log), cancellationToken: token)),
-    };
-
-    // -Policy and -Snapshot choose local evaluation; they exclude each other.
-    private EvaluationSource Source => (Policy, Snapshot) switch
-    {
-        (not null, not null) => throw PermissionErrors.InvalidArgument("Policy", "Give -Policy or -Snapshot, not both."),
-        (not null, _) => EvaluationSource.Policy,
-        (_, not null) => EvaluationSource.Snapshot,
-        _ => EvaluationSource.Cluster,
-    };
-
-    private bool Offline => Source == EvaluationSource.Policy;
-
-    private bool OnCluster => Source == EvaluationSource.Cluster;
-
 }

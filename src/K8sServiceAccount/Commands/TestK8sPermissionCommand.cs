@@ -16,7 +16,7 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "K8sPermission")]
 [OutputType(typeof(K8sPermissionCheckResult), typeof(bool))]
-public sealed class TestK8sPermissionCommand : K8sClusterCmdlet
+public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
 {
     private const string ActivityName = "Test-K8sPermission";
 
@@ -85,40 +85,10 @@ public sealed class TestK8sPermissionCommand : K8sClusterCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    /// <summary>
-    /// Evaluate offline on these RBAC documents, with no cluster: paths of YAML or JSON files or directories, FileInfo
-    /// objects, or objects from Get-K8sRole, Get-K8sClusterRole, Get-K8sRoleBinding, Get-K8sClusterRoleBinding. Results
-    /// have Method Offline. Roles and RoleBindings without a namespace are placed in -Namespace (default: default).
-    /// </summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public object[]? Policy { get; set; }
-
-    /// <summary>
-    /// Evaluate locally on a snapshot from Get-K8sRbacSnapshot (Method LocalRbac): fast for many checks, but RBAC only
-    /// (not the Node or webhook authorizers) and as of when the snapshot was taken.
-    /// </summary>
-    [Parameter]
-    [ValidateNotNull]
-    public K8sRbacSnapshot? Snapshot { get; set; }
-
     /// <summary>How many checks run at the same time (default 16).</summary>
     [Parameter]
     [ValidateRange(1, 256)]
     public int ThrottleLimit { get; set; } = 16;
-
-    /// <summary>Refuses -Policy together with -Snapshot before any input is read.</summary>
-    protected override void BeginProcessing()
-    {
-        try
-        {
-            _ = Source;
-        }
-        catch (K8sClientException e)
-        {
-            ThrowTerminatingErrorFor(e, "Policy");
-        }
-    }
 
     /// <summary>Collects each pipeline row as a check; the checks run together in EndProcessing.</summary>
     protected override void ProcessRecord()
@@ -181,9 +151,7 @@ public sealed class TestK8sPermissionCommand : K8sClusterCmdlet
             }
             else
             {
-                var snapshot = Offline
-                    ? PolicyDocuments.Load(this, Policy!, PermissionMapping.Given(Namespace) ?? "default", WriteVerbose)
-                    : Snapshot!.Evaluator;
+                var snapshot = LoadRbac(PermissionMapping.Given(Namespace) ?? "default");
                 RunLocally(Explain ? new ExplainingEvaluator(snapshot, snapshot, null, explanations) : snapshot, OnOutcome);
             }
         }
@@ -269,18 +237,4 @@ public sealed class TestK8sPermissionCommand : K8sClusterCmdlet
             return result;
         }
     }
-
-    // -Policy and -Snapshot choose local evaluation; they exclude each other.
-    private EvaluationSource Source => (Policy, Snapshot) switch
-    {
-        (not null, not null) => throw PermissionErrors.InvalidArgument("Policy", "Give -Policy or -Snapshot, not both."),
-        (not null, _) => EvaluationSource.Policy,
-        (_, not null) => EvaluationSource.Snapshot,
-        _ => EvaluationSource.Cluster,
-    };
-
-    private bool Offline => Source == EvaluationSource.Policy;
-
-    private bool OnCluster => Source == EvaluationSource.Cluster;
-
 }

@@ -1,0 +1,75 @@
+using System.Management.Automation;
+using K8sServiceAccount.Client;
+using K8sServiceAccount.Client.Permissions;
+using K8sServiceAccount.Internal;
+
+namespace K8sServiceAccount;
+
+/// <summary>
+/// Shared parameters and behaviour of the permission cmdlets that can answer without the API server
+/// (Test-K8sPermission, Get-K8sPermission, Get-K8sPermissionSubject, Compare-K8sPermission): -Policy evaluates
+/// offline on RBAC documents, -Snapshot locally on a snapshot from Get-K8sRbacSnapshot; the two exclude each other.
+/// </summary>
+public abstract class RbacEvaluationCmdletBase : K8sClusterCmdlet
+{
+    /// <summary>
+    /// Evaluate offline on these RBAC documents, with no cluster: paths of YAML or JSON files or directories, FileInfo
+    /// objects, or objects from Get-K8sRole, Get-K8sClusterRole, Get-K8sRoleBinding, Get-K8sClusterRoleBinding.
+    /// Roles and RoleBindings without a namespace are placed in -Namespace (default: default).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? Policy { get; set; }
+
+    /// <summary>
+    /// Evaluate locally on a snapshot from Get-K8sRbacSnapshot: fast for many questions, but RBAC only (not the Node
+    /// or webhook authorizers) and as of when the snapshot was taken.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public K8sRbacSnapshot? Snapshot { get; set; }
+
+    // Only this module's cmdlets derive from it: the hooks they use name client types and stay off the public surface.
+    private protected RbacEvaluationCmdletBase()
+    {
+    }
+
+    /// <summary>Where to evaluate. -Policy and -Snapshot choose local evaluation; they exclude each other.</summary>
+    private protected EvaluationSource Source => (Policy, Snapshot) switch
+    {
+        (not null, not null) => throw PermissionErrors.InvalidArgument("Policy", "Give -Policy or -Snapshot, not both."),
+        (not null, _) => EvaluationSource.Policy,
+        (_, not null) => EvaluationSource.Snapshot,
+        _ => EvaluationSource.Cluster,
+    };
+
+    /// <summary>-Policy: no connection is resolved at all.</summary>
+    private protected bool Offline => Source == EvaluationSource.Policy;
+
+    /// <summary>Neither -Policy nor -Snapshot: the API server answers.</summary>
+    private protected bool OnCluster => Source == EvaluationSource.Cluster;
+
+    /// <summary>Refuses -Policy together with -Snapshot before any input is read.</summary>
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _ = Source;
+        }
+        catch (K8sClientException e)
+        {
+            ThrowTerminatingErrorFor(e, "Policy");
+        }
+    }
+
+    /// <summary>
+    /// The RBAC objects to evaluate on: the -Policy documents (namespace-less objects placed in
+    /// <paramref name="defaultNamespace"/>), the -Snapshot, or the cluster's, read once.
+    /// </summary>
+    private protected RbacSnapshot LoadRbac(string defaultNamespace) => Source switch
+    {
+        EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, defaultNamespace, WriteVerbose),
+        EvaluationSource.Snapshot => Snapshot!.Evaluator,
+        _ => Invoke((connection, token) => RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection, Log), cancellationToken: token)),
+    };
+}
