@@ -161,21 +161,33 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
                     await foreach (var item in operation(target, token).WithCancellation(token).ConfigureAwait(false))
                     {
                         items.Enqueue(item);
-                        log.Wake();
+                        WakePipelineThread();
                     }
                 },
                 token);
         }
 
+        WaitAndDrain(task, () =>
+        {
+            while (items.TryDequeue(out var item))
+            {
+                onItem(item);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Blocks the pipeline thread until <paramref name="task"/> completes, writing the client's log and running
+    /// <paramref name="drainItems"/> on this thread each time the work behind the task calls
+    /// <see cref="WakePipelineThread"/> (after queuing something to write). Ctrl+C ends the wait; the task's
+    /// exception is rethrown unchanged. When the wait ends with an exception (a stopped pipeline, a terminating
+    /// error, <paramref name="drainItems"/> throwing), the invocation's work is cancelled: its consumer is gone.
+    /// </summary>
+    private protected void WaitAndDrain(Task task, Action drainItems)
+    {
         try
         {
-            log.RunAndDrain(task, WriteLogLine, () =>
-            {
-                while (items.TryDequeue(out var item))
-                {
-                    onItem(item);
-                }
-            });
+            log.RunAndDrain(task, WriteLogLine, drainItems);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -188,6 +200,9 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
             throw;
         }
     }
+
+    /// <summary>Wakes the pipeline thread waiting in <see cref="WaitAndDrain"/>; callable from any thread.</summary>
+    private protected void WakePipelineThread() => log.Wake();
 
     /// <summary>Runs one client operation that returns nothing; see <see cref="Invoke{T}"/>.</summary>
     private protected void Invoke(Func<KubernetesConnection, CancellationToken, Task> operation) =>

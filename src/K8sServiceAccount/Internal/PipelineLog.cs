@@ -52,6 +52,15 @@ internal sealed class PipelineLog : IDisposable
     /// </summary>
     internal void RunAndDrain(Task task, Action<LogLine> write, Action? drainItems)
     {
+        if (task.IsCompleted)
+        {
+            // Nothing to wait for: no hand-off to the pool (a pipeline row that finds a free slot ends here).
+            Drain(write);
+            drainItems?.Invoke();
+            task.GetAwaiter().GetResult();
+            return;
+        }
+
         // Completion wakes the loop just as a new line does.
         task.ContinueWith(static (_, state) => ((PipelineLog)state!).Signal(), this, TaskScheduler.Default);
         while (true)
