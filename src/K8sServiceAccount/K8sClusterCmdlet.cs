@@ -19,6 +19,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource cancellation = new();
     private readonly PipelineLog log = new();
+    private ClientLog? clientLog;
     private ResolvedConnection? resolved;
     private KubernetesConnection? connection;
 
@@ -53,7 +54,8 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     /// the shortened-token warning): what they write reaches the verbose, debug and warning streams through
     /// <see cref="Invoke{T}"/> on the pipeline thread.
     /// </summary>
-    private protected IClientLog Log => new ClientLog(log);
+    private protected IClientLog Log => clientLog ??= new ClientLog(log,
+        StreamShown("Verbose", "VerbosePreference"), StreamShown("Debug", "DebugPreference"));
 
     /// <summary>False for commands that must ignore the session connection (Connect-K8sCluster itself).</summary>
     private protected virtual bool UsesSessionConnection => true;
@@ -94,7 +96,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     {
         var target = Connection;
         Task<T> task;
-        using (target.UseLog(new ClientLog(log)))
+        using (target.UseLog(Log))
         {
             // The log scope is an AsyncLocal: the task captures it here.
             task = Task.Run(() => operation(target, cancellation.Token), cancellation.Token);
@@ -120,7 +122,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     {
         var target = Connection;
         ValueTask<bool> next;
-        using (target.UseLog(new ClientLog(log)))
+        using (target.UseLog(Log))
         {
             // The log scope is an AsyncLocal: a page request started here carries it.
             next = items.MoveNextAsync();
@@ -153,7 +155,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
         var token = cancellation.Token;
         var items = new System.Collections.Concurrent.ConcurrentQueue<T>();
         Task task;
-        using (target.UseLog(new ClientLog(log)))
+        using (target.UseLog(Log))
         {
             task = Task.Run(
                 async () =>
@@ -281,6 +283,41 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
         }
 
         return selection.Settings;
+    }
+
+    /// <summary>
+    /// Whether WriteVerbose/WriteDebug output of this command is shown: -Verbose/-Debug (also given as :$false) decide,
+    /// else the caller's $VerbosePreference/$DebugPreference. Outside a runspace (tests), shown.
+    /// </summary>
+    private bool StreamShown(string switchName, string preferenceVariable)
+    {
+        object? preference;
+        try
+        {
+            if (MyInvocation.BoundParameters.TryGetValue(switchName, out var bound) && bound is SwitchParameter given)
+            {
+                return given.IsPresent;
+            }
+
+            preference = GetVariableValue(preferenceVariable);
+        }
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException)
+        {
+            return true;
+        }
+
+        if (preference is PSObject wrapped)
+        {
+            preference = wrapped.BaseObject;
+        }
+
+        var action = preference switch
+        {
+            ActionPreference value => value,
+            string text when Enum.TryParse<ActionPreference>(text, ignoreCase: true, out var parsed) => parsed,
+            _ => ActionPreference.Continue,
+        };
+        return action is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
     }
 
     private void WriteLogLine(LogLine line)
