@@ -18,7 +18,9 @@ public sealed class DurationTransformationAttribute : ArgumentTransformationAttr
         var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
         try
         {
-            var converted = DurationConversion.Convert(value);
+            // A number literal typed as an argument (3600s is an Int16 to PowerShell) arrives wrapped in a PSObject
+            // whose ToString returns the text as typed.
+            var converted = DurationConversion.Convert(value, inputData is PSObject ? inputData.ToString() : null);
             return ReferenceEquals(converted, value) ? inputData : converted;
         }
         catch (ArgumentException e)

@@ -35,6 +35,17 @@ public class ServiceAccountCmdletLogicTests
     }
 
     [Fact]
+    public void DurationParametersReadNumberLiteralsAsTyped()
+    {
+        // PowerShell reads the arguments 3600s and 90us as an Int16 and a UInt16 and keeps the typed text beside them.
+        Assert.Equal(TimeSpan.FromHours(1), DurationConversion.Convert((short)3600, "3600s"));
+        Assert.Equal(TimeSpan.FromMicroseconds(90), DurationConversion.Convert((ushort)90, "90us"));
+        Assert.Equal(TimeSpan.FromMinutes(30), DurationConversion.Convert("30m", "ignored for text"));
+        var e = Assert.Throws<ArgumentException>(() => DurationConversion.Convert(1024, "1kb"));
+        Assert.StartsWith("Cannot read \"1kb\" as a duration: time: unknown unit \"kb\" in duration \"1kb\".", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DurationParametersLeaveTimeSpansNullAndOtherTypesToPowerShell()
     {
         object boxed = TimeSpan.FromMinutes(20);
