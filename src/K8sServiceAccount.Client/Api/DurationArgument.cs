@@ -6,7 +6,7 @@ namespace K8sServiceAccount.Client.Api;
 /// Reads a duration typed on a command line: a Go duration, as kubectl's --duration takes it ("30m", "1h30m",
 /// "3600s", see <see cref="GoDuration"/>), or TimeSpan text with a colon ("01:30:00", "1.00:00:00"). A number
 /// without a unit is refused, as Go refuses it: "3600" would be seconds to a kubectl user, days to
-/// TimeSpan.Parse and ticks to PowerShell's number conversion. Only "0" (any unit, the server's default) stands alone.
+/// TimeSpan.Parse and ticks to PowerShell's number conversion. Only "0" needs no unit, as in Go.
 /// Checks that depend on what the duration is for (a token lifetime is whole seconds, at least 10 minutes) are
 /// the caller's, e.g. <see cref="TokenRequestOptions.Validate"/>.
 /// </summary>

@@ -22,11 +22,13 @@ public static class GoDuration
         ["\u03BCs"] = 1_000,
         ["ms"] = 1_000_000,
         ["s"] = NanosecondsPerSecond,
-        ["m"] = 60 * NanosecondsPerSecond,
-        ["h"] = 3_600 * NanosecondsPerSecond,
+        ["m"] = NanosecondsPerMinute,
+        ["h"] = NanosecondsPerHour,
     };
 
     private const ulong NanosecondsPerSecond = 1_000_000_000;
+    private const ulong NanosecondsPerMinute = 60 * NanosecondsPerSecond;
+    private const ulong NanosecondsPerHour = 60 * NanosecondsPerMinute;
 
     // The magnitude of the most negative duration; positive ones stop one below it.
     private const ulong MagnitudeLimit = 1UL << 63;
@@ -121,8 +123,8 @@ public static class GoDuration
             return AppendDecimal(builder, nanoseconds, size).Append(unit).ToString();
         }
 
-        var hours = nanoseconds / Units["h"];
-        var minutes = nanoseconds % Units["h"] / Units["m"];
+        var hours = nanoseconds / NanosecondsPerHour;
+        var minutes = nanoseconds % NanosecondsPerHour / NanosecondsPerMinute;
         if (hours > 0)
         {
             builder.Append(hours.ToString(CultureInfo.InvariantCulture)).Append('h');
@@ -133,7 +135,7 @@ public static class GoDuration
             builder.Append(minutes.ToString(CultureInfo.InvariantCulture)).Append('m');
         }
 
-        return AppendDecimal(builder, nanoseconds % Units["m"], NanosecondsPerSecond).Append('s').ToString();
+        return AppendDecimal(builder, nanoseconds % NanosecondsPerMinute, NanosecondsPerSecond).Append('s').ToString();
     }
 
     /// <summary>One number, its optional fraction and its unit, starting at <paramref name="position"/>.</summary>
