@@ -67,11 +67,13 @@ public static class PermissionBenchmark
             // Cold: a user's first Test-K8sPermission batch in a fresh process pays the JIT of the client's whole path
             // (HTTP/2, TLS, JSON, the module), its TLS handshake and discovery. Measured in fresh client processes
             // against this (warm) server, as a remote API server would be.
-            var coldRuns = new List<(double Milliseconds, int JitMethods, double JitMs)>();
+            var coldRuns = new List<(double Milliseconds, int JitMethods, double JitMs, double Warm, double ClientCpuPerCheck)>();
             for (var i = 0; i < ColdClientRuns; i++)
             {
-                coldRuns.Add(RunColdClient(host.KubeconfigPath, concurrencies[0]));
+                // The last one also times warm batches, in its own process: the client's CPU alone.
+                coldRuns.Add(RunColdClient(host.KubeconfigPath, concurrencies[0], i == ColdClientRuns - 1 ? runs : 0));
             }
+            var separate = coldRuns[^1];
             var cold = Median(coldRuns.Select(r => r.Milliseconds).ToList());
             var coldJit = coldRuns.OrderBy(r => r.Milliseconds).ElementAt(coldRuns.Count / 2);
 
@@ -162,6 +164,7 @@ public static class PermissionBenchmark
                 Console.WriteLine($"| (a) kubectl 1.28 | not run ({(sample <= 0 ? "--kubectl-sample 0" : kubectl + " not found")}) | | | | |");
             }
             Console.WriteLine($"| (b) Test-K8sPermission pipeline path, SubjectAccessReview, concurrency {concurrencies[0]}, cold: first batch in a fresh client process (median of {ColdClientRuns}; that process JIT-compiled {coldJit.JitMethods} methods in {coldJit.JitMs:F0} ms of CPU) | {cold:F0} ms | {cold * 1000 / checks.Count:F1} µs | | {Ratio(kubectlMedian, checks.Count, cold)} | {Goal(checks.Count, latencyMs, concurrencies[0], cold)} |");
+            Console.WriteLine($"| (b) Test-K8sPermission pipeline path in a separate client process, concurrency {concurrencies[0]}, warm ({runs} runs) | {separate.Warm:F0} ms | {separate.Warm * 1000 / checks.Count:F1} µs | client alone: {separate.ClientCpuPerCheck:F0} µs | {Ratio(kubectlMedian, checks.Count, separate.Warm)} | {Goal(checks.Count, latencyMs, concurrencies[0], separate.Warm)} |");
             foreach (var (path, concurrency, median, cpuPerCheck, requestsPerCheck) in batchRows)
             {
                 Console.WriteLine($"| (b) {path}, SubjectAccessReview, concurrency {concurrency}, warm ({runs} runs, {requestsPerCheck:F2} requests per check) | {median:F0} ms | {median * 1000 / checks.Count:F1} µs | {cpuPerCheck:F0} µs | {Ratio(kubectlMedian, checks.Count, median)} | {Goal(checks.Count, latencyMs, concurrency, median)} |");
@@ -282,10 +285,10 @@ public static class PermissionBenchmark
     public const string ColdClientScenario = "permissions-cold-client";
 
     /// <summary>Starts this program as a fresh client process that times one batch; returns its milliseconds and the JIT's work.</summary>
-    private static (double Milliseconds, int JitMethods, double JitMs) RunColdClient(string kubeconfigPath, int concurrency)
+    private static (double Milliseconds, int JitMethods, double JitMs, double Warm, double ClientCpuPerCheck) RunColdClient(string kubeconfigPath, int concurrency, int warmRuns)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { typeof(PermissionBenchmark).Assembly.Location, ColdClientScenario, "--kubeconfig", kubeconfigPath, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture) })
+        foreach (var argument in new[] { typeof(PermissionBenchmark).Assembly.Location, ColdClientScenario, "--kubeconfig", kubeconfigPath, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture), "--warm-runs", warmRuns.ToString(CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(argument);
         }
@@ -294,11 +297,9 @@ public static class PermissionBenchmark
         var error = process.StandardError.ReadToEndAsync();
         process.WaitForExit();
         var fields = output.Result.Trim().Split(' ');
-        return process.ExitCode == 0 && fields.Length == 3
-            && double.TryParse(fields[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var ms)
-            && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var methods)
-            && double.TryParse(fields[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var jitMs)
-            ? (ms, methods, jitMs)
+        double Field(int i) => double.Parse(fields[i], NumberStyles.Float, CultureInfo.InvariantCulture);
+        return process.ExitCode == 0 && fields.Length == 5
+            ? (Field(0), (int)Field(1), Field(2), Field(3), Field(4))
             : throw new InvalidOperationException($"the cold client process failed ({process.ExitCode}): {error.Result.Trim()}");
     }
 
@@ -318,14 +319,34 @@ public static class PermissionBenchmark
         var checker = new PermissionChecker(connection, new ResourceNameResolver(connection, cmdlet.Log), cmdlet.Log);
         var outcomes = cmdlet.CheckPipeline(connection, checker, checks, concurrency);
         var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        if (outcomes.Any(o => o.Error is not null))
+        if (outcomes.FirstOrDefault(o => o.Error is not null) is { } failed)
         {
-            Console.Error.WriteLine(outcomes.First(o => o.Error is not null).Error!.Message);
+            Console.Error.WriteLine(failed.Error!.Message);
             return 1;
         }
-        // The batch's time, then the JIT's work in this process so far (compiled methods, milliseconds).
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{elapsed:F1} {System.Runtime.JitInfo.GetCompiledMethodCount()} {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0}"));
+
+        var (jitMethods, jitMs) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds);
+        // With --warm-runs: the same batch again once the JIT has settled, and this client process's own CPU per check
+        // (the server's share is in the other process).
+        var warmRuns = IntOption(args, "--warm-runs", 0);
+        var (warm, clientCpuPerCheck) = (0.0, 0.0);
+        if (warmRuns > 0)
+        {
+            WarmUpAsync(() => Task.FromResult(cmdlet.CheckPipeline(connection, checker, checks, concurrency))).GetAwaiter().GetResult();
+            var times = new List<double>();
+            var cpu = ProcessCpu();
+            for (var i = 0; i < warmRuns; i++)
+            {
+                var run = Stopwatch.GetTimestamp();
+                cmdlet.CheckPipeline(connection, checker, checks, concurrency);
+                times.Add(Stopwatch.GetElapsedTime(run).TotalMilliseconds);
+            }
+            (warm, clientCpuPerCheck) = (Median(times), (ProcessCpu() - cpu).TotalMicroseconds / warmRuns / checks.Count);
+        }
+
+        // The cold batch's time, the JIT's work in this process until then (methods, milliseconds), the warm median and
+        // the client's CPU per warm check (0 without --warm-runs).
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{elapsed:F1} {jitMethods} {jitMs:F0} {warm:F1} {clientCpuPerCheck:F1}"));
         return 0;
     }
 
