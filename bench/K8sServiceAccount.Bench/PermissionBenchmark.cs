@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using K8sServiceAccount.Client.Config;
 using K8sServiceAccount.Client.Http;
 using K8sServiceAccount.Client.Models;
@@ -6,6 +7,8 @@ using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Client.Rbac;
 using K8sServiceAccount.LocalApiServer;
 using K8sServiceAccount.LocalApiServer.Faults;
+
+using static K8sServiceAccount.Bench.BenchStats;
 
 namespace K8sServiceAccount.Bench;
 
@@ -46,31 +49,55 @@ public static class PermissionBenchmark
             var checks = Checks();
             host.Faults.Settings = new FaultSettings { LatencyMilliseconds = latencyMs };
 
-            // (b) SubjectAccessReview batch. The first full batch in the process is reported on its own (cold: the JIT
-            // compiles and then re-compiles, at higher tiers, the thousands of methods of HTTP/2, TLS, JSON and the
-            // in-process server). Then batches are repeated, uncounted, until the JIT has settled, and only then timed.
-            var checker = new PermissionChecker(admin);
-            var coldCpu = CpuTime();
-            var coldStart = Stopwatch.GetTimestamp();
-            var serverAnswers = await BatchAsync(checker, checks, concurrencies[0]);
-            var cold = Stopwatch.GetElapsedTime(coldStart).TotalMilliseconds;
-            var coldCpuPerCheck = (CpuTime() - coldCpu).TotalMicroseconds / checks.Count;
-            var (warmupBatches, warmupJit) = await WarmUpAsync(checker, checks, concurrencies[0]);
+            // (b) SubjectAccessReview batch through Test-K8sPermission's pipeline path (CmdletPath.CheckPipeline: rows added
+            // on one "pipeline" thread, outcomes taken there, session connection, default preferences). Batches are
+            // repeated, uncounted, until the JIT has settled (it compiles, then re-compiles at higher tiers, thousands of
+            // methods of HTTP/2, TLS, JSON and the in-process server), and only then timed.
+            var cmdlet = new CmdletPath(host.KubeconfigPath);
+            cmdlet.ConnectSession();
+            var connection = cmdlet.Connection();
+            var checker = new PermissionChecker(connection, new ResourceNameResolver(connection, cmdlet.Log), cmdlet.Log);
+            Task<PermissionCheckResult[]> Pipeline(int concurrency) => Task.Factory.StartNew(
+                () => cmdlet.CheckPipeline(connection, checker, checks, concurrency).Select(o => o.Result ?? throw o.Error!).ToArray(),
+                TaskCreationOptions.LongRunning);
 
-            var batchRows = new List<(int Concurrency, double Median, double CpuPerCheckUs)>();
-            foreach (var concurrency in concurrencies)
+            IReadOnlyList<PermissionCheckResult> serverAnswers = await Pipeline(concurrencies[0]);
+            var (warmupBatches, warmupJit) = await WarmUpAsync(() => Pipeline(concurrencies[0]));
+
+            // Cold: a user's first Test-K8sPermission batch in a fresh process pays the JIT of the client's whole path
+            // (HTTP/2, TLS, JSON, the module), its TLS handshake and discovery. Measured in fresh client processes
+            // against this (warm) server, as a remote API server would be.
+            var coldRuns = new List<(double Milliseconds, int JitMethods, double JitMs, double Warm, double ClientCpuPerCheck)>();
+            for (var i = 0; i < ColdClientRuns; i++)
+            {
+                // The last one also times warm batches, in its own process: the client's CPU alone.
+                coldRuns.Add(RunColdClient(host.KubeconfigPath, concurrencies[0], i == ColdClientRuns - 1 ? runs : 0));
+            }
+            var separate = coldRuns[^1];
+            var cold = Median(coldRuns.Select(r => r.Milliseconds).ToList());
+            var coldJit = coldRuns.OrderBy(r => r.Milliseconds).ElementAt(coldRuns.Count / 2);
+
+            var batchRows = new List<(string Path, int Concurrency, double Median, double CpuPerCheckUs, double RequestsPerCheck)>();
+            async Task TimeAsync(string path, int concurrency, Func<Task<IReadOnlyList<PermissionCheckResult>>> batch)
             {
                 var batchTimes = new List<double>();
-                var cpu = CpuTime();
+                var cpu = ProcessCpu();
+                var requests = cmdlet.Requests;
                 for (var i = 0; i < runs; i++)
                 {
                     var batchStart = Stopwatch.GetTimestamp();
-                    var answers = await BatchAsync(checker, checks, concurrency);
+                    serverAnswers = await batch();
                     batchTimes.Add(Stopwatch.GetElapsedTime(batchStart).TotalMilliseconds);
-                    serverAnswers = answers;
                 }
-                batchRows.Add((concurrency, Median(batchTimes), (CpuTime() - cpu).TotalMicroseconds / runs / checks.Count));
+                batchRows.Add((path, concurrency, Median(batchTimes), (ProcessCpu() - cpu).TotalMicroseconds / runs / checks.Count,
+                    (cmdlet.Requests - requests) / (double)runs / checks.Count));
             }
+
+            foreach (var concurrency in concurrencies)
+            {
+                await TimeAsync("Test-K8sPermission pipeline path", concurrency, async () => await Pipeline(concurrency));
+            }
+            await TimeAsync("PermissionChecker.CheckManyAsync, no pipeline thread", concurrencies[0], () => BatchAsync(checker, checks, concurrencies[0]));
 
             // (c) Snapshot: load (4 paged lists, with the injected latency) + 5,000 local evaluations.
             var loadTimes = new List<double>();
@@ -136,10 +163,11 @@ public static class PermissionBenchmark
             {
                 Console.WriteLine($"| (a) kubectl 1.28 | not run ({(sample <= 0 ? "--kubectl-sample 0" : kubectl + " not found")}) | | | | |");
             }
-            Console.WriteLine($"| (b) PermissionChecker batch, SubjectAccessReview, concurrency {concurrencies[0]}, cold: first batch in the process | {cold:F0} ms | {cold * 1000 / checks.Count:F1} µs | {coldCpuPerCheck:F0} µs | {Ratio(kubectlMedian, checks.Count, cold)} | {Goal(checks.Count, latencyMs, concurrencies[0], cold)} |");
-            foreach (var (concurrency, median, cpuPerCheck) in batchRows)
+            Console.WriteLine($"| (b) Test-K8sPermission pipeline path, SubjectAccessReview, concurrency {concurrencies[0]}, cold: first batch in a fresh client process (median of {ColdClientRuns}; that process JIT-compiled {coldJit.JitMethods} methods in {coldJit.JitMs:F0} ms of CPU) | {cold:F0} ms | {cold * 1000 / checks.Count:F1} µs | | {Ratio(kubectlMedian, checks.Count, cold)} | {Goal(checks.Count, latencyMs, concurrencies[0], cold)} |");
+            Console.WriteLine($"| (b) Test-K8sPermission pipeline path in a separate client process, concurrency {concurrencies[0]}, warm ({runs} runs) | {separate.Warm:F0} ms | {separate.Warm * 1000 / checks.Count:F1} µs | client alone: {separate.ClientCpuPerCheck:F0} µs | {Ratio(kubectlMedian, checks.Count, separate.Warm)} | {Goal(checks.Count, latencyMs, concurrencies[0], separate.Warm)} |");
+            foreach (var (path, concurrency, median, cpuPerCheck, requestsPerCheck) in batchRows)
             {
-                Console.WriteLine($"| (b) PermissionChecker batch, SubjectAccessReview, concurrency {concurrency}, warm ({runs} runs) | {median:F0} ms | {median * 1000 / checks.Count:F1} µs | {cpuPerCheck:F0} µs | {Ratio(kubectlMedian, checks.Count, median)} | {Goal(checks.Count, latencyMs, concurrency, median)} |");
+                Console.WriteLine($"| (b) {path}, SubjectAccessReview, concurrency {concurrency}, warm ({runs} runs, {requestsPerCheck:F2} requests per check) | {median:F0} ms | {median * 1000 / checks.Count:F1} µs | {cpuPerCheck:F0} µs | {Ratio(kubectlMedian, checks.Count, median)} | {Goal(checks.Count, latencyMs, concurrency, median)} |");
             }
             Console.WriteLine($"| (c) RbacSnapshot: load {load:F0} ms + evaluate {eval:F0} ms ({runs} runs) | {snapshotTotal:F0} ms | {snapshotTotal * 1000 / checks.Count:F1} µs | | {Ratio(kubectlMedian, checks.Count, snapshotTotal)} | at most 1,000 ms: {(snapshotTotal <= 1000 ? "met" : "NOT met")} |");
             if (kubectlMedian is { } km)
@@ -251,14 +279,85 @@ public static class PermissionBenchmark
     /// Uncounted batches until the JIT has settled: fewer than 1% more compiled methods than after the previous batch
     /// (at most 15 batches). Returns how many ran and the JIT time they cost.
     /// </summary>
-    private static async Task<(int Batches, double JitMs)> WarmUpAsync(IPermissionEvaluator evaluator, IReadOnlyList<PermissionCheck> checks, int concurrency)
+    private const int ColdClientRuns = 3;
+
+    /// <summary>Name of the scenario a fresh client process runs for the cold figure (not meant to be run by hand).</summary>
+    public const string ColdClientScenario = "permissions-cold-client";
+
+    /// <summary>Starts this program as a fresh client process that times one batch; returns its milliseconds and the JIT's work.</summary>
+    private static (double Milliseconds, int JitMethods, double JitMs, double Warm, double ClientCpuPerCheck) RunColdClient(string kubeconfigPath, int concurrency, int warmRuns)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { typeof(PermissionBenchmark).Assembly.Location, ColdClientScenario, "--kubeconfig", kubeconfigPath, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture), "--warm-runs", warmRuns.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        var fields = output.Result.Trim().Split(' ');
+        double Field(int i) => double.Parse(fields[i], NumberStyles.Float, CultureInfo.InvariantCulture);
+        return process.ExitCode == 0 && fields.Length == 5
+            ? (Field(0), (int)Field(1), Field(2), Field(3), Field(4))
+            : throw new InvalidOperationException($"the cold client process failed ({process.ExitCode}): {error.Result.Trim()}");
+    }
+
+    /// <summary>
+    /// The fresh client process: connects as Connect-K8sCluster does, runs the 5,000 checks once through the pipeline
+    /// path and prints the milliseconds from the first row to the last result.
+    /// </summary>
+    public static int RunColdClient(string[] args)
+    {
+        var kubeconfig = StringOption(args, "--kubeconfig", "");
+        var concurrency = IntOption(args, "--concurrency", 32);
+        var cmdlet = new CmdletPath(kubeconfig);
+        cmdlet.ConnectSession();
+        var connection = cmdlet.Connection();
+        var checks = Checks();
+        var start = Stopwatch.GetTimestamp();
+        var checker = new PermissionChecker(connection, new ResourceNameResolver(connection, cmdlet.Log), cmdlet.Log);
+        var outcomes = cmdlet.CheckPipeline(connection, checker, checks, concurrency);
+        var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        if (outcomes.FirstOrDefault(o => o.Error is not null) is { } failed)
+        {
+            Console.Error.WriteLine(failed.Error!.Message);
+            return 1;
+        }
+
+        var (jitMethods, jitMs) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds);
+        // With --warm-runs: the same batch again once the JIT has settled, and this client process's own CPU per check
+        // (the server's share is in the other process).
+        var warmRuns = IntOption(args, "--warm-runs", 0);
+        var (warm, clientCpuPerCheck) = (0.0, 0.0);
+        if (warmRuns > 0)
+        {
+            WarmUpAsync(() => Task.FromResult(cmdlet.CheckPipeline(connection, checker, checks, concurrency))).GetAwaiter().GetResult();
+            var times = new List<double>();
+            var cpu = ProcessCpu();
+            for (var i = 0; i < warmRuns; i++)
+            {
+                var run = Stopwatch.GetTimestamp();
+                cmdlet.CheckPipeline(connection, checker, checks, concurrency);
+                times.Add(Stopwatch.GetElapsedTime(run).TotalMilliseconds);
+            }
+            (warm, clientCpuPerCheck) = (Median(times), (ProcessCpu() - cpu).TotalMicroseconds / warmRuns / checks.Count);
+        }
+
+        // The cold batch's time, the JIT's work in this process until then (methods, milliseconds), the warm median and
+        // the client's CPU per warm check (0 without --warm-runs).
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{elapsed:F1} {jitMethods} {jitMs:F0} {warm:F1} {clientCpuPerCheck:F1}"));
+        return 0;
+    }
+
+    private static async Task<(int Batches, double JitMs)> WarmUpAsync(Func<Task> batch)
     {
         var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
         var methods = System.Runtime.JitInfo.GetCompiledMethodCount();
         var batches = 0;
         while (batches < 15)
         {
-            await BatchAsync(evaluator, checks, concurrency);
+            await batch();
             batches++;
             var now = System.Runtime.JitInfo.GetCompiledMethodCount();
             if (now - methods < methods / 100)
@@ -269,15 +368,6 @@ public static class PermissionBenchmark
         }
         return (batches, (System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalMilliseconds);
     }
-
-    private static TimeSpan CpuTime()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.TotalProcessorTime;
-    }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static string Goal(int checks, int latencyMs, int concurrency, double measuredMs)
     {
@@ -298,12 +388,6 @@ public static class PermissionBenchmark
 
     private static string Ratio(double? kubectlPerCheckMs, int checks, double oursTotalMs) =>
         kubectlPerCheckMs is { } k ? $"{k * checks / oursTotalMs:F0}x faster" : "n/a";
-
-    private static double Median(IReadOnlyList<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
 
     private static int IntOption(string[] args, string name, int fallback)
     {

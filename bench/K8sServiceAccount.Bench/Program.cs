@@ -12,6 +12,7 @@ public static class Program
         {
             ["kubeconfig"] = ("resolve a connection from a 3-file KUBECONFIG with 100 contexts vs kubectl config view --minify", KubeconfigBenchmark.Run),
             ["permissions"] = ("5,000 permission checks: kubectl auth can-i --as per process vs SubjectAccessReview batch vs RBAC snapshot", PermissionBenchmark.Run),
+            [PermissionBenchmark.ColdClientScenario] = ("(used by permissions) one batch in a fresh client process against a running server: --kubeconfig PATH --concurrency N", PermissionBenchmark.RunColdClient),
             [ServerSarThroughput.Name] = ("SubjectAccessReviews/s the local API server answers to 32 concurrent clients", ServerSarThroughput.Run),
             [ServiceAccountWarmBenchmark.Name] = ("200 warm Get-K8sServiceAccount calls on one connection vs kubectl.1.28 get sa -o json", ServiceAccountWarmBenchmark.Run),
             [ServiceAccountTokenBenchmark.Name] = ("Get-K8sSaToken on a warm connection: requests per token, latency vs kubectl.1.28 create token", ServiceAccountTokenBenchmark.Run),

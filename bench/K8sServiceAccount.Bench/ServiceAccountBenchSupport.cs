@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using K8sServiceAccount.Client.Config;
 using K8sServiceAccount.Client.Http;
+using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
 using K8sServiceAccount.LocalApiServer;
 using static K8sServiceAccount.Bench.BenchStats;
@@ -23,13 +24,19 @@ internal sealed class CmdletPath
     private readonly ConnectionCache<KubernetesConnection> _connections = new(capacity: 16);
     private readonly ISystemEnvironment _environment;
     private readonly PipelineLog _log = new();
+    // As a command run with PowerShell's default preferences (SilentlyContinue): verbose and debug lines are not shown.
+    private readonly ClientLog _clientLog;
     private int _tcpConnections;
     private long _requests;
 
     public CmdletPath(string kubeconfigPath)
     {
         _environment = new KubeconfigEnvironment(kubeconfigPath);
+        _clientLog = new ClientLog(_log, verbose: false, debug: false);
     }
+
+    /// <summary>The log a command's client operations write to (verbose and debug declined, as by default).</summary>
+    public K8sServiceAccount.Client.IClientLog Log => _clientLog;
 
     /// <summary>TCP connections opened so far by connections from this path.</summary>
     public int TcpConnections => Volatile.Read(ref _tcpConnections);
@@ -85,7 +92,7 @@ internal sealed class CmdletPath
     public T Invoke<T>(KubernetesConnection connection, Func<KubernetesConnection, Task<T>> operation)
     {
         Task<T> task;
-        using (connection.UseLog(new ClientLog(_log)))
+        using (connection.UseLog(_clientLog))
         {
             task = Task.Run(() => operation(connection));
         }
@@ -104,12 +111,46 @@ internal sealed class CmdletPath
     public bool MoveNext<T>(KubernetesConnection connection, IAsyncEnumerator<T> items)
     {
         ValueTask<bool> next;
-        using (connection.UseLog(new ClientLog(_log)))
+        using (connection.UseLog(_clientLog))
         {
             next = items.MoveNextAsync();
         }
 
         return next.IsCompletedSuccessfully ? next.Result : _log.RunAndDrain(next.AsTask(), static _ => { });
+    }
+
+    /// <summary>
+    /// Test-K8sPermission with piped rows, on the calling thread as on the pipeline thread: each check is added to a
+    /// PermissionBatch as ProcessRecord adds it (started at once, or waited for while -ThrottleLimit checks are in
+    /// flight), the outcomes ready at each wake-up are taken there (WriteObject's place), and EndProcessing waits for
+    /// the rest. Returns the outcomes by input position.
+    /// </summary>
+    public PermissionCheckOutcome[] CheckPipeline(KubernetesConnection connection, IPermissionEvaluator evaluator, IReadOnlyList<PermissionCheck> checks, int throttleLimit)
+    {
+        var outcomes = new PermissionCheckOutcome[checks.Count];
+        var batch = new PermissionBatch(evaluator, throttleLimit, _log.Wake);
+        void Take()
+        {
+            while (batch.TryTake(out var outcome))
+            {
+                outcomes[outcome.Index] = outcome;
+            }
+        }
+
+        foreach (var check in checks)
+        {
+            ValueTask<int> adding;
+            using (connection.UseLog(_clientLog))
+            {
+                adding = batch.AddAsync(check);
+            }
+            _log.RunAndDrain(adding.IsCompletedSuccessfully ? Task.CompletedTask : adding.AsTask(), static _ => { }, Take);
+        }
+
+        batch.Complete();
+        _log.RunAndDrain(batch.Completion, static _ => { }, Take);
+        batch.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return outcomes;
     }
 
     private HttpMessageHandler Instrument(HttpMessageHandler inner)

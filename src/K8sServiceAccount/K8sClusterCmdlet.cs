@@ -249,7 +249,6 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     public void Dispose()
     {
         cancellation.Dispose();
-        log.Dispose();
         GC.SuppressFinalize(this);
     }
 

@@ -132,7 +132,7 @@ public class CmdletLogicTests
     [Fact]
     public void LogLinesFromOtherThreadsAreWrittenOnTheWaitingThreadInOrder()
     {
-        using var log = new PipelineLog();
+        var log = new PipelineLog();
         var pipelineThread = Environment.CurrentManagedThreadId;
         var written = new List<(LogLine Line, int Thread)>();
         var task = Task.Run(async () =>
@@ -154,7 +154,7 @@ public class CmdletLogicTests
     [Fact]
     public void ItemsStreamToTheWaitingThreadAsTheyArriveWithTheLogBeforeThem()
     {
-        using var log = new PipelineLog();
+        var log = new PipelineLog();
         var pipelineThread = Environment.CurrentManagedThreadId;
         var items = new System.Collections.Concurrent.ConcurrentQueue<int>();
         var seen = new List<string>();
@@ -186,7 +186,7 @@ public class CmdletLogicTests
     [Fact]
     public void AConsumerThatStopsEndsTheWaitAtOnce()
     {
-        using var log = new PipelineLog();
+        var log = new PipelineLog();
         using var release = new ManualResetEventSlim();
         var task = Task.Run(() => { log.Wake(); release.Wait(TimeSpan.FromSeconds(10)); });
         Assert.Throws<OperationCanceledException>(() => log.RunAndDrain(task, _ => { }, () => throw new OperationCanceledException()));
@@ -196,7 +196,7 @@ public class CmdletLogicTests
     [Fact]
     public void AFailedOperationRethrowsItsOwnExceptionAfterItsLog()
     {
-        using var log = new PipelineLog();
+        var log = new PipelineLog();
         var written = new List<LogLine>();
         Func<int> fail = () =>
         {
@@ -213,7 +213,7 @@ public class CmdletLogicTests
     [Fact]
     public void TheClientLogTellsTheClientWhichStreamsTheCommandShows()
     {
-        using var log = new PipelineLog();
+        var log = new PipelineLog();
         K8sServiceAccount.Client.IClientLog quiet = new ClientLog(log, verbose: false, debug: false);
         K8sServiceAccount.Client.IClientLog debugOnly = new ClientLog(log, verbose: false, debug: true);
         var written = new List<LogLine>();

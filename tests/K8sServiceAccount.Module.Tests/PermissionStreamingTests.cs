@@ -50,7 +50,7 @@ public class PermissionStreamingTests
     [Fact]
     public void RowsAreCheckedWhileTheInputIsReadAndResultsAreWrittenOnThePipelineThreadBetweenRows()
     {
-        using var log = new PipelineLog();
+        var log = new PipelineLog();
         var evaluator = new DelayEvaluator();
         var batch = new PermissionBatch(evaluator, 3, log.Wake);
         var pipelineThread = Environment.CurrentManagedThreadId;
@@ -88,7 +88,7 @@ public class PermissionStreamingTests
     [Fact]
     public void AFullBatchHoldsTheRowBackUntilAResultIsWrittenThenStartsIt()
     {
-        using var log = new PipelineLog();
+        var log = new PipelineLog();
         var batch = new PermissionBatch(new DelayEvaluator(), 2, log.Wake);
         for (var i = 0; i < 2; i++)
         {
@@ -127,7 +127,7 @@ public class PermissionStreamingTests
     [Fact]
     public void ErrorsAndAnswersStreamAndQuietAnswersKeepInputOrder()
     {
-        using var log = new PipelineLog();
+        var log = new PipelineLog();
         var batch = new PermissionBatch(new DelayEvaluator(), 4, log.Wake);
         var order = new InputOrder<bool>();
         var answers = new List<bool>();
@@ -166,7 +166,7 @@ public class PermissionStreamingTests
     [Fact]
     public void CtrlCCancelsTheChecksInFlightAndEndsTheWaitOfAHeldBackRow()
     {
-        using var log = new PipelineLog();
+        var log = new PipelineLog();
         using var stop = new CancellationTokenSource();
         var batch = new PermissionBatch(new DelayEvaluator(), 1, log.Wake, stop.Token);
         Assert.True(batch.AddAsync(Row(0, 60_000)).IsCompletedSuccessfully);
@@ -182,7 +182,7 @@ public class PermissionStreamingTests
     [Fact]
     public void AWaitOnAFinishedTaskWritesWhatIsQueuedAndReturnsAtOnce()
     {
-        using var log = new PipelineLog();
+        var log = new PipelineLog();
         var pipelineThread = Environment.CurrentManagedThreadId;
         log.Enqueue(LogLevel.Verbose, "POST subjectaccessreviews");
         var seen = new List<string>();
