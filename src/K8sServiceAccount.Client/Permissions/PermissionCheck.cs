@@ -16,10 +16,12 @@ public enum PermissionSubjectKind
 }
 
 /// <summary>
-/// The identity a permission check is about. A ServiceAccount gets the groups every ServiceAccount token carries
-/// (<c>system:serviceaccounts</c>, <c>system:serviceaccounts:NS</c>, <c>system:authenticated</c>); a user gets its groups
-/// plus <c>system:authenticated</c> (as the authentication layer adds it), except for <c>system:anonymous</c> and when the
-/// groups already hold <c>system:authenticated</c> or <c>system:unauthenticated</c>.
+/// The identity a permission check is about, with the groups the API server would give it when impersonating it
+/// (<c>kubectl --as</c>, K8S-SEMANTICS §1.10). A ServiceAccount gets the groups every ServiceAccount token carries
+/// (<c>system:serviceaccounts</c>, <c>system:serviceaccounts:NS</c>, <c>system:authenticated</c>), and so does a user named
+/// <c>system:serviceaccount:NS:NAME</c> given without groups. A user gets its groups plus <c>system:authenticated</c> (as the
+/// authentication layer adds it) unless the groups already hold <c>system:authenticated</c> or
+/// <c>system:unauthenticated</c>; <c>system:anonymous</c> gets <c>system:unauthenticated</c> instead.
 /// </summary>
 public sealed record PermissionSubject
 {
@@ -126,9 +128,18 @@ public sealed record PermissionSubject
                 return ServiceAccountIdentity.ForServiceAccount(Namespace!, Name!);
             case PermissionSubjectKind.User:
                 var groups = new List<string>(Groups);
-                var anonymous = Name == ServiceAccountIdentity.AnonymousUser;
-                if (!anonymous
-                    && !groups.Contains(ServiceAccountIdentity.AuthenticatedGroup, StringComparer.Ordinal)
+                if (groups.Count == 0 && ServiceAccountIdentity.TryParse(Name, out var saNamespace, out _))
+                {
+                    groups.AddRange(ServiceAccountIdentity.Groups(saNamespace));
+                }
+                if (Name == ServiceAccountIdentity.AnonymousUser)
+                {
+                    if (!groups.Contains(ServiceAccountIdentity.UnauthenticatedGroup, StringComparer.Ordinal))
+                    {
+                        groups.Add(ServiceAccountIdentity.UnauthenticatedGroup);
+                    }
+                }
+                else if (!groups.Contains(ServiceAccountIdentity.AuthenticatedGroup, StringComparer.Ordinal)
                     && !groups.Contains(ServiceAccountIdentity.UnauthenticatedGroup, StringComparer.Ordinal))
                 {
                     groups.Add(ServiceAccountIdentity.AuthenticatedGroup);

@@ -64,7 +64,11 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? ServiceAccount { get; set; }
 
-    /// <summary>Check a user instead of yourself (with -UserGroup for the user's groups; system:authenticated is added).</summary>
+    /// <summary>
+    /// Check a user instead of yourself, with the groups the server gives that user when impersonating it (kubectl --as): the -UserGroup
+    /// groups plus system:authenticated; a user named system:serviceaccount:NAMESPACE:NAME without -UserGroup gets the
+    /// ServiceAccount's groups, system:anonymous gets system:unauthenticated.
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? User { get; set; }

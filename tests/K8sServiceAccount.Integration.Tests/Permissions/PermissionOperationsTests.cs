@@ -100,6 +100,39 @@ public sealed class PermissionOperationsTests(PermissionsServer server) : IClass
     }
 
     [Fact]
+    public async Task A_user_named_as_a_ServiceAccount_or_anonymous_gets_the_groups_kubectl_as_gives_it()
+    {
+        // kubectl 1.28 auth can-i list pods -n perm-as2 --as system:serviceaccount:perm-as1:app answers yes through the
+        // namespace group; the SubjectAccessReview for the same user name must carry that group too.
+        await server.EnsureNamespaceAsync("perm-as1");
+        await server.EnsureNamespaceAsync("perm-as2");
+        var objects = new RbacObjectOperations(server.Admin);
+        await objects.CreateClusterRoleAsync(new ClusterRole
+        {
+            Metadata = new ObjectMeta { Name = "perm-as-pod-lister" },
+            Rules = [PolicyRules.Resource(["list"], [""], ["pods"])],
+        });
+        await objects.CreateRoleBindingAsync(new RoleBinding
+        {
+            Metadata = new ObjectMeta { Name = "perm-as1-sas", Namespace = "perm-as2" },
+            RoleRef = new RoleRef { Kind = "ClusterRole", Name = "perm-as-pod-lister" },
+            Subjects = [new Subject { Kind = "Group", Name = "system:serviceaccounts:perm-as1" }],
+        });
+
+        var checker = new PermissionChecker(server.Admin);
+        var asUser = await checker.CheckAsync(Check("list", "pods", "perm-as2", PermissionSubject.User("system:serviceaccount:perm-as1:app")));
+        Assert.Equal((true, PermissionCheckMethod.SubjectAccessReview), (asUser.Allowed, asUser.Method));
+        var withOwnGroups = await checker.CheckAsync(Check("list", "pods", "perm-as2", PermissionSubject.User("system:serviceaccount:perm-as1:app", ["qa"])));
+        Assert.False(withOwnGroups.Allowed); // explicit groups replace the ServiceAccount groups, as with --as-group
+
+        // An anonymous request carries system:unauthenticated, which system:public-info-viewer is bound to.
+        var anonymous = await checker.CheckAsync(new PermissionCheck { Verb = "get", NonResourceUrl = "/version", Subject = PermissionSubject.User("system:anonymous") });
+        Assert.True(anonymous.Allowed);
+        var snapshot = await RbacSnapshot.LoadAsync(server.Admin);
+        Assert.True((await snapshot.CheckAsync(Check("list", "pods", "perm-as2", PermissionSubject.User("system:serviceaccount:perm-as1:app")))).Allowed);
+    }
+
+    [Fact]
     public async Task Escalation_prevention_is_reported_with_what_is_missing()
     {
         await server.EnsureNamespaceAsync("perm-esc");
