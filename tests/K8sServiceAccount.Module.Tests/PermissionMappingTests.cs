@@ -45,6 +45,10 @@ public class PermissionMappingTests
         var error = Assert.Throws<K8sClientException>(() => PermissionMapping.Subject("apps/sa", "jane", null, "default"));
         Assert.Equal("InvalidServiceAccount", error.ErrorId);
         Assert.Equal("ServiceAccount", error.Target);
+        // Test-K8sPermission, Grant- and Revoke-K8sPermission call the user's groups -UserGroup (-Group is the API group there).
+        Assert.Contains("-User/-UserGroup", error.Message, StringComparison.Ordinal);
+        var getPermission = Assert.Throws<K8sClientException>(() => PermissionMapping.Subject("apps/sa", null, ["ops"], "default", groupParameter: "Group"));
+        Assert.Contains("-User/-Group,", getPermission.Message, StringComparison.Ordinal);
 
         var bad = Assert.Throws<K8sClientException>(() => PermissionMapping.Subject("a/b/c", null, null, "default"));
         Assert.Equal("InvalidServiceAccount", bad.ErrorId);
