@@ -48,8 +48,9 @@ public sealed record RbacReadOptions
 /// <summary>
 /// Reads Roles, ClusterRoles, RoleBindings and ClusterRoleBindings from YAML or JSON texts for offline permission checks:
 /// multi-document YAML, JSON objects, and <c>List</c> objects (<c>kind: List</c> or <c>RoleList</c> etc. with <c>items</c>),
-/// nested or not. Objects of other kinds are ignored with a note. Any error names the source, the document number (1-based),
-/// the list item and the field, and never echoes document content beyond names.
+/// nested or not. Objects of other kinds are ignored with a note. Fields the four RBAC kinds do not have are refused, as
+/// kubectl's default strict validation refuses them. Any error names the source, the document number (1-based), the list
+/// item and the field, and never echoes document content beyond names.
 /// </summary>
 public static class RbacDocumentReader
 {
@@ -170,6 +171,7 @@ public static class RbacDocumentReader
             return;
         }
 
+        RejectUnknownFields(obj, kind, where, sourceName);
         switch (kind)
         {
             case "Role":
@@ -224,6 +226,23 @@ public static class RbacDocumentReader
             throw Invalid(sourceName, $"{where}: {label}: {string.Join("; ", errors.Select(e => e.Message))}");
         }
         return name!;
+    }
+
+    /// <summary>
+    /// Refuses fields the object's kind does not have, as kubectl's default strict validation does: read leniently, a typo
+    /// (<c>rule:</c>, <c>metadata.namspace</c>) would silently drop rules or move the object to the default namespace.
+    /// Names are case-sensitive, as in the API.
+    /// </summary>
+    private static void RejectUnknownFields(JsonObject obj, string kind, string where, string sourceName)
+    {
+        var unknown = new List<string>();
+        RbacFields.Collect(obj, RbacFields.ForKind(kind), "", unknown);
+        if (unknown.Count > 0)
+        {
+            var name = NameOf(obj);
+            var label = name is null ? kind : $"{kind} \"{name}\"";
+            throw Invalid(sourceName, $"{where}: {label}: {string.Join(", ", unknown.Order(StringComparer.Ordinal).Select(f => $"unknown field \"{f}\""))}.");
+        }
     }
 
     private static T Deserialize<T>(JsonObject obj, JsonTypeInfo<T> typeInfo, string kind, string where, string sourceName)
@@ -315,5 +334,76 @@ public static class RbacDocumentReader
             ValueTuple<string, string> k => $"\"{k.Item1}/{k.Item2}\"",
             _ => $"\"{key}\"",
         };
+    }
+}
+
+/// <summary>The fields of Role, ClusterRole, RoleBinding and ClusterRoleBinding in rbac.authorization.k8s.io/v1.</summary>
+internal sealed class RbacFields
+{
+    private static readonly RbacFields Metadata = new(
+        ("name", null), ("generateName", null), ("namespace", null), ("selfLink", null), ("uid", null), ("resourceVersion", null),
+        ("generation", null), ("creationTimestamp", null), ("deletionTimestamp", null), ("deletionGracePeriodSeconds", null),
+        ("labels", null), ("annotations", null), ("ownerReferences", null), ("finalizers", null), ("managedFields", null));
+
+    private static readonly RbacFields Rule = new(("apiGroups", null), ("resources", null), ("verbs", null), ("resourceNames", null), ("nonResourceURLs", null));
+
+    private static readonly RbacFields Selector = new(("matchLabels", null), ("matchExpressions", new RbacFields(("key", null), ("operator", null), ("values", null))));
+
+    private static readonly RbacFields Role = new(("apiVersion", null), ("kind", null), ("metadata", Metadata), ("rules", Rule));
+
+    private static readonly RbacFields ClusterRole = new(
+        ("apiVersion", null), ("kind", null), ("metadata", Metadata), ("rules", Rule), ("aggregationRule", new RbacFields(("clusterRoleSelectors", Selector))));
+
+    private static readonly RbacFields Binding = new(
+        ("apiVersion", null), ("kind", null), ("metadata", Metadata),
+        ("roleRef", new RbacFields(("apiGroup", null), ("kind", null), ("name", null))),
+        ("subjects", new RbacFields(("kind", null), ("apiGroup", null), ("name", null), ("namespace", null))));
+
+    // A field mapped to null holds values (or a free-form map) that are not checked further.
+    private readonly Dictionary<string, RbacFields?> _fields;
+
+    private RbacFields(params (string Name, RbacFields? Shape)[] fields)
+    {
+        _fields = fields.ToDictionary(f => f.Name, f => f.Shape, StringComparer.Ordinal);
+    }
+
+    internal static RbacFields ForKind(string kind) => kind switch
+    {
+        "Role" => Role,
+        "ClusterRole" => ClusterRole,
+        _ => Binding,
+    };
+
+    /// <summary>Adds the path of every field of <paramref name="obj"/> (and of its objects and lists of objects) that <paramref name="shape"/> lacks.</summary>
+    internal static void Collect(JsonObject obj, RbacFields shape, string path, List<string> unknown)
+    {
+        foreach (var (name, value) in obj)
+        {
+            var fieldPath = path.Length == 0 ? name : path + "." + name;
+            if (!shape._fields.TryGetValue(name, out var inner))
+            {
+                unknown.Add(fieldPath);
+                continue;
+            }
+            if (inner is null)
+            {
+                continue;
+            }
+            switch (value)
+            {
+                case JsonObject child:
+                    Collect(child, inner, fieldPath, unknown);
+                    break;
+                case JsonArray items:
+                    for (var i = 0; i < items.Count; i++)
+                    {
+                        if (items[i] is JsonObject item)
+                        {
+                            Collect(item, inner, $"{fieldPath}[{i}]", unknown);
+                        }
+                    }
+                    break;
+            }
+        }
     }
 }
