@@ -37,8 +37,8 @@ public sealed class CompareK8sPermissionCommand : RbacEvaluationCmdletBase
         try
         {
             var defaultNamespace = explicitNamespace ?? (Offline ? "default" : Settings.Namespace);
-            var reference = PermissionSubject.ParseServiceAccount(ReferenceServiceAccount, defaultNamespace);
-            var difference = PermissionSubject.ParseServiceAccount(DifferenceServiceAccount, defaultNamespace);
+            var reference = PermissionSubject.ParseServiceAccount(ReferenceServiceAccount, defaultNamespace, nameof(ReferenceServiceAccount));
+            var difference = PermissionSubject.ParseServiceAccount(DifferenceServiceAccount, defaultNamespace, nameof(DifferenceServiceAccount));
             var rbac = LoadRbac(defaultNamespace);
             var differences = PermissionDifference.Compare(
                 rbac.EffectiveRulesFor(reference, explicitNamespace), rbac.EffectiveRulesFor(difference, explicitNamespace), IncludeEqual);

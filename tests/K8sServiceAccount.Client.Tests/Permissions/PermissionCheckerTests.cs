@@ -197,8 +197,22 @@ public sealed class PermissionCheckerTests
     [InlineData("a/b/c")]
     [InlineData("/app")]
     [InlineData("system:serviceaccount:Bad:app")]
+    // A name no ServiceAccount can have would only ever be answered "no": the typo is reported instead.
+    [InlineData("Dev/app")]
+    [InlineData("dev/sample_sa")]
+    [InlineData("dev.team:app")]
     public void Bad_ServiceAccount_subjects_are_argument_errors(string text)
         => Assert.Equal("InvalidServiceAccount", Assert.Throws<K8sClientException>(() => PermissionSubject.ParseServiceAccount(text)).ErrorId);
+
+    [Fact]
+    public void ServiceAccount_errors_name_the_parameter_given()
+    {
+        var error = Assert.Throws<K8sClientException>(() => PermissionSubject.ParseServiceAccount("dev/sample_sa", parameter: "DifferenceServiceAccount"));
+        Assert.Equal(("InvalidDifferenceServiceAccount", "DifferenceServiceAccount"), (error.ErrorId, error.Target));
+        Assert.Contains("-DifferenceServiceAccount", error.Message);
+        Assert.Contains("\"sample_sa\"", error.Message);
+        Assert.Contains("RFC 1123 subdomain", error.Message);
+    }
 
     [Fact]
     public async Task Own_rules_come_from_a_SelfSubjectRulesReview()
