@@ -26,7 +26,8 @@ public abstract class RbacEvaluationCmdletBase : K8sClusterCmdlet
 
     /// <summary>
     /// Evaluate locally on a snapshot from Get-K8sRbacSnapshot: fast for many questions, but RBAC only (not the Node
-    /// or webhook authorizers) and as of when the snapshot was taken.
+    /// or webhook authorizers) and as of when the snapshot was taken. Without -Namespace the namespace of the context the
+    /// snapshot was taken with is used; no connection is needed.
     /// </summary>
     [Parameter]
     [ValidateNotNull]
@@ -51,6 +52,12 @@ public abstract class RbacEvaluationCmdletBase : K8sClusterCmdlet
 
     /// <summary>Neither -Policy nor -Snapshot: the API server answers.</summary>
     private protected bool OnCluster => Source == EvaluationSource.Cluster;
+
+    /// <summary>
+    /// The namespace of checks and bare ServiceAccount names when -Namespace is not given: the connection's on the cluster,
+    /// the snapshot's with -Snapshot, default with -Policy. Local evaluation resolves no connection.
+    /// </summary>
+    private protected string NamespaceOrDefault => EvaluationNamespace.Default(Source, Namespace, Snapshot?.Namespace, () => Settings.Namespace);
 
     /// <summary>Refuses -Policy together with -Snapshot before any input is read.</summary>
     protected override void BeginProcessing()

@@ -192,6 +192,27 @@ public class PermissionMappingTests
         Assert.False(snapshot.Check(new PermissionCheck { Verb = "update", Resource = "deployments/scale", Group = "apps", Namespace = "web", Subject = subject }).Allowed);
     }
 
+    [Theory]
+    [InlineData("Cluster", null, null, "ctx-ns")]
+    [InlineData("Cluster", "given", null, "ctx-ns")] // the connection's settings already carry -Namespace
+    [InlineData("Snapshot", null, "snap-ns", "snap-ns")]
+    [InlineData("Snapshot", " given ", "snap-ns", "given")]
+    [InlineData("Policy", null, null, "default")]
+    [InlineData("Policy", "given", null, "given")]
+    public void TheDefaultNamespaceOfLocalEvaluationNeedsNoConnection(string source, string? namespaceParameter, string? snapshotNamespace, string expected)
+    {
+        var asked = false;
+        var result = EvaluationNamespace.Default(Enum.Parse<EvaluationSource>(source), namespaceParameter, snapshotNamespace, () =>
+        {
+            asked = true;
+            return "ctx-ns";
+        });
+        Assert.Equal(expected, result);
+        // -Snapshot and -Policy evaluate locally: resolving a connection there would fail without a kubeconfig, or take the
+        // namespace of another cluster's context than the snapshot's.
+        Assert.Equal(source == "Cluster", asked);
+    }
+
     [Fact]
     public void TargetsNameKindNamespaceAndName()
     {

@@ -36,7 +36,7 @@ public sealed class CompareK8sPermissionCommand : RbacEvaluationCmdletBase
         var explicitNamespace = PermissionMapping.Given(Namespace);
         try
         {
-            var defaultNamespace = explicitNamespace ?? (Offline ? "default" : Settings.Namespace);
+            var defaultNamespace = NamespaceOrDefault;
             var reference = PermissionSubject.ParseServiceAccount(ReferenceServiceAccount, defaultNamespace, nameof(ReferenceServiceAccount));
             var difference = PermissionSubject.ParseServiceAccount(DifferenceServiceAccount, defaultNamespace, nameof(DifferenceServiceAccount));
             var rbac = LoadRbac(defaultNamespace);

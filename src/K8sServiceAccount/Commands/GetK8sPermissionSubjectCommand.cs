@@ -53,7 +53,7 @@ public sealed class GetK8sPermissionSubjectCommand : RbacEvaluationCmdletBase
         var target = PermissionMapping.Given(Resource) ?? PermissionMapping.Given(NonResourceUrl) ?? Verb;
         try
         {
-            var ns = Offline ? PermissionMapping.Given(Namespace) ?? "default" : Settings.Namespace;
+            var ns = NamespaceOrDefault;
             var check = PermissionMapping.Check(Verb, Resource, Group, Subresource, Name, NonResourceUrl, AllNamespaces ? "" : ns, PermissionSubject.Self);
             rbac ??= LoadRbac(PermissionMapping.Given(Namespace) ?? "default");
             var evaluator = rbac;

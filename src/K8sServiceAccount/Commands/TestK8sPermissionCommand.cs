@@ -178,10 +178,8 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
         }
     }
 
-    // The namespace of a check: -Namespace, else (offline) default or the connection's namespace.
-    private string DefaultNamespace() => Offline
-        ? PermissionMapping.Given(Namespace) ?? "default"
-        : Settings.Namespace;
+    // The namespace of a check: -Namespace, else the connection's, the snapshot's or (offline) default.
+    private string DefaultNamespace() => NamespaceOrDefault;
 
     private async Task<IPermissionEvaluator> ServerEvaluatorAsync(Client.Http.KubernetesConnection connection, CancellationToken token)
     {
