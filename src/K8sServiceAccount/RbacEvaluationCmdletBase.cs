@@ -14,7 +14,8 @@ public abstract class RbacEvaluationCmdletBase : K8sClusterCmdlet
 {
     /// <summary>
     /// Evaluate offline on these RBAC documents, with no cluster: paths of YAML or JSON files or directories, FileInfo
-    /// objects, or objects from Get-K8sRole, Get-K8sClusterRole, Get-K8sRoleBinding, Get-K8sClusterRoleBinding.
+    /// objects, documents as objects (ConvertFrom-Json or ConvertFrom-Yaml output: one object, a v1 List or several), or
+    /// objects from Get-K8sRole, Get-K8sClusterRole, Get-K8sRoleBinding, Get-K8sClusterRoleBinding.
     /// Roles and RoleBindings without a namespace are placed in -Namespace (default: default). A document that cannot be used
     /// (bad YAML or JSON, a missing or mistyped field, a field the kind does not have such as a misspelt rules or
     /// metadata.namespace, as kubectl's strict validation refuses) is an RbacDocumentInvalid error naming the file, the

@@ -1,3 +1,5 @@
+using System.Collections;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
@@ -11,6 +13,17 @@ namespace K8sServiceAccount.Client.Rbac;
 /// <summary>One text to read: its name as errors and notes should show it (usually a file path), and its content.</summary>
 public sealed record RbacSource(string Name, string Text)
 {
+    /// <summary>
+    /// A document already in memory as maps (<see cref="IDictionary"/>), lists and scalars, such as ConvertFrom-Yaml output or
+    /// ConvertFrom-Json objects turned into maps: it is read exactly like a JSON text of the same content (a single object,
+    /// a List with items, or a list of objects). <paramref name="name"/> names it in errors and notes.
+    /// </summary>
+    public static RbacSource FromObject(string name, object? document)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return new RbacSource(name, DocumentTree.ToJson(document)?.ToJsonString() ?? "");
+    }
+
     /// <summary>Reads a policy file (UTF-8, with or without BOM); the file path becomes the source name.</summary>
     /// <exception cref="K8sClientException">ErrorId <c>RbacFileUnreadable</c> (ReadError) naming the file and the reason.</exception>
     public static RbacSource FromFile(string path, ISystemEnvironment? environment = null)
@@ -25,6 +38,62 @@ public sealed record RbacSource(string Name, string Text)
         {
             var reason = e is FileNotFoundException or DirectoryNotFoundException ? "the file does not exist" : e.Message;
             throw new K8sClientException("RbacFileUnreadable", K8sErrorCategory.ReadError, $"Cannot read the RBAC policy file \"{path}\": {reason}.", e) { Target = path };
+        }
+    }
+}
+
+/// <summary>Turns documents already in memory (maps, lists and scalars) into the JSON the reader reads.</summary>
+internal static class DocumentTree
+{
+    /// <summary>
+    /// Maps (<see cref="IDictionary"/>, keys as text) become objects, other enumerables lists, strings, booleans and
+    /// numbers stay what they are, date-times become RFC 3339 text (as the API writes them), anything else its text.
+    /// </summary>
+    internal static JsonNode? ToJson(object? value, int depth = 0)
+    {
+        if (depth > 100)
+        {
+            throw new K8sClientException("RbacDocumentInvalid", K8sErrorCategory.InvalidData, "The policy object is nested more than 100 levels deep (does it contain itself?).");
+        }
+        switch (value)
+        {
+            case null:
+                return null;
+            case JsonNode node:
+                return node.DeepClone();
+            case string text:
+                return JsonValue.Create(text);
+            case bool flag:
+                return JsonValue.Create(flag);
+            case DateTime time:
+                return JsonValue.Create(new DateTimeOffset(time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : time)
+                    .UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            case DateTimeOffset time:
+                return JsonValue.Create(time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            case byte or sbyte or short or ushort or int or uint or long or ulong:
+                return JsonValue.Create(Convert.ToDecimal(value, CultureInfo.InvariantCulture));
+            case float or double or decimal:
+                return JsonValue.Create(Convert.ToDouble(value, CultureInfo.InvariantCulture));
+            case IDictionary map:
+            {
+                var obj = new JsonObject();
+                foreach (DictionaryEntry entry in map)
+                {
+                    obj[Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? ""] = ToJson(entry.Value, depth + 1);
+                }
+                return obj;
+            }
+            case IEnumerable items:
+            {
+                var array = new JsonArray();
+                foreach (var item in items)
+                {
+                    array.Add(ToJson(item, depth + 1));
+                }
+                return array;
+            }
+            default:
+                return JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture));
         }
     }
 }

@@ -175,6 +175,41 @@ public sealed class RbacDocumentReaderTests
     }
 
     [Fact]
+    public void Documents_already_in_memory_as_maps_and_lists_are_read_like_JSON()
+    {
+        // What ConvertFrom-Yaml gives (hashtables, object arrays), or ConvertFrom-Json objects turned into maps: a v1 List
+        // holding a Role and a RoleBinding, with typed scalars (a date, a number) where kubectl get -o yaml writes them.
+        var role = new System.Collections.Hashtable
+        {
+            ["apiVersion"] = "rbac.authorization.k8s.io/v1",
+            ["kind"] = "Role",
+            ["metadata"] = new Dictionary<string, object?> { ["name"] = "scaler", ["namespace"] = "apps", ["creationTimestamp"] = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc), ["generation"] = 1 },
+            ["rules"] = new object[] { new Dictionary<string, object?> { ["apiGroups"] = new[] { "apps" }, ["resources"] = new List<object> { "deployments/scale" }, ["verbs"] = new[] { "update" } } },
+        };
+        var binding = new Dictionary<string, object?>
+        {
+            ["apiVersion"] = "rbac.authorization.k8s.io/v1",
+            ["kind"] = "RoleBinding",
+            ["metadata"] = new Dictionary<string, object?> { ["name"] = "scaler", ["namespace"] = "apps" },
+            ["roleRef"] = new Dictionary<string, object?> { ["kind"] = "Role", ["name"] = "scaler" },
+            ["subjects"] = new[] { new Dictionary<string, object?> { ["kind"] = "ServiceAccount", ["name"] = "sample-sa" } },
+        };
+        var list = new Dictionary<string, object?> { ["apiVersion"] = "v1", ["kind"] = "List", ["items"] = new object[] { role, binding } };
+
+        var policy = RbacDocumentReader.Read([RbacSource.FromObject("policy object 1", list)]);
+        Assert.Equal(("scaler", "apps"), (policy.Roles.Single().Metadata.Name, policy.Roles.Single().Metadata.Namespace));
+        Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), policy.Roles.Single().Metadata.CreationTimestamp);
+        Assert.Equal("sample-sa", policy.RoleBindings.Single().Subjects!.Single().Name);
+
+        role["rule"] = role["rules"];
+        var error = Assert.Throws<K8sClientException>(() => RbacDocumentReader.Read([RbacSource.FromObject("policy object 2", role)]));
+        Assert.Equal(("RbacDocumentInvalid", "policy object 2"), (error.ErrorId, error.Target));
+        Assert.StartsWith("policy object 2: Role \"scaler\": unknown field \"rule\"", error.Message);
+        var scalar = Assert.Throws<K8sClientException>(() => RbacDocumentReader.Read([RbacSource.FromObject("policy object 3", "role.yaml")]));
+        Assert.Contains("expected an object with apiVersion and kind, found a string", scalar.Message);
+    }
+
+    [Fact]
     public void Every_field_kubectl_get_o_yaml_writes_is_known()
     {
         const string text = """
