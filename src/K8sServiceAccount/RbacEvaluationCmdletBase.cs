@@ -19,7 +19,8 @@ public abstract class RbacEvaluationCmdletBase : K8sClusterCmdlet
     /// Roles and RoleBindings without a namespace are placed in -Namespace (default: default). A document that cannot be used
     /// (bad YAML or JSON, a missing or mistyped field, a field the kind does not have such as a misspelt rules or
     /// metadata.namespace, as kubectl's strict validation refuses) is an RbacDocumentInvalid error naming the file, the
-    /// document and the field.
+    /// document and the field. A path that matches nothing, or a directory without .yaml, .yml or .json files, is an
+    /// RbacPolicyNotFound error.
     /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]

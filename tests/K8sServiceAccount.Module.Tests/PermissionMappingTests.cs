@@ -214,6 +214,28 @@ public class PermissionMappingTests
     }
 
     [Fact]
+    public void APolicyDirectoryWithoutDocumentsIsAnErrorNotAnEmptyPolicy()
+    {
+        // An empty policy answers every check "no": a mistyped directory must not pass for one.
+        var directory = Directory.CreateTempSubdirectory("policy-dir-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "notes.txt"), "not a policy");
+            var error = Assert.Throws<K8sClientException>(() => PolicyDocuments.Expand(directory).ToList());
+            Assert.Equal((PolicyDocuments.NotFoundErrorId, directory), (error.ErrorId, error.Target));
+            Assert.Contains("no .yaml, .yml or .json files", error.Message, StringComparison.Ordinal);
+
+            File.WriteAllText(Path.Combine(directory, "b.yml"), "");
+            File.WriteAllText(Path.Combine(directory, "a.JSON"), "{}");
+            Assert.Equal(["a.JSON", "b.yml"], PolicyDocuments.Expand(directory).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void TargetsNameKindNamespaceAndName()
     {
         Assert.Equal("Role apps/scaler", PermissionMapping.Target("Role", "apps", "scaler"));

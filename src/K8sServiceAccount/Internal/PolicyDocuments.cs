@@ -111,10 +111,26 @@ internal static class PolicyDocuments
         {
             throw new K8sClientException(NotFoundErrorId, K8sErrorCategory.ObjectNotFound, $"The policy file '{path}' does not exist.", e) { Target = path };
         }
+        if (resolved.Count == 0)
+        {
+            throw new K8sClientException(NotFoundErrorId, K8sErrorCategory.ObjectNotFound, $"No policy file matches '{path}'.") { Target = path };
+        }
         return resolved.SelectMany(Expand);
     }
 
-    private static IEnumerable<string> Expand(string path) => Directory.Exists(path)
-        ? Directory.EnumerateFiles(path).Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).Order(StringComparer.Ordinal)
-        : [path];
+    /// <summary>A file as itself; a directory as its *.yaml, *.yml and *.json files, which it must have.</summary>
+    internal static IEnumerable<string> Expand(string path)
+    {
+        if (!Directory.Exists(path))
+        {
+            return [path];
+        }
+        var files = Directory.EnumerateFiles(path).Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0)
+        {
+            // An empty policy would answer every check "no".
+            throw new K8sClientException(NotFoundErrorId, K8sErrorCategory.ObjectNotFound, $"The policy directory '{path}' holds no .yaml, .yml or .json files.") { Target = path };
+        }
+        return files;
+    }
 }
