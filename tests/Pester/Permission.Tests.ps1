@@ -4,8 +4,8 @@
     The permission and RBAC cmdlets against the local API server (tests/K8sServiceAccount.LocalApiServer), started as a
     process on a free port; its admin kubeconfig (system:masters) is written to TestDrive.
     The main scenario of DESIGN.md: create ServiceAccount sample-sa, grant it get/update on deployments and
-    deployments/scale in apps and extensions, check what it can and cannot do (with -Explain and as a batch of
-    Import-Csv rows), check offline against policy files, ask who can, compare, and revoke.
+    deployments/scale in apps and extensions, check what it can and cannot do (with -Explain, as a batch of Import-Csv
+    rows and as rows streamed from a slow producer), check offline against policy files, ask who can, compare, and revoke.
     Each step mirrors tests/K8sServiceAccount.Integration.Tests/Scenarios/PermissionScenarioTests.cs, which runs the
     same client operations where pwsh does not (the escalation refusal is checked there only: it needs a second,
     non-admin identity).
@@ -118,6 +118,24 @@ $sa,$ns,update,deployments.apps,
 
         # -Quiet: one answer per row, in input order.
         $rows | Test-K8sPermission -Quiet -ThrottleLimit 3 | Should -Be @($true, $true, $false, $true, $false, $true)
+    }
+
+    It 'checks piped rows as they arrive: results come out before the input ends' {
+        # A producer that emits a row every 300 ms: the first result is written while later rows are still to come,
+        # not after the last one.
+        $events = [System.Collections.Generic.List[string]]::new()
+        & {
+            foreach ($verb in 'get', 'delete', 'update') {
+                $events.Add("row $verb")
+                [pscustomobject]@{ ServiceAccount = $sa; Namespace = $ns; Verb = $verb; Resource = 'deployments'; Group = 'apps' }
+                Start-Sleep -Milliseconds 300
+            }
+        } | Test-K8sPermission -ThrottleLimit 2 | ForEach-Object { $events.Add("result $($_.Verb) $($_.Allowed)") }
+
+        $events.Count | Should -Be 6
+        $events.IndexOf('result get True') | Should -BeLessThan $events.IndexOf('row update')
+        $events | Should -Contain 'result delete False'
+        $events | Should -Contain 'result update True'
     }
 
     It 'checks offline against policy files without touching a connection' {
