@@ -81,7 +81,7 @@ public abstract class RbacEvaluationCmdletBase : K8sClusterCmdlet
     private protected RbacSnapshot LoadRbac(string defaultNamespace) => Source switch
     {
         EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, defaultNamespace, WriteVerbose),
-        EvaluationSource.Snapshot => Snapshot!.Evaluator,
+        EvaluationSource.Snapshot => Snapshot!.Evaluator.WithLog(Log),
         _ => Invoke((connection, token) => RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection, Log), cancellationToken: token)),
     };
 }

@@ -42,6 +42,23 @@ public sealed class RbacSnapshot : IPermissionEvaluator
         TakenAt = DateTimeOffset.UtcNow;
     }
 
+    private RbacSnapshot(RbacSnapshot source, ResourceNameResolver resolver)
+    {
+        Policy = source.Policy;
+        Method = source.Method;
+        TakenAt = source.TakenAt;
+        ModelsPrivilegedGroup = source.ModelsPrivilegedGroup;
+        _authorizer = source._authorizer;
+        _resolver = resolver;
+    }
+
+    /// <summary>
+    /// The same objects, evaluated with kubectl's resolution warnings (unknown types, cluster-scoped types given a
+    /// namespace) written to <paramref name="log"/>: a snapshot is taken by one command and used by others, each with its
+    /// own log. Nothing is copied.
+    /// </summary>
+    public RbacSnapshot WithLog(IClientLog log) => new(this, _resolver.WithLog(log));
+
     /// <summary>The RBAC objects evaluated.</summary>
     public InMemoryRbacPolicy Policy { get; }
 

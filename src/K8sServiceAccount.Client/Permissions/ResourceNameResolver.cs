@@ -59,9 +59,10 @@ public sealed class ResourceNameResolver
         _log = log ?? NullClientLog.Instance;
     }
 
-    private ResourceNameResolver(IClientLog? log)
+    private ResourceNameResolver(IClientLog? log, DiscoveryCache? discovery = null)
     {
         _log = log ?? NullClientLog.Instance;
+        _discovery = discovery;
     }
 
     /// <summary>
@@ -69,6 +70,12 @@ public sealed class ResourceNameResolver
     /// short names, singular names and kinds are not known and are used as written.
     /// </summary>
     public static ResourceNameResolver WithoutDiscovery(IClientLog? log = null) => new(log);
+
+    /// <summary>
+    /// The same resolution (and the same cached discovery) writing its warnings to <paramref name="log"/>, each once: for
+    /// a resolver made by one command (a snapshot's) and used by another.
+    /// </summary>
+    public ResourceNameResolver WithLog(IClientLog log) => new(log ?? throw new ArgumentNullException(nameof(log)), _discovery);
 
     /// <summary>
     /// Resolves the resource of <paramref name="check"/> (which must be a resource check) and writes kubectl's warnings.

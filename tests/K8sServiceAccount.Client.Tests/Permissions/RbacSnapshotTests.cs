@@ -204,6 +204,34 @@ public sealed class RbacSnapshotTests
     }
 
     [Fact]
+    public async Task A_snapshot_warns_like_kubectl_into_the_log_of_the_command_that_uses_it()
+    {
+        var pages = new Dictionary<string, string>
+        {
+            ["/apis/rbac.authorization.k8s.io/v1/clusterroles?limit=500"] = """{"metadata":{},"items":[]}""",
+            ["/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?limit=500"] = """{"metadata":{},"items":[]}""",
+            ["/apis/rbac.authorization.k8s.io/v1/roles?limit=500"] = """{"metadata":{},"items":[]}""",
+            ["/apis/rbac.authorization.k8s.io/v1/rolebindings?limit=500"] = """{"metadata":{},"items":[]}""",
+        };
+        var fake = new FakeKubernetes(r => DiscoveryFixture.Answer(r.Path) ?? pages[r.Path]);
+        var snapshot = await RbacSnapshot.LoadAsync(fake); // taken by one command (Get-K8sRbacSnapshot) ...
+        var first = new WarningLog();
+        var second = new WarningLog();
+        var user = PermissionSubject.User("u");
+
+        // ... and used by others, each with its own log: kubectl's warnings reach each of them once per type.
+        var inFirst = snapshot.WithLog(first);
+        Assert.Equal(PermissionCheckMethod.LocalRbac, (await inFirst.CheckAsync(new PermissionCheck { Verb = "get", Resource = "widgets", Namespace = "x", Subject = user })).Method);
+        await inFirst.CheckAsync(new PermissionCheck { Verb = "get", Resource = "widgets", Namespace = "y", Subject = user });
+        await inFirst.SubjectsThatCanAsync(new PermissionCheck { Verb = "get", Resource = "nodes", Namespace = "x" });
+        Assert.Equal(["the server doesn't have a resource type 'widgets'", "resource 'nodes' is not namespace scoped"], first.Warnings);
+        await snapshot.WithLog(second).ExplainAsync(new PermissionCheck { Verb = "get", Resource = "widgets", Namespace = "x", Subject = user });
+        Assert.Equal(["the server doesn't have a resource type 'widgets'"], second.Warnings);
+        Assert.Same(snapshot.Policy, inFirst.Policy);
+        Assert.Equal(snapshot.TakenAt, inFirst.TakenAt);
+    }
+
+    [Fact]
     public async Task Offline_policies_come_from_documents_or_from_objects()
     {
         var fromText = RbacSnapshot.FromDocuments([new RbacSource("policy.yaml", Policy)]);
