@@ -196,7 +196,10 @@ public sealed class RbacSnapshot : IPermissionEvaluator
             return new PermissionExplanation(result, ExplanationVerdict.AllowedByOtherAuthorizer, grants,
                 $"{check.Subject} may {what}, allowed by the server but by no RBAC rule: {by}.");
         }
-        return new PermissionExplanation(result, ExplanationVerdict.NotGranted, grants, $"No RBAC rule allows {check.Subject} to {what}.");
+        // A binding to a missing role may be why nothing grants it.
+        var unresolved = _authorizer.Authorize(ToRequest(user, attributes)).EvaluationError;
+        return new PermissionExplanation(result, ExplanationVerdict.NotGranted, grants,
+            $"No RBAC rule allows {check.Subject} to {what}." + (string.IsNullOrEmpty(unresolved) ? "" : $" Bindings that could not be resolved: {unresolved}."));
     }
 
     /// <summary>

@@ -88,8 +88,9 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
     public string[]? UserGroup { get; set; }
 
     /// <summary>
-    /// Also list every binding, role and rule that grants the action (or say that none does, or that the server allowed
-    /// it without RBAC). On the cluster this reads all RBAC objects once, which needs list on them.
+    /// Also list every binding, role and rule that grants the action (or say that none does, naming any binding whose role
+    /// is missing, or that the server allowed it without RBAC). On the cluster this reads all RBAC objects once, which
+    /// needs list on them.
     /// </summary>
     [Parameter]
     public SwitchParameter Explain { get; set; }

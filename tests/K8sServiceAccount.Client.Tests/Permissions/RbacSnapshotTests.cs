@@ -111,6 +111,27 @@ public sealed class RbacSnapshotTests
     }
 
     [Fact]
+    public async Task A_denial_explained_names_the_bindings_that_could_not_be_resolved()
+    {
+        // A binding to a missing role may be the very reason for a "no": the explanation says so, as the server's reason does.
+        var broken = Policy + """
+
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: broken, namespace: ns1}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-deleter}
+            subjects: [{kind: ServiceAccount, name: sample-sa}]
+            """;
+        var snapshot = RbacSnapshot.FromDocuments([new RbacSource("policy.yaml", broken)]);
+        var denied = await snapshot.ExplainAsync(new PermissionCheck { Verb = "delete", Resource = "pods", Namespace = "ns1", Subject = SampleSa });
+        Assert.Equal(ExplanationVerdict.NotGranted, denied.Verdict);
+        Assert.Equal(
+            "No RBAC rule allows system:serviceaccount:ns1:sample-sa to delete pods in namespace ns1. Bindings that could not be resolved: role.rbac.authorization.k8s.io \"pod-deleter\" not found.",
+            denied.Message);
+    }
+
+    [Fact]
     public async Task Explain_with_a_server_allow_that_no_rule_explains_names_another_authorizer()
     {
         var check = new PermissionCheck { Verb = "delete", Resource = "nodes", Subject = PermissionSubject.User("node-admin") };
