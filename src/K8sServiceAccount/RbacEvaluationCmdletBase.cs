@@ -80,7 +80,7 @@ public abstract class RbacEvaluationCmdletBase : K8sClusterCmdlet
     /// </summary>
     private protected RbacSnapshot LoadRbac(string defaultNamespace) => Source switch
     {
-        EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, defaultNamespace, WriteVerbose),
+        EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, defaultNamespace, WriteVerbose).WithLog(Log),
         EvaluationSource.Snapshot => Snapshot!.Evaluator.WithLog(Log),
         _ => Invoke((connection, token) => RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection, Log), cancellationToken: token)),
     };

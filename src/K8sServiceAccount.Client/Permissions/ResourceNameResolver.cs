@@ -184,6 +184,9 @@ public sealed class ResourceNameResolver
         return dot < 0 ? (text, "") : (text[..dot], text[(dot + 1)..]);
     }
 
+    /// <summary>Writes <paramref name="warning"/> to this resolver's log unless it already wrote it.</summary>
+    internal void WarnOnce(string warning) => Warn([warning]);
+
     private void Warn(List<string> warnings)
     {
         foreach (var warning in warnings)

@@ -40,7 +40,8 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
     /// <summary>
     /// The resource type in kubectl's syntax: plural, singular or short name (pods, pod, po), with .group
     /// (deployments.apps) and /subresource (deployments/scale). Resolved through the server's discovery, with kubectl's
-    /// warnings for unknown types; offline (-Policy) it is used as written.
+    /// warnings for unknown types; offline (-Policy) it is used as written (a plural without its group is in the core group,
+    /// with a warning when the policy names that type only in other API groups).
     /// </summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     public string? Resource { get; set; }

@@ -253,6 +253,28 @@ public sealed class RbacSnapshotTests
     }
 
     [Fact]
+    public async Task Offline_a_type_without_group_that_the_policy_names_only_in_other_groups_gets_a_hint()
+    {
+        // With no discovery, "deployments" stays in the core group and the answer is "no", while on a cluster kubectl's
+        // resolution would find apps: the user is told how to ask what was meant.
+        var log = new WarningLog();
+        var offline = RbacSnapshot.FromDocuments([new RbacSource("policy.yaml", Policy)]).WithLog(log);
+        var core = await offline.CheckAsync(new PermissionCheck { Verb = "get", Resource = "deployments/scale", Namespace = "ns1", Subject = SampleSa });
+        Assert.Equal((false, ""), (core.Allowed, core.Group));
+        await offline.CheckAsync(new PermissionCheck { Verb = "update", Resource = "deployments", Namespace = "ns1", Subject = SampleSa });
+        Assert.Equal(
+            ["offline, 'deployments' is evaluated in the core API group (there is no discovery to find its group), and the policy names it only in 'apps', 'extensions': give -Group or write deployments.apps"],
+            log.Warnings);
+
+        // Nothing to say when the group is given, the policy names the type in the core group too, or not at all.
+        Assert.True((await offline.CheckAsync(new PermissionCheck { Verb = "get", Resource = "deployments", Group = "apps", Namespace = "ns1", Subject = SampleSa })).Allowed);
+        await offline.CheckAsync(new PermissionCheck { Verb = "get", Resource = "pods", Namespace = "ns1", Subject = SampleSa });
+        await offline.CheckAsync(new PermissionCheck { Verb = "get", Resource = "widgets", Namespace = "ns1", Subject = SampleSa });
+        await offline.CheckAsync(new PermissionCheck { Verb = "get", Resource = "deployments.apps", Namespace = "ns1", Subject = SampleSa });
+        Assert.Single(log.Warnings);
+    }
+
+    [Fact]
     public async Task Offline_policies_come_from_documents_or_from_objects()
     {
         var fromText = RbacSnapshot.FromDocuments([new RbacSource("policy.yaml", Policy)]);
