@@ -104,7 +104,9 @@ public sealed class ResourceNameResolver
                 group = check.Group;
             }
 
-            var match = _discovery is null ? null : await FindAsync(lowered, resource, group, cancellationToken).ConfigureAwait(false);
+            // An explicit group, even the core group "" (-Group core), must match; without one any group may.
+            var wantedGroup = check.Group ?? (group.Length > 0 ? group : null);
+            var match = _discovery is null ? null : await FindAsync(lowered, resource, wantedGroup, cancellationToken).ConfigureAwait(false);
             if (match is null)
             {
                 if (_discovery is null)
@@ -203,7 +205,7 @@ public sealed class ResourceNameResolver
         }
     }
 
-    private async Task<DiscoveredResource?> FindAsync(string lowered, string resource, string group, CancellationToken cancellationToken)
+    private async Task<DiscoveredResource?> FindAsync(string lowered, string resource, string? group, CancellationToken cancellationToken)
     {
         var index = await _discovery!.GetAsync(_log, cancellationToken).ConfigureAwait(false);
         var match = Match(index, lowered, resource, group);
@@ -215,8 +217,8 @@ public sealed class ResourceNameResolver
         return match;
     }
 
-    /// <summary>client-go's RESTMapper.ResourceFor behind the shortcut expander.</summary>
-    internal static DiscoveredResource? Match(DiscoveryIndex index, string lowered, string resource, string group)
+    /// <summary>client-go's RESTMapper.ResourceFor behind the shortcut expander. A null <paramref name="group"/> is any group.</summary>
+    internal static DiscoveredResource? Match(DiscoveryIndex index, string lowered, string resource, string? group)
     {
         // resource.version.group, fully specified.
         var parts = lowered.Split('.', 3);
@@ -232,7 +234,7 @@ public sealed class ResourceNameResolver
         (resource, group) = ExpandShortName(index, resource, group);
         foreach (var candidate in index.Resources)
         {
-            if ((group.Length == 0 || candidate.Group == group) && (candidate.Resource == resource || candidate.Singular == resource))
+            if ((group is null || candidate.Group == group) && (candidate.Resource == resource || candidate.Singular == resource))
             {
                 return candidate;
             }
@@ -240,23 +242,23 @@ public sealed class ResourceNameResolver
         return null;
     }
 
-    private static (string Resource, string Group) ExpandShortName(DiscoveryIndex index, string resource, string group)
+    private static (string Resource, string? Group) ExpandShortName(DiscoveryIndex index, string resource, string? group)
     {
         foreach (var candidate in index.Resources)
         {
-            if ((group.Length == 0 || candidate.Group == group) && (candidate.Resource == resource || candidate.Singular == resource))
+            if ((group is null || candidate.Group == group) && (candidate.Resource == resource || candidate.Singular == resource))
             {
                 return (resource, group);
             }
         }
         foreach (var candidate in index.Resources)
         {
-            if ((group.Length == 0 || candidate.Group == group) && candidate.ShortNames.Contains(resource))
+            if ((group is null || candidate.Group == group) && candidate.ShortNames.Contains(resource))
             {
                 return (candidate.Resource, candidate.Group);
             }
         }
-        if (group.Length > 0)
+        if (!string.IsNullOrEmpty(group))
         {
             // "autoscal" matches group "autoscaling" for short names, as client-go allows.
             foreach (var candidate in index.Resources)
