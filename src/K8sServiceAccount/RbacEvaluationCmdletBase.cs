@@ -14,8 +14,13 @@ public abstract class RbacEvaluationCmdletBase : K8sClusterCmdlet
 {
     /// <summary>
     /// Evaluate offline on these RBAC documents, with no cluster: paths of YAML or JSON files or directories, FileInfo
-    /// objects, or objects from Get-K8sRole, Get-K8sClusterRole, Get-K8sRoleBinding, Get-K8sClusterRoleBinding.
-    /// Roles and RoleBindings without a namespace are placed in -Namespace (default: default).
+    /// objects, documents as objects (ConvertFrom-Json or ConvertFrom-Yaml output: one object, a v1 List or several), or
+    /// objects from Get-K8sRole, Get-K8sClusterRole, Get-K8sRoleBinding, Get-K8sClusterRoleBinding.
+    /// Roles and RoleBindings without a namespace are placed in -Namespace (default: default). A document that cannot be used
+    /// (bad YAML or JSON, a missing or mistyped field, a field the kind does not have such as a misspelt rules or
+    /// metadata.namespace, as kubectl's strict validation refuses) is an RbacDocumentInvalid error naming the file, the
+    /// document and the field. A path that matches nothing, or a directory without .yaml, .yml or .json files, is an
+    /// RbacPolicyNotFound error.
     /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -23,7 +28,8 @@ public abstract class RbacEvaluationCmdletBase : K8sClusterCmdlet
 
     /// <summary>
     /// Evaluate locally on a snapshot from Get-K8sRbacSnapshot: fast for many questions, but RBAC only (not the Node
-    /// or webhook authorizers) and as of when the snapshot was taken.
+    /// or webhook authorizers) and as of when the snapshot was taken. Without -Namespace the namespace of the context the
+    /// snapshot was taken with is used; no connection is needed.
     /// </summary>
     [Parameter]
     [ValidateNotNull]
@@ -49,6 +55,12 @@ public abstract class RbacEvaluationCmdletBase : K8sClusterCmdlet
     /// <summary>Neither -Policy nor -Snapshot: the API server answers.</summary>
     private protected bool OnCluster => Source == EvaluationSource.Cluster;
 
+    /// <summary>
+    /// The namespace of checks and bare ServiceAccount names when -Namespace is not given: the connection's on the cluster,
+    /// the snapshot's with -Snapshot, default with -Policy. Local evaluation resolves no connection.
+    /// </summary>
+    private protected string NamespaceOrDefault => EvaluationNamespace.Default(Source, Namespace, Snapshot?.Namespace, () => Settings.Namespace);
+
     /// <summary>Refuses -Policy together with -Snapshot before any input is read.</summary>
     protected override void BeginProcessing()
     {
@@ -68,8 +80,8 @@ public abstract class RbacEvaluationCmdletBase : K8sClusterCmdlet
     /// </summary>
     private protected RbacSnapshot LoadRbac(string defaultNamespace) => Source switch
     {
-        EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, defaultNamespace, WriteVerbose),
-        EvaluationSource.Snapshot => Snapshot!.Evaluator,
+        EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, defaultNamespace, WriteVerbose).WithLog(Log),
+        EvaluationSource.Snapshot => Snapshot!.Evaluator.WithLog(Log),
         _ => Invoke((connection, token) => RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection, Log), cancellationToken: token)),
     };
 }

@@ -45,6 +45,10 @@ public class PermissionMappingTests
         var error = Assert.Throws<K8sClientException>(() => PermissionMapping.Subject("apps/sa", "jane", null, "default"));
         Assert.Equal("InvalidServiceAccount", error.ErrorId);
         Assert.Equal("ServiceAccount", error.Target);
+        // Test-K8sPermission, Grant- and Revoke-K8sPermission call the user's groups -UserGroup (-Group is the API group there).
+        Assert.Contains("-User/-UserGroup", error.Message, StringComparison.Ordinal);
+        var getPermission = Assert.Throws<K8sClientException>(() => PermissionMapping.Subject("apps/sa", null, ["ops"], "default", groupParameter: "Group"));
+        Assert.Contains("-User/-Group,", getPermission.Message, StringComparison.Ordinal);
 
         var bad = Assert.Throws<K8sClientException>(() => PermissionMapping.Subject("a/b/c", null, null, "default"));
         Assert.Equal("InvalidServiceAccount", bad.ErrorId);
@@ -186,6 +190,49 @@ public class PermissionMappingTests
         var subject = PermissionSubject.ServiceAccount("apps", "sample-sa");
         Assert.True(snapshot.Check(new PermissionCheck { Verb = "update", Resource = "deployments/scale", Group = "apps", Namespace = "apps", Subject = subject }).Allowed);
         Assert.False(snapshot.Check(new PermissionCheck { Verb = "update", Resource = "deployments/scale", Group = "apps", Namespace = "web", Subject = subject }).Allowed);
+    }
+
+    [Theory]
+    [InlineData("Cluster", null, null, "ctx-ns")]
+    [InlineData("Cluster", "given", null, "ctx-ns")] // the connection's settings already carry -Namespace
+    [InlineData("Snapshot", null, "snap-ns", "snap-ns")]
+    [InlineData("Snapshot", " given ", "snap-ns", "given")]
+    [InlineData("Policy", null, null, "default")]
+    [InlineData("Policy", "given", null, "given")]
+    public void TheDefaultNamespaceOfLocalEvaluationNeedsNoConnection(string source, string? namespaceParameter, string? snapshotNamespace, string expected)
+    {
+        var asked = false;
+        var result = EvaluationNamespace.Default(Enum.Parse<EvaluationSource>(source), namespaceParameter, snapshotNamespace, () =>
+        {
+            asked = true;
+            return "ctx-ns";
+        });
+        Assert.Equal(expected, result);
+        // -Snapshot and -Policy evaluate locally: resolving a connection there would fail without a kubeconfig, or take the
+        // namespace of another cluster's context than the snapshot's.
+        Assert.Equal(source == "Cluster", asked);
+    }
+
+    [Fact]
+    public void APolicyDirectoryWithoutDocumentsIsAnErrorNotAnEmptyPolicy()
+    {
+        // An empty policy answers every check "no": a mistyped directory must not pass for one.
+        var directory = Directory.CreateTempSubdirectory("policy-dir-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "notes.txt"), "not a policy");
+            var error = Assert.Throws<K8sClientException>(() => PolicyDocuments.Expand(directory).ToList());
+            Assert.Equal((PolicyDocuments.NotFoundErrorId, directory), (error.ErrorId, error.Target));
+            Assert.Contains("no .yaml, .yml or .json files", error.Message, StringComparison.Ordinal);
+
+            File.WriteAllText(Path.Combine(directory, "b.yml"), "");
+            File.WriteAllText(Path.Combine(directory, "a.JSON"), "{}");
+            Assert.Equal(["a.JSON", "b.yml"], PolicyDocuments.Expand(directory).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]

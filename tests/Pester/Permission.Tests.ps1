@@ -149,6 +149,13 @@ subjects:
         $offline.Allowed | Should -BeTrue
         $offline.Method | Should -Be 'Offline'
         Test-K8sPermission -Verb delete -Resource deployments -Group apps -ServiceAccount $sa -Namespace $ns -Policy $policy -Kubeconfig $missing -Quiet | Should -BeFalse
+
+        # The same documents as objects already in the session (ConvertFrom-Json output).
+        $role = '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"scaler"},"rules":[{"apiGroups":["apps"],"resources":["deployments/scale"],"verbs":["update"]}]}' | ConvertFrom-Json
+        $binding = '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"scaler"},"roleRef":{"kind":"Role","name":"scaler"},"subjects":[{"kind":"ServiceAccount","name":"sample-sa"}]}' | ConvertFrom-Json
+        Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount $sa -Namespace $ns -Policy $role, $binding -Kubeconfig $missing -Quiet | Should -BeTrue
+        $role.metadata | Add-Member -NotePropertyName namspace -NotePropertyValue $ns
+        { Test-K8sPermission -Verb get -Resource pods -ServiceAccount $sa -Policy $role -Kubeconfig $missing -ErrorAction Stop } | Should -Throw -ErrorId 'RbacDocumentInvalid'
     }
 
     It 'answers who can, and how two ServiceAccounts differ' {

@@ -1,3 +1,4 @@
+using K8sServiceAccount.Client.Api;
 using K8sServiceAccount.Client.Rbac;
 
 namespace K8sServiceAccount.Client.Permissions;
@@ -16,10 +17,12 @@ public enum PermissionSubjectKind
 }
 
 /// <summary>
-/// The identity a permission check is about. A ServiceAccount gets the groups every ServiceAccount token carries
-/// (<c>system:serviceaccounts</c>, <c>system:serviceaccounts:NS</c>, <c>system:authenticated</c>); a user gets its groups
-/// plus <c>system:authenticated</c> (as the authentication layer adds it), except for <c>system:anonymous</c> and when the
-/// groups already hold <c>system:authenticated</c> or <c>system:unauthenticated</c>.
+/// The identity a permission check is about, with the groups the API server would give it when impersonating it
+/// (<c>kubectl --as</c>, K8S-SEMANTICS §1.10). A ServiceAccount gets the groups every ServiceAccount token carries
+/// (<c>system:serviceaccounts</c>, <c>system:serviceaccounts:NS</c>, <c>system:authenticated</c>), and so does a user named
+/// <c>system:serviceaccount:NS:NAME</c> given without groups. A user gets its groups plus <c>system:authenticated</c> (as the
+/// authentication layer adds it) unless the groups already hold <c>system:authenticated</c> or
+/// <c>system:unauthenticated</c>; <c>system:anonymous</c> gets <c>system:unauthenticated</c> instead.
 /// </summary>
 public sealed record PermissionSubject
 {
@@ -45,54 +48,67 @@ public sealed record PermissionSubject
     /// <summary>The groups given for a user subject (without the implicit ones).</summary>
     public IReadOnlyList<string> Groups { get; }
 
-    /// <summary>A ServiceAccount subject. Both parts are required.</summary>
-    public static PermissionSubject ServiceAccount(string @namespace, string name)
+    /// <summary>
+    /// A ServiceAccount subject. The namespace must be a DNS-1123 label and the name a DNS-1123 subdomain, as the API server
+    /// requires of every ServiceAccount: any other name could only be answered "no", so it is refused as the typo it is.
+    /// Errors are <c>Invalid&lt;parameter&gt;</c> and name <paramref name="parameter"/>.
+    /// </summary>
+    public static PermissionSubject ServiceAccount(string @namespace, string name, string parameter = "ServiceAccount")
     {
         if (string.IsNullOrEmpty(@namespace))
         {
-            throw PermissionErrors.InvalidArgument("ServiceAccount", "The ServiceAccount's namespace is empty; give it as NAMESPACE/NAME.");
+            throw PermissionErrors.InvalidArgument(parameter, $"-{parameter}: the ServiceAccount's namespace is empty; give it as NAMESPACE/NAME.");
         }
         if (string.IsNullOrEmpty(name))
         {
-            throw PermissionErrors.InvalidArgument("ServiceAccount", "The ServiceAccount's name is empty; give it as NAMESPACE/NAME.");
+            throw PermissionErrors.InvalidArgument(parameter, $"-{parameter}: the ServiceAccount's name is empty; give it as NAMESPACE/NAME.");
+        }
+        if (NameValidation.Dns1123LabelErrors(@namespace) is { Count: > 0 } namespaceErrors)
+        {
+            throw PermissionErrors.InvalidArgument(parameter, $"-{parameter}: the namespace \"{@namespace}\" is not valid: {string.Join("; ", namespaceErrors)}");
+        }
+        if (NameValidation.Dns1123SubdomainErrors(name) is { Count: > 0 } nameErrors)
+        {
+            throw PermissionErrors.InvalidArgument(parameter, $"-{parameter}: the ServiceAccount name \"{name}\" is not valid: {string.Join("; ", nameErrors)}");
         }
         return new(PermissionSubjectKind.ServiceAccount, name, @namespace, []);
     }
 
     /// <summary>
     /// Parses <c>NAMESPACE/NAME</c>, <c>NAMESPACE:NAME</c> or <c>system:serviceaccount:NAMESPACE:NAME</c>. When the text has no
-    /// namespace part, <paramref name="defaultNamespace"/> is used (and required).
+    /// namespace part, <paramref name="defaultNamespace"/> is used (and required). Errors name <paramref name="parameter"/>.
     /// </summary>
-    public static PermissionSubject ParseServiceAccount(string text, string? defaultNamespace = null)
+    public static PermissionSubject ParseServiceAccount(string text, string? defaultNamespace = null, string parameter = "ServiceAccount")
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw PermissionErrors.InvalidArgument("ServiceAccount", "The ServiceAccount is empty; give it as NAMESPACE/NAME.");
+            throw PermissionErrors.InvalidArgument(parameter, $"-{parameter}: the ServiceAccount is empty; give it as NAMESPACE/NAME.");
         }
         text = text.Trim();
         if (text.StartsWith(ServiceAccountIdentity.UserNamePrefix, StringComparison.Ordinal))
         {
-            if (!ServiceAccountIdentity.TryParse(text, out var ns, out var n))
+            var parts = text[ServiceAccountIdentity.UserNamePrefix.Length..].Split(':');
+            if (parts.Length != 2)
             {
-                throw PermissionErrors.InvalidArgument("ServiceAccount", $"\"{text}\" is not a ServiceAccount user name of the form system:serviceaccount:NAMESPACE:NAME.");
+                throw PermissionErrors.InvalidArgument(parameter, $"-{parameter}: \"{text}\" is not a ServiceAccount user name of the form system:serviceaccount:NAMESPACE:NAME.");
             }
-            return ServiceAccount(ns, n);
+            return ServiceAccount(parts[0], parts[1], parameter);
         }
         var separator = text.IndexOfAny(['/', ':']);
         if (separator < 0)
         {
             if (string.IsNullOrEmpty(defaultNamespace))
             {
-                throw PermissionErrors.InvalidArgument("ServiceAccount", $"The ServiceAccount \"{text}\" has no namespace; give it as NAMESPACE/NAME.");
+                throw PermissionErrors.InvalidArgument(parameter, $"-{parameter}: the ServiceAccount \"{text}\" has no namespace; give it as NAMESPACE/NAME.");
             }
-            return ServiceAccount(defaultNamespace, text);
+            return ServiceAccount(defaultNamespace, text, parameter);
         }
         var name = text[(separator + 1)..];
         if (name.IndexOfAny(['/', ':']) >= 0)
         {
-            throw PermissionErrors.InvalidArgument("ServiceAccount", $"\"{text}\" is not of the form NAMESPACE/NAME.");
+            throw PermissionErrors.InvalidArgument(parameter, $"-{parameter}: \"{text}\" is not of the form NAMESPACE/NAME.");
         }
-        return ServiceAccount(text[..separator], name);
+        return ServiceAccount(text[..separator], name, parameter);
     }
 
     /// <summary>A user (and/or groups). At least one of <paramref name="name"/> or <paramref name="groups"/> is required.</summary>
@@ -126,9 +142,18 @@ public sealed record PermissionSubject
                 return ServiceAccountIdentity.ForServiceAccount(Namespace!, Name!);
             case PermissionSubjectKind.User:
                 var groups = new List<string>(Groups);
-                var anonymous = Name == ServiceAccountIdentity.AnonymousUser;
-                if (!anonymous
-                    && !groups.Contains(ServiceAccountIdentity.AuthenticatedGroup, StringComparer.Ordinal)
+                if (groups.Count == 0 && ServiceAccountIdentity.TryParse(Name, out var saNamespace, out _))
+                {
+                    groups.AddRange(ServiceAccountIdentity.Groups(saNamespace));
+                }
+                if (Name == ServiceAccountIdentity.AnonymousUser)
+                {
+                    if (!groups.Contains(ServiceAccountIdentity.UnauthenticatedGroup, StringComparer.Ordinal))
+                    {
+                        groups.Add(ServiceAccountIdentity.UnauthenticatedGroup);
+                    }
+                }
+                else if (!groups.Contains(ServiceAccountIdentity.AuthenticatedGroup, StringComparer.Ordinal)
                     && !groups.Contains(ServiceAccountIdentity.UnauthenticatedGroup, StringComparer.Ordinal))
                 {
                     groups.Add(ServiceAccountIdentity.AuthenticatedGroup);

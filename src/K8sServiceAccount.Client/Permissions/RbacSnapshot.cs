@@ -42,6 +42,23 @@ public sealed class RbacSnapshot : IPermissionEvaluator
         TakenAt = DateTimeOffset.UtcNow;
     }
 
+    private RbacSnapshot(RbacSnapshot source, ResourceNameResolver resolver)
+    {
+        Policy = source.Policy;
+        Method = source.Method;
+        TakenAt = source.TakenAt;
+        ModelsPrivilegedGroup = source.ModelsPrivilegedGroup;
+        _authorizer = source._authorizer;
+        _resolver = resolver;
+    }
+
+    /// <summary>
+    /// The same objects, evaluated with kubectl's resolution warnings (unknown types, cluster-scoped types given a
+    /// namespace) written to <paramref name="log"/>: a snapshot is taken by one command and used by others, each with its
+    /// own log. Nothing is copied.
+    /// </summary>
+    public RbacSnapshot WithLog(IClientLog log) => new(this, _resolver.WithLog(log));
+
     /// <summary>The RBAC objects evaluated.</summary>
     public InMemoryRbacPolicy Policy { get; }
 
@@ -136,7 +153,7 @@ public sealed class RbacSnapshot : IPermissionEvaluator
     /// <inheritdoc />
     public async Task<PermissionCheckResult> CheckAsync(PermissionCheck check, CancellationToken cancellationToken = default)
     {
-        var attributes = await PermissionChecker.ResolveAsync(_resolver, check, cancellationToken).ConfigureAwait(false);
+        var attributes = await ResolveAsync(check, cancellationToken).ConfigureAwait(false);
         return Evaluate(check, attributes);
     }
 
@@ -160,7 +177,7 @@ public sealed class RbacSnapshot : IPermissionEvaluator
     /// </summary>
     public async Task<PermissionExplanation> ExplainAsync(PermissionCheck check, PermissionCheckResult? serverResult = null, CancellationToken cancellationToken = default)
     {
-        var attributes = await PermissionChecker.ResolveAsync(_resolver, check, cancellationToken).ConfigureAwait(false);
+        var attributes = await ResolveAsync(check, cancellationToken).ConfigureAwait(false);
         var user = UserFor(check.Subject);
         var grants = _authorizer.Explain(ToRequest(user, attributes)).Select(EffectiveRule.From).ToList();
         var result = serverResult ?? Evaluate(check, attributes);
@@ -179,7 +196,10 @@ public sealed class RbacSnapshot : IPermissionEvaluator
             return new PermissionExplanation(result, ExplanationVerdict.AllowedByOtherAuthorizer, grants,
                 $"{check.Subject} may {what}, allowed by the server but by no RBAC rule: {by}.");
         }
-        return new PermissionExplanation(result, ExplanationVerdict.NotGranted, grants, $"No RBAC rule allows {check.Subject} to {what}.");
+        // A binding to a missing role may be why nothing grants it.
+        var unresolved = _authorizer.Authorize(ToRequest(user, attributes)).EvaluationError;
+        return new PermissionExplanation(result, ExplanationVerdict.NotGranted, grants,
+            $"No RBAC rule allows {check.Subject} to {what}." + (string.IsNullOrEmpty(unresolved) ? "" : $" Bindings that could not be resolved: {unresolved}."));
     }
 
     /// <summary>
@@ -223,7 +243,7 @@ public sealed class RbacSnapshot : IPermissionEvaluator
     /// </summary>
     public async Task<IReadOnlyList<PermissionHolder>> SubjectsThatCanAsync(PermissionCheck check, CancellationToken cancellationToken = default)
     {
-        var attributes = await PermissionChecker.ResolveAsync(_resolver, check, cancellationToken).ConfigureAwait(false);
+        var attributes = await ResolveAsync(check, cancellationToken).ConfigureAwait(false);
         var request = ToRequest(new UserInfo("", null, []), attributes);
         var holders = new List<PermissionHolder>();
         if (ModelsPrivilegedGroup)
@@ -260,6 +280,38 @@ public sealed class RbacSnapshot : IPermissionEvaluator
             });
         }
         return holders;
+    }
+
+    private async Task<ReviewAttributes> ResolveAsync(PermissionCheck check, CancellationToken cancellationToken)
+    {
+        var attributes = await PermissionChecker.ResolveAsync(_resolver, check, cancellationToken).ConfigureAwait(false);
+        if (Method == PermissionCheckMethod.Offline && !check.IsNonResource && check.Group is null && attributes.Group.Length == 0 && attributes.Resource != "*")
+        {
+            // No discovery offline: a plural given without its group stays in the core group, where kubectl on a cluster
+            // would have found it elsewhere. When the policy names it only in other groups, say how to ask what was meant.
+            var groups = GroupsNaming(attributes.Resource);
+            if (groups.Count > 0 && !groups.Contains("") && !groups.Contains("*"))
+            {
+                _resolver.WarnOnce($"offline, '{attributes.Resource}' is evaluated in the core API group (there is no discovery to find its group), " +
+                    $"and the policy names it only in {string.Join(", ", groups.Select(g => $"'{g}'"))}: give -Group or write {attributes.Resource}.{groups[0]}");
+            }
+        }
+        return attributes;
+    }
+
+    // The API groups in which the policy's rules name a resource type (with or without a subresource), in order.
+    private List<string> GroupsNaming(string resource)
+    {
+        var groups = new List<string>();
+        var rules = Policy.ClusterRoles.SelectMany(r => r.Rules ?? []).Concat(Policy.Roles.SelectMany(r => r.Rules ?? []));
+        foreach (var rule in rules)
+        {
+            if ((rule.Resources ?? []).Any(r => r == resource || r.StartsWith(resource + "/", StringComparison.Ordinal)))
+            {
+                groups.AddRange((rule.ApiGroups ?? []).Where(g => !groups.Contains(g)));
+            }
+        }
+        return groups;
     }
 
     private PermissionCheckResult Evaluate(PermissionCheck check, ReviewAttributes attributes)

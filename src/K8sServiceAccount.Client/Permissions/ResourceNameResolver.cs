@@ -59,9 +59,10 @@ public sealed class ResourceNameResolver
         _log = log ?? NullClientLog.Instance;
     }
 
-    private ResourceNameResolver(IClientLog? log)
+    private ResourceNameResolver(IClientLog? log, DiscoveryCache? discovery = null)
     {
         _log = log ?? NullClientLog.Instance;
+        _discovery = discovery;
     }
 
     /// <summary>
@@ -69,6 +70,12 @@ public sealed class ResourceNameResolver
     /// short names, singular names and kinds are not known and are used as written.
     /// </summary>
     public static ResourceNameResolver WithoutDiscovery(IClientLog? log = null) => new(log);
+
+    /// <summary>
+    /// The same resolution (and the same cached discovery) writing its warnings to <paramref name="log"/>, each once: for
+    /// a resolver made by one command (a snapshot's) and used by another.
+    /// </summary>
+    public ResourceNameResolver WithLog(IClientLog log) => new(log ?? throw new ArgumentNullException(nameof(log)), _discovery);
 
     /// <summary>
     /// Resolves the resource of <paramref name="check"/> (which must be a resource check) and writes kubectl's warnings.
@@ -97,7 +104,9 @@ public sealed class ResourceNameResolver
                 group = check.Group;
             }
 
-            var match = _discovery is null ? null : await FindAsync(lowered, resource, group, cancellationToken).ConfigureAwait(false);
+            // An explicit group, even the core group "" (-Group core), must match; without one any group may.
+            var wantedGroup = check.Group ?? (group.Length > 0 ? group : null);
+            var match = _discovery is null ? null : await FindAsync(lowered, resource, wantedGroup, cancellationToken).ConfigureAwait(false);
             if (match is null)
             {
                 if (_discovery is null)
@@ -177,6 +186,9 @@ public sealed class ResourceNameResolver
         return dot < 0 ? (text, "") : (text[..dot], text[(dot + 1)..]);
     }
 
+    /// <summary>Writes <paramref name="warning"/> to this resolver's log unless it already wrote it.</summary>
+    internal void WarnOnce(string warning) => Warn([warning]);
+
     private void Warn(List<string> warnings)
     {
         foreach (var warning in warnings)
@@ -193,7 +205,7 @@ public sealed class ResourceNameResolver
         }
     }
 
-    private async Task<DiscoveredResource?> FindAsync(string lowered, string resource, string group, CancellationToken cancellationToken)
+    private async Task<DiscoveredResource?> FindAsync(string lowered, string resource, string? group, CancellationToken cancellationToken)
     {
         var index = await _discovery!.GetAsync(_log, cancellationToken).ConfigureAwait(false);
         var match = Match(index, lowered, resource, group);
@@ -205,8 +217,8 @@ public sealed class ResourceNameResolver
         return match;
     }
 
-    /// <summary>client-go's RESTMapper.ResourceFor behind the shortcut expander.</summary>
-    internal static DiscoveredResource? Match(DiscoveryIndex index, string lowered, string resource, string group)
+    /// <summary>client-go's RESTMapper.ResourceFor behind the shortcut expander. A null <paramref name="group"/> is any group.</summary>
+    internal static DiscoveredResource? Match(DiscoveryIndex index, string lowered, string resource, string? group)
     {
         // resource.version.group, fully specified.
         var parts = lowered.Split('.', 3);
@@ -222,7 +234,7 @@ public sealed class ResourceNameResolver
         (resource, group) = ExpandShortName(index, resource, group);
         foreach (var candidate in index.Resources)
         {
-            if ((group.Length == 0 || candidate.Group == group) && (candidate.Resource == resource || candidate.Singular == resource))
+            if ((group is null || candidate.Group == group) && (candidate.Resource == resource || candidate.Singular == resource))
             {
                 return candidate;
             }
@@ -230,23 +242,23 @@ public sealed class ResourceNameResolver
         return null;
     }
 
-    private static (string Resource, string Group) ExpandShortName(DiscoveryIndex index, string resource, string group)
+    private static (string Resource, string? Group) ExpandShortName(DiscoveryIndex index, string resource, string? group)
     {
         foreach (var candidate in index.Resources)
         {
-            if ((group.Length == 0 || candidate.Group == group) && (candidate.Resource == resource || candidate.Singular == resource))
+            if ((group is null || candidate.Group == group) && (candidate.Resource == resource || candidate.Singular == resource))
             {
                 return (resource, group);
             }
         }
         foreach (var candidate in index.Resources)
         {
-            if ((group.Length == 0 || candidate.Group == group) && candidate.ShortNames.Contains(resource))
+            if ((group is null || candidate.Group == group) && candidate.ShortNames.Contains(resource))
             {
                 return (candidate.Resource, candidate.Group);
             }
         }
-        if (group.Length > 0)
+        if (!string.IsNullOrEmpty(group))
         {
             // "autoscal" matches group "autoscaling" for short names, as client-go allows.
             foreach (var candidate in index.Resources)

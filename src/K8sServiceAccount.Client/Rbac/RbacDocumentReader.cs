@@ -1,3 +1,5 @@
+using System.Collections;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
@@ -11,6 +13,17 @@ namespace K8sServiceAccount.Client.Rbac;
 /// <summary>One text to read: its name as errors and notes should show it (usually a file path), and its content.</summary>
 public sealed record RbacSource(string Name, string Text)
 {
+    /// <summary>
+    /// A document already in memory as maps (<see cref="IDictionary"/>), lists and scalars, such as ConvertFrom-Yaml output or
+    /// ConvertFrom-Json objects turned into maps: it is read exactly like a JSON text of the same content (a single object,
+    /// a List with items, or a list of objects). <paramref name="name"/> names it in errors and notes.
+    /// </summary>
+    public static RbacSource FromObject(string name, object? document)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return new RbacSource(name, DocumentTree.ToJson(document)?.ToJsonString() ?? "");
+    }
+
     /// <summary>Reads a policy file (UTF-8, with or without BOM); the file path becomes the source name.</summary>
     /// <exception cref="K8sClientException">ErrorId <c>RbacFileUnreadable</c> (ReadError) naming the file and the reason.</exception>
     public static RbacSource FromFile(string path, ISystemEnvironment? environment = null)
@@ -25,6 +38,62 @@ public sealed record RbacSource(string Name, string Text)
         {
             var reason = e is FileNotFoundException or DirectoryNotFoundException ? "the file does not exist" : e.Message;
             throw new K8sClientException("RbacFileUnreadable", K8sErrorCategory.ReadError, $"Cannot read the RBAC policy file \"{path}\": {reason}.", e) { Target = path };
+        }
+    }
+}
+
+/// <summary>Turns documents already in memory (maps, lists and scalars) into the JSON the reader reads.</summary>
+internal static class DocumentTree
+{
+    /// <summary>
+    /// Maps (<see cref="IDictionary"/>, keys as text) become objects, other enumerables lists, strings, booleans and
+    /// numbers stay what they are, date-times become RFC 3339 text (as the API writes them), anything else its text.
+    /// </summary>
+    internal static JsonNode? ToJson(object? value, int depth = 0)
+    {
+        if (depth > 100)
+        {
+            throw new K8sClientException("RbacDocumentInvalid", K8sErrorCategory.InvalidData, "The policy object is nested more than 100 levels deep (does it contain itself?).");
+        }
+        switch (value)
+        {
+            case null:
+                return null;
+            case JsonNode node:
+                return node.DeepClone();
+            case string text:
+                return JsonValue.Create(text);
+            case bool flag:
+                return JsonValue.Create(flag);
+            case DateTime time:
+                return JsonValue.Create(new DateTimeOffset(time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : time)
+                    .UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            case DateTimeOffset time:
+                return JsonValue.Create(time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            case byte or sbyte or short or ushort or int or uint or long or ulong:
+                return JsonValue.Create(Convert.ToDecimal(value, CultureInfo.InvariantCulture));
+            case float or double or decimal:
+                return JsonValue.Create(Convert.ToDouble(value, CultureInfo.InvariantCulture));
+            case IDictionary map:
+            {
+                var obj = new JsonObject();
+                foreach (DictionaryEntry entry in map)
+                {
+                    obj[Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? ""] = ToJson(entry.Value, depth + 1);
+                }
+                return obj;
+            }
+            case IEnumerable items:
+            {
+                var array = new JsonArray();
+                foreach (var item in items)
+                {
+                    array.Add(ToJson(item, depth + 1));
+                }
+                return array;
+            }
+            default:
+                return JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture));
         }
     }
 }
@@ -48,8 +117,9 @@ public sealed record RbacReadOptions
 /// <summary>
 /// Reads Roles, ClusterRoles, RoleBindings and ClusterRoleBindings from YAML or JSON texts for offline permission checks:
 /// multi-document YAML, JSON objects, and <c>List</c> objects (<c>kind: List</c> or <c>RoleList</c> etc. with <c>items</c>),
-/// nested or not. Objects of other kinds are ignored with a note. Any error names the source, the document number (1-based),
-/// the list item and the field, and never echoes document content beyond names.
+/// nested or not. Objects of other kinds are ignored with a note. Fields the four RBAC kinds do not have are refused, as
+/// kubectl's default strict validation refuses them. Any error names the source, the document number (1-based), the list
+/// item and the field, and never echoes document content beyond names.
 /// </summary>
 public static class RbacDocumentReader
 {
@@ -170,6 +240,7 @@ public static class RbacDocumentReader
             return;
         }
 
+        RejectUnknownFields(obj, kind, where, sourceName);
         switch (kind)
         {
             case "Role":
@@ -224,6 +295,23 @@ public static class RbacDocumentReader
             throw Invalid(sourceName, $"{where}: {label}: {string.Join("; ", errors.Select(e => e.Message))}");
         }
         return name!;
+    }
+
+    /// <summary>
+    /// Refuses fields the object's kind does not have, as kubectl's default strict validation does: read leniently, a typo
+    /// (<c>rule:</c>, <c>metadata.namspace</c>) would silently drop rules or move the object to the default namespace.
+    /// Names are case-sensitive, as in the API.
+    /// </summary>
+    private static void RejectUnknownFields(JsonObject obj, string kind, string where, string sourceName)
+    {
+        var unknown = new List<string>();
+        RbacFields.Collect(obj, RbacFields.ForKind(kind), "", unknown);
+        if (unknown.Count > 0)
+        {
+            var name = NameOf(obj);
+            var label = name is null ? kind : $"{kind} \"{name}\"";
+            throw Invalid(sourceName, $"{where}: {label}: {string.Join(", ", unknown.Order(StringComparer.Ordinal).Select(f => $"unknown field \"{f}\""))}.");
+        }
     }
 
     private static T Deserialize<T>(JsonObject obj, JsonTypeInfo<T> typeInfo, string kind, string where, string sourceName)
@@ -315,5 +403,76 @@ public static class RbacDocumentReader
             ValueTuple<string, string> k => $"\"{k.Item1}/{k.Item2}\"",
             _ => $"\"{key}\"",
         };
+    }
+}
+
+/// <summary>The fields of Role, ClusterRole, RoleBinding and ClusterRoleBinding in rbac.authorization.k8s.io/v1.</summary>
+internal sealed class RbacFields
+{
+    private static readonly RbacFields Metadata = new(
+        ("name", null), ("generateName", null), ("namespace", null), ("selfLink", null), ("uid", null), ("resourceVersion", null),
+        ("generation", null), ("creationTimestamp", null), ("deletionTimestamp", null), ("deletionGracePeriodSeconds", null),
+        ("labels", null), ("annotations", null), ("ownerReferences", null), ("finalizers", null), ("managedFields", null));
+
+    private static readonly RbacFields Rule = new(("apiGroups", null), ("resources", null), ("verbs", null), ("resourceNames", null), ("nonResourceURLs", null));
+
+    private static readonly RbacFields Selector = new(("matchLabels", null), ("matchExpressions", new RbacFields(("key", null), ("operator", null), ("values", null))));
+
+    private static readonly RbacFields Role = new(("apiVersion", null), ("kind", null), ("metadata", Metadata), ("rules", Rule));
+
+    private static readonly RbacFields ClusterRole = new(
+        ("apiVersion", null), ("kind", null), ("metadata", Metadata), ("rules", Rule), ("aggregationRule", new RbacFields(("clusterRoleSelectors", Selector))));
+
+    private static readonly RbacFields Binding = new(
+        ("apiVersion", null), ("kind", null), ("metadata", Metadata),
+        ("roleRef", new RbacFields(("apiGroup", null), ("kind", null), ("name", null))),
+        ("subjects", new RbacFields(("kind", null), ("apiGroup", null), ("name", null), ("namespace", null))));
+
+    // A field mapped to null holds values (or a free-form map) that are not checked further.
+    private readonly Dictionary<string, RbacFields?> _fields;
+
+    private RbacFields(params (string Name, RbacFields? Shape)[] fields)
+    {
+        _fields = fields.ToDictionary(f => f.Name, f => f.Shape, StringComparer.Ordinal);
+    }
+
+    internal static RbacFields ForKind(string kind) => kind switch
+    {
+        "Role" => Role,
+        "ClusterRole" => ClusterRole,
+        _ => Binding,
+    };
+
+    /// <summary>Adds the path of every field of <paramref name="obj"/> (and of its objects and lists of objects) that <paramref name="shape"/> lacks.</summary>
+    internal static void Collect(JsonObject obj, RbacFields shape, string path, List<string> unknown)
+    {
+        foreach (var (name, value) in obj)
+        {
+            var fieldPath = path.Length == 0 ? name : path + "." + name;
+            if (!shape._fields.TryGetValue(name, out var inner))
+            {
+                unknown.Add(fieldPath);
+                continue;
+            }
+            if (inner is null)
+            {
+                continue;
+            }
+            switch (value)
+            {
+                case JsonObject child:
+                    Collect(child, inner, fieldPath, unknown);
+                    break;
+                case JsonArray items:
+                    for (var i = 0; i < items.Count; i++)
+                    {
+                        if (items[i] is JsonObject item)
+                        {
+                            Collect(item, inner, $"{fieldPath}[{i}]", unknown);
+                        }
+                    }
+                    break;
+            }
+        }
     }
 }

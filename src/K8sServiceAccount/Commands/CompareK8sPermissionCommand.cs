@@ -36,9 +36,9 @@ public sealed class CompareK8sPermissionCommand : RbacEvaluationCmdletBase
         var explicitNamespace = PermissionMapping.Given(Namespace);
         try
         {
-            var defaultNamespace = explicitNamespace ?? (Offline ? "default" : Settings.Namespace);
-            var reference = PermissionSubject.ParseServiceAccount(ReferenceServiceAccount, defaultNamespace);
-            var difference = PermissionSubject.ParseServiceAccount(DifferenceServiceAccount, defaultNamespace);
+            var defaultNamespace = NamespaceOrDefault;
+            var reference = PermissionSubject.ParseServiceAccount(ReferenceServiceAccount, defaultNamespace, nameof(ReferenceServiceAccount));
+            var difference = PermissionSubject.ParseServiceAccount(DifferenceServiceAccount, defaultNamespace, nameof(DifferenceServiceAccount));
             var rbac = LoadRbac(defaultNamespace);
             var differences = PermissionDifference.Compare(
                 rbac.EffectiveRulesFor(reference, explicitNamespace), rbac.EffectiveRulesFor(difference, explicitNamespace), IncludeEqual);

@@ -26,7 +26,11 @@ public sealed class GetK8sPermissionCommand : RbacEvaluationCmdletBase
     [Alias("Name")]
     public string? ServiceAccount { get; set; }
 
-    /// <summary>List the rules of this user (with -Group for the user's groups; system:authenticated is added).</summary>
+    /// <summary>
+    /// List the rules of this user, with the groups the server gives that user when impersonating it (kubectl --as): the -Group
+    /// groups plus system:authenticated; a user named system:serviceaccount:NAMESPACE:NAME without -Group gets the
+    /// ServiceAccount's groups, system:anonymous gets system:unauthenticated.
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? User { get; set; }
@@ -43,7 +47,7 @@ public sealed class GetK8sPermissionCommand : RbacEvaluationCmdletBase
         PermissionSubject subject;
         try
         {
-            subject = PermissionMapping.Subject(ServiceAccount, User, Group, explicitNamespace ?? (Offline ? "default" : Settings.Namespace));
+            subject = PermissionMapping.Subject(ServiceAccount, User, Group, NamespaceOrDefault, nameof(Group));
         }
         catch (K8sClientException e)
         {

@@ -53,13 +53,22 @@ public sealed class GetK8sPermissionSubjectCommand : RbacEvaluationCmdletBase
         var target = PermissionMapping.Given(Resource) ?? PermissionMapping.Given(NonResourceUrl) ?? Verb;
         try
         {
-            var ns = Offline ? PermissionMapping.Given(Namespace) ?? "default" : Settings.Namespace;
+            var ns = NamespaceOrDefault;
             var check = PermissionMapping.Check(Verb, Resource, Group, Subresource, Name, NonResourceUrl, AllNamespaces ? "" : ns, PermissionSubject.Self);
             rbac ??= LoadRbac(PermissionMapping.Given(Namespace) ?? "default");
             var evaluator = rbac;
-            var holders = OnCluster
-                ? Invoke((_, token) => evaluator.SubjectsThatCanAsync(check, token))
-                : evaluator.SubjectsThatCanAsync(check, CancellationToken).GetAwaiter().GetResult();
+            IReadOnlyList<PermissionHolder> holders;
+            if (OnCluster)
+            {
+                holders = Invoke((_, token) => evaluator.SubjectsThatCanAsync(check, token));
+            }
+            else
+            {
+                // Locally too, kubectl's resolution warnings (a snapshot's discovery) reach this command's warning stream.
+                var asking = evaluator.SubjectsThatCanAsync(check, CancellationToken);
+                WaitAndDrain(asking, static () => { });
+                holders = asking.Result;
+            }
             WriteObject(holders.Select(PermissionMapping.ToHolder), enumerateCollection: true);
         }
         catch (K8sClientException e)

@@ -27,7 +27,7 @@ public sealed class GetK8sRbacSnapshotCommand : K8sClusterCmdlet
         try
         {
             var snapshot = Invoke((connection, token) => RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection), PageSize, token));
-            WriteObject(new K8sRbacSnapshot(snapshot, $"{settings.Server} (context {settings.ContextName ?? "-"})"));
+            WriteObject(new K8sRbacSnapshot(snapshot, $"{settings.Server} (context {settings.ContextName ?? "-"})", settings.Namespace));
         }
         catch (K8sClientException e)
         {

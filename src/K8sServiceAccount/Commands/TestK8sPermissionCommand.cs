@@ -40,7 +40,8 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
     /// <summary>
     /// The resource type in kubectl's syntax: plural, singular or short name (pods, pod, po), with .group
     /// (deployments.apps) and /subresource (deployments/scale). Resolved through the server's discovery, with kubectl's
-    /// warnings for unknown types; offline (-Policy) it is used as written.
+    /// warnings for unknown types; offline (-Policy) it is used as written (a plural without its group is in the core group,
+    /// with a warning when the policy names that type only in other API groups).
     /// </summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     public string? Resource { get; set; }
@@ -73,7 +74,11 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? ServiceAccount { get; set; }
 
-    /// <summary>Check a user instead of yourself (with -UserGroup for the user's groups; system:authenticated is added).</summary>
+    /// <summary>
+    /// Check a user instead of yourself, with the groups the server gives that user when impersonating it (kubectl --as): the -UserGroup
+    /// groups plus system:authenticated; a user named system:serviceaccount:NAMESPACE:NAME without -UserGroup gets the
+    /// ServiceAccount's groups, system:anonymous gets system:unauthenticated.
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? User { get; set; }
@@ -84,8 +89,9 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
     public string[]? UserGroup { get; set; }
 
     /// <summary>
-    /// Also list every binding, role and rule that grants the action (or say that none does, or that the server allowed
-    /// it without RBAC). On the cluster this reads all RBAC objects once, which needs list on them.
+    /// Also list every binding, role and rule that grants the action (or say that none does, naming any binding whose role
+    /// is missing, or that the server allowed it without RBAC). On the cluster this reads all RBAC objects once, which
+    /// needs list on them.
     /// </summary>
     [Parameter]
     public SwitchParameter Explain { get; set; }
@@ -151,10 +157,8 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
         }
     }
 
-    // The namespace of a check: -Namespace, else (offline) default or the connection's namespace.
-    private string DefaultNamespace() => Offline
-        ? PermissionMapping.Given(Namespace) ?? "default"
-        : Settings.Namespace;
+    // The namespace of a check: -Namespace, else the connection's, the snapshot's or (offline) default.
+    private string DefaultNamespace() => NamespaceOrDefault;
 
     // The evaluator is made for the first valid row: a command without one never connects or reads policy files.
     private PermissionBatch StartBatch()

@@ -26,8 +26,9 @@ internal static class PermissionMapping
     /// <summary>
     /// The subject of a check or grant: a ServiceAccount (NAMESPACE/NAME, NAMESPACE:NAME, system:serviceaccount:NS:NAME, or a
     /// bare NAME in <paramref name="defaultNamespace"/>), a user and/or groups, or, when none is given, the caller itself.
+    /// <paramref name="groupParameter"/> is the cmdlet's name for the user's groups, for error messages.
     /// </summary>
-    internal static PermissionSubject Subject(string? serviceAccount, string? user, string[]? groups, string? defaultNamespace)
+    internal static PermissionSubject Subject(string? serviceAccount, string? user, string[]? groups, string? defaultNamespace, string groupParameter = "UserGroup")
     {
         serviceAccount = Given(serviceAccount);
         user = Given(user);
@@ -36,7 +37,7 @@ internal static class PermissionMapping
         {
             if (user is not null || groupList.Length > 0)
             {
-                throw PermissionErrors.InvalidArgument("ServiceAccount", "Give either -ServiceAccount or -User/-Group, not both.");
+                throw PermissionErrors.InvalidArgument("ServiceAccount", $"Give either -ServiceAccount or -User/-{groupParameter}, not both.");
             }
             return PermissionSubject.ParseServiceAccount(serviceAccount, defaultNamespace);
         }

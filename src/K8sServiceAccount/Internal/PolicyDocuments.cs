@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Collections.ObjectModel;
 using System.Management.Automation;
 using K8sServiceAccount.Client;
@@ -8,8 +9,9 @@ namespace K8sServiceAccount.Internal;
 
 /// <summary>
 /// Reads the -Policy argument of the permission cmdlets into an offline evaluator: paths (wildcards allowed; a directory
-/// means its *.yaml, *.yml and *.json files), FileInfo objects, and the module's role and binding objects (from
-/// Get-K8sRole and friends). Touches no cluster.
+/// means its *.yaml, *.yml and *.json files), FileInfo objects, RBAC documents as objects (ConvertFrom-Json or
+/// ConvertFrom-Yaml output, read like the same JSON), and the module's role and binding objects (from Get-K8sRole and
+/// friends). Touches no cluster.
 /// </summary>
 internal static class PolicyDocuments
 {
@@ -27,9 +29,12 @@ internal static class PolicyDocuments
         var files = new List<string>();
         var roles = new List<K8sRoleInfo>();
         var bindings = new List<K8sRoleBindingInfo>();
-        foreach (var item in policy)
+        var sources = new List<RbacSource>();
+        for (var i = 0; i < policy.Length; i++)
         {
-            switch (item is PSObject wrapped ? wrapped.BaseObject : item)
+            // A PSCustomObject is all in its PSObject wrapper: the base object holds no properties.
+            var item = policy[i] is PSObject { BaseObject: not PSCustomObject } wrapped ? wrapped.BaseObject : policy[i];
+            switch (item)
             {
                 case null:
                     break;
@@ -45,13 +50,16 @@ internal static class PolicyDocuments
                 case K8sRoleBindingInfo binding:
                     bindings.Add(binding);
                     break;
+                case PSObject or IDictionary:
+                    // An RBAC document as an object: ConvertFrom-Json or ConvertFrom-Yaml output.
+                    sources.Add(RbacSource.FromObject($"-Policy object {i + 1}", Plain(item)));
+                    break;
                 case var other:
                     throw PermissionErrors.InvalidArgument("Policy",
-                        $"-Policy takes paths of YAML or JSON files, FileInfo objects and the objects of Get-K8sRole, Get-K8sClusterRole, Get-K8sRoleBinding and Get-K8sClusterRoleBinding; a {other.GetType().Name} is none of these.");
+                        $"-Policy takes paths of YAML or JSON files, FileInfo objects, RBAC documents as objects (ConvertFrom-Json or ConvertFrom-Yaml output) and the objects of Get-K8sRole, Get-K8sClusterRole, Get-K8sRoleBinding and Get-K8sClusterRoleBinding; a {other.GetType().Name} is none of these.");
             }
         }
 
-        var sources = new List<RbacSource>();
         foreach (var file in files.Distinct(StringComparer.Ordinal))
         {
             try
@@ -69,9 +77,20 @@ internal static class PolicyDocuments
         notes.ForEach(verbose);
         roles.ForEach(r => PermissionMapping.AddTo(documents, r));
         bindings.ForEach(b => PermissionMapping.AddTo(documents, b));
-        verbose($"Offline policy: {documents.Roles.Count} Roles, {documents.ClusterRoles.Count} ClusterRoles, {documents.RoleBindings.Count} RoleBindings, {documents.ClusterRoleBindings.Count()} ClusterRoleBindings from {sources.Count} files and {roles.Count + bindings.Count} objects.");
+        verbose($"Offline policy: {documents.Roles.Count} Roles, {documents.ClusterRoles.Count} ClusterRoles, {documents.RoleBindings.Count} RoleBindings, {documents.ClusterRoleBindings.Count()} ClusterRoleBindings from {sources.Count} files and documents and {roles.Count + bindings.Count} objects.");
         return new RbacSnapshot(documents, PermissionCheckMethod.Offline);
     }
+
+    /// <summary>PowerShell objects (PSCustomObject properties, wrapped values) as the plain maps and lists the reader takes.</summary>
+    private static object? Plain(object? value) => value switch
+    {
+        PSObject { BaseObject: PSCustomObject } custom => custom.Properties.ToDictionary(p => p.Name, p => Plain(p.Value), StringComparer.Ordinal),
+        PSObject wrapped => Plain(wrapped.BaseObject),
+        string => value,
+        IDictionary map => map.Cast<DictionaryEntry>().ToDictionary(e => e.Key, e => Plain(e.Value)),
+        IEnumerable items => items.Cast<object?>().Select(Plain).ToList(),
+        _ => value,
+    };
 
     /// <summary>A description of the -Policy argument for K8sRbacSnapshot.Source.</summary>
     internal static string Describe(object[] policy) =>
@@ -92,10 +111,26 @@ internal static class PolicyDocuments
         {
             throw new K8sClientException(NotFoundErrorId, K8sErrorCategory.ObjectNotFound, $"The policy file '{path}' does not exist.", e) { Target = path };
         }
+        if (resolved.Count == 0)
+        {
+            throw new K8sClientException(NotFoundErrorId, K8sErrorCategory.ObjectNotFound, $"No policy file matches '{path}'.") { Target = path };
+        }
         return resolved.SelectMany(Expand);
     }
 
-    private static IEnumerable<string> Expand(string path) => Directory.Exists(path)
-        ? Directory.EnumerateFiles(path).Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).Order(StringComparer.Ordinal)
-        : [path];
+    /// <summary>A file as itself; a directory as its *.yaml, *.yml and *.json files, which it must have.</summary>
+    internal static IEnumerable<string> Expand(string path)
+    {
+        if (!Directory.Exists(path))
+        {
+            return [path];
+        }
+        var files = Directory.EnumerateFiles(path).Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0)
+        {
+            // An empty policy would answer every check "no".
+            throw new K8sClientException(NotFoundErrorId, K8sErrorCategory.ObjectNotFound, $"The policy directory '{path}' holds no .yaml, .yml or .json files.") { Target = path };
+        }
+        return files;
+    }
 }

@@ -10,10 +10,11 @@ namespace K8sServiceAccount;
 /// </summary>
 public sealed class K8sRbacSnapshot
 {
-    internal K8sRbacSnapshot(RbacSnapshot snapshot, string source)
+    internal K8sRbacSnapshot(RbacSnapshot snapshot, string source, string @namespace)
     {
         Evaluator = snapshot;
         Source = source;
+        Namespace = @namespace;
         TakenAt = snapshot.TakenAt.UtcDateTime;
         Roles = snapshot.Policy.Roles.Count;
         ClusterRoles = snapshot.Policy.ClusterRoles.Count;
@@ -23,6 +24,12 @@ public sealed class K8sRbacSnapshot
 
     /// <summary>Where the objects were read: the cluster's server address and context, or the policy files.</summary>
     public string Source { get; }
+
+    /// <summary>
+    /// The namespace of the context the snapshot was taken with: checks and ServiceAccount names evaluated on the snapshot
+    /// without -Namespace use it, so no connection is needed to evaluate.
+    /// </summary>
+    public string Namespace { get; }
 
     /// <summary>When the objects were read (UTC).</summary>
     public DateTime TakenAt { get; }

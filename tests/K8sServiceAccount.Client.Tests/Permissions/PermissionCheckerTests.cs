@@ -86,7 +86,12 @@ public sealed class PermissionCheckerTests
     [InlineData("alice", new[] { "system:authenticated", "dev" }, "\"user\":\"alice\",\"groups\":[\"system:authenticated\",\"dev\"]")]
     [InlineData("system:anonymous", new[] { "system:unauthenticated" }, "\"user\":\"system:anonymous\",\"groups\":[\"system:unauthenticated\"]")]
     [InlineData(null, new[] { "ops" }, "\"groups\":[\"ops\",\"system:authenticated\"]")]
-    public async Task User_check_adds_system_authenticated(string? user, string[] groups, string expected)
+    // As the server derives them when impersonating (kubectl --as): a ServiceAccount user name without groups carries the
+    // ServiceAccount groups, and the anonymous user the unauthenticated group.
+    [InlineData("system:serviceaccount:dev:builder", new string[0], "\"user\":\"system:serviceaccount:dev:builder\",\"groups\":[\"system:serviceaccounts\",\"system:serviceaccounts:dev\",\"system:authenticated\"]")]
+    [InlineData("system:serviceaccount:dev:builder", new[] { "qa" }, "\"user\":\"system:serviceaccount:dev:builder\",\"groups\":[\"qa\",\"system:authenticated\"]")]
+    [InlineData("system:anonymous", new string[0], "\"user\":\"system:anonymous\",\"groups\":[\"system:unauthenticated\"]")]
+    public async Task User_check_carries_the_groups_the_server_would_give_that_user(string? user, string[] groups, string expected)
     {
         var fake = Server(_ => Allowed());
         await new PermissionChecker(fake).CheckAsync(new PermissionCheck { Verb = "get", Resource = "pods", Namespace = "a", Subject = PermissionSubject.User(user, groups) });
@@ -192,8 +197,22 @@ public sealed class PermissionCheckerTests
     [InlineData("a/b/c")]
     [InlineData("/app")]
     [InlineData("system:serviceaccount:Bad:app")]
+    // A name no ServiceAccount can have would only ever be answered "no": the typo is reported instead.
+    [InlineData("Dev/app")]
+    [InlineData("dev/sample_sa")]
+    [InlineData("dev.team:app")]
     public void Bad_ServiceAccount_subjects_are_argument_errors(string text)
         => Assert.Equal("InvalidServiceAccount", Assert.Throws<K8sClientException>(() => PermissionSubject.ParseServiceAccount(text)).ErrorId);
+
+    [Fact]
+    public void ServiceAccount_errors_name_the_parameter_given()
+    {
+        var error = Assert.Throws<K8sClientException>(() => PermissionSubject.ParseServiceAccount("dev/sample_sa", parameter: "DifferenceServiceAccount"));
+        Assert.Equal(("InvalidDifferenceServiceAccount", "DifferenceServiceAccount"), (error.ErrorId, error.Target));
+        Assert.Contains("-DifferenceServiceAccount", error.Message);
+        Assert.Contains("\"sample_sa\"", error.Message);
+        Assert.Contains("RFC 1123 subdomain", error.Message);
+    }
 
     [Fact]
     public async Task Own_rules_come_from_a_SelfSubjectRulesReview()

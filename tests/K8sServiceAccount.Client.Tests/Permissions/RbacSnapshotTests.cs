@@ -111,6 +111,27 @@ public sealed class RbacSnapshotTests
     }
 
     [Fact]
+    public async Task A_denial_explained_names_the_bindings_that_could_not_be_resolved()
+    {
+        // A binding to a missing role may be the very reason for a "no": the explanation says so, as the server's reason does.
+        var broken = Policy + """
+
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: broken, namespace: ns1}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-deleter}
+            subjects: [{kind: ServiceAccount, name: sample-sa}]
+            """;
+        var snapshot = RbacSnapshot.FromDocuments([new RbacSource("policy.yaml", broken)]);
+        var denied = await snapshot.ExplainAsync(new PermissionCheck { Verb = "delete", Resource = "pods", Namespace = "ns1", Subject = SampleSa });
+        Assert.Equal(ExplanationVerdict.NotGranted, denied.Verdict);
+        Assert.Equal(
+            "No RBAC rule allows system:serviceaccount:ns1:sample-sa to delete pods in namespace ns1. Bindings that could not be resolved: role.rbac.authorization.k8s.io \"pod-deleter\" not found.",
+            denied.Message);
+    }
+
+    [Fact]
     public async Task Explain_with_a_server_allow_that_no_rule_explains_names_another_authorizer()
     {
         var check = new PermissionCheck { Verb = "delete", Resource = "nodes", Subject = PermissionSubject.User("node-admin") };
@@ -201,6 +222,56 @@ public sealed class RbacSnapshotTests
         Assert.Equal(["a", "b"], snapshot.Policy.ClusterRoles.Select(c => c.Metadata.Name));
         var result = await snapshot.CheckAsync(new PermissionCheck { Verb = "get", Resource = "po", Namespace = "x", Subject = PermissionSubject.User("u") });
         Assert.Equal((true, "pods", PermissionCheckMethod.LocalRbac), (result.Allowed, result.Resource, result.Method));
+    }
+
+    [Fact]
+    public async Task A_snapshot_warns_like_kubectl_into_the_log_of_the_command_that_uses_it()
+    {
+        var pages = new Dictionary<string, string>
+        {
+            ["/apis/rbac.authorization.k8s.io/v1/clusterroles?limit=500"] = """{"metadata":{},"items":[]}""",
+            ["/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?limit=500"] = """{"metadata":{},"items":[]}""",
+            ["/apis/rbac.authorization.k8s.io/v1/roles?limit=500"] = """{"metadata":{},"items":[]}""",
+            ["/apis/rbac.authorization.k8s.io/v1/rolebindings?limit=500"] = """{"metadata":{},"items":[]}""",
+        };
+        var fake = new FakeKubernetes(r => DiscoveryFixture.Answer(r.Path) ?? pages[r.Path]);
+        var snapshot = await RbacSnapshot.LoadAsync(fake); // taken by one command (Get-K8sRbacSnapshot) ...
+        var first = new WarningLog();
+        var second = new WarningLog();
+        var user = PermissionSubject.User("u");
+
+        // ... and used by others, each with its own log: kubectl's warnings reach each of them once per type.
+        var inFirst = snapshot.WithLog(first);
+        Assert.Equal(PermissionCheckMethod.LocalRbac, (await inFirst.CheckAsync(new PermissionCheck { Verb = "get", Resource = "widgets", Namespace = "x", Subject = user })).Method);
+        await inFirst.CheckAsync(new PermissionCheck { Verb = "get", Resource = "widgets", Namespace = "y", Subject = user });
+        await inFirst.SubjectsThatCanAsync(new PermissionCheck { Verb = "get", Resource = "nodes", Namespace = "x" });
+        Assert.Equal(["the server doesn't have a resource type 'widgets'", "resource 'nodes' is not namespace scoped"], first.Warnings);
+        await snapshot.WithLog(second).ExplainAsync(new PermissionCheck { Verb = "get", Resource = "widgets", Namespace = "x", Subject = user });
+        Assert.Equal(["the server doesn't have a resource type 'widgets'"], second.Warnings);
+        Assert.Same(snapshot.Policy, inFirst.Policy);
+        Assert.Equal(snapshot.TakenAt, inFirst.TakenAt);
+    }
+
+    [Fact]
+    public async Task Offline_a_type_without_group_that_the_policy_names_only_in_other_groups_gets_a_hint()
+    {
+        // With no discovery, "deployments" stays in the core group and the answer is "no", while on a cluster kubectl's
+        // resolution would find apps: the user is told how to ask what was meant.
+        var log = new WarningLog();
+        var offline = RbacSnapshot.FromDocuments([new RbacSource("policy.yaml", Policy)]).WithLog(log);
+        var core = await offline.CheckAsync(new PermissionCheck { Verb = "get", Resource = "deployments/scale", Namespace = "ns1", Subject = SampleSa });
+        Assert.Equal((false, ""), (core.Allowed, core.Group));
+        await offline.CheckAsync(new PermissionCheck { Verb = "update", Resource = "deployments", Namespace = "ns1", Subject = SampleSa });
+        Assert.Equal(
+            ["offline, 'deployments' is evaluated in the core API group (there is no discovery to find its group), and the policy names it only in 'apps', 'extensions': give -Group or write deployments.apps"],
+            log.Warnings);
+
+        // Nothing to say when the group is given, the policy names the type in the core group too, or not at all.
+        Assert.True((await offline.CheckAsync(new PermissionCheck { Verb = "get", Resource = "deployments", Group = "apps", Namespace = "ns1", Subject = SampleSa })).Allowed);
+        await offline.CheckAsync(new PermissionCheck { Verb = "get", Resource = "pods", Namespace = "ns1", Subject = SampleSa });
+        await offline.CheckAsync(new PermissionCheck { Verb = "get", Resource = "widgets", Namespace = "ns1", Subject = SampleSa });
+        await offline.CheckAsync(new PermissionCheck { Verb = "get", Resource = "deployments.apps", Namespace = "ns1", Subject = SampleSa });
+        Assert.Single(log.Warnings);
     }
 
     [Fact]

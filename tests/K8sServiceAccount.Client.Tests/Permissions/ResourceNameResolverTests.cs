@@ -65,6 +65,23 @@ public sealed class ResourceNameResolverTests
     }
 
     [Fact]
+    public async Task An_explicit_core_group_is_a_group_not_any_group()
+    {
+        // -Group core (""): deployments is not in the core group, so it must not resolve to apps/deployments.
+        var (resolver, log, _) = NewResolver();
+        var deployments = await Resolve(resolver, "deployments", group: "");
+        Assert.Equal((false, "deployments", ""), (deployments.Found, deployments.Resource, deployments.Group));
+        Assert.Equal(["the server doesn't have a resource type 'deployments'"], log.Warnings);
+        var deploy = await Resolve(resolver, "deploy", group: "");
+        Assert.Equal((false, ""), (deploy.Found, deploy.Group));
+
+        var pods = await Resolve(resolver, "po", group: "");
+        Assert.Equal((true, "pods", ""), (pods.Found, pods.Resource, pods.Group));
+        var events = await Resolve(resolver, "events", group: "");
+        Assert.Equal((true, "events", ""), (events.Found, events.Resource, events.Group));
+    }
+
+    [Fact]
     public async Task Unknown_type_warns_once_and_uses_the_raw_word_with_no_group()
     {
         var (resolver, log, _) = NewResolver();

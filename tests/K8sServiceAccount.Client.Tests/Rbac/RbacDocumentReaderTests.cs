@@ -153,6 +153,13 @@ public sealed class RbacDocumentReaderTests
         { "unknown subject kind", "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b}\nroleRef: {kind: ClusterRole, name: x}\nsubjects: [{kind: Robot, name: r2}]", "subjects[0].kind: Unsupported value: \"Robot\"" },
         { "scalar document", "just a string", "roles.yaml: expected an object with apiVersion and kind, found a string." },
         { "items not a list", "apiVersion: v1\nkind: List\nitems: {a: b}", "roles.yaml: List: field items: expected a list, found a map." },
+        // kubectl's default strict validation refuses unknown fields; read leniently, a typo would silently drop rules or
+        // move an object to the default namespace.
+        { "misspelt rules", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\nrule:\n- verbs: [get]\n  apiGroups: ['']\n  resources: [pods]", "roles.yaml: Role \"r\": unknown field \"rule\"" },
+        { "misspelt namespace", "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b, namspace: ns1}\nroleRef: {kind: Role, name: x}", "RoleBinding \"b\": unknown field \"metadata.namspace\"" },
+        { "rule field in the wrong case", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\nrules:\n- verbs: [get]\n  apiGroups: ['']\n  resources: [pods]\n  resourcenames: [a]", "ClusterRole \"r\": unknown field \"rules[0].resourcenames\"" },
+        { "subject field", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {kind: ClusterRole, name: x}\nsubjects: [{kind: User, name: u, namepsace: n}]", "unknown field \"subjects[0].namepsace\"" },
+        { "two unknown fields", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\nrule: []\naggregationRule: {clusterRoleSelectors: [{matchLabel: {a: b}}]}", "ClusterRole \"r\": unknown field \"aggregationRule.clusterRoleSelectors[0].matchLabel\", unknown field \"rule\"" },
         { "aggregationRule without selectors", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\naggregationRule: {clusterRoleSelectors: []}", "aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if aggregationRule is non-nil" },
     };
 
@@ -165,6 +172,80 @@ public sealed class RbacDocumentReaderTests
         Assert.Equal(K8sErrorCategory.InvalidData, error.Category);
         Assert.Equal("roles.yaml", error.Target);
         Assert.True(error.Message.Contains(expectedFragment, StringComparison.Ordinal), $"{description}: {error.Message}");
+    }
+
+    [Fact]
+    public void Documents_already_in_memory_as_maps_and_lists_are_read_like_JSON()
+    {
+        // What ConvertFrom-Yaml gives (hashtables, object arrays), or ConvertFrom-Json objects turned into maps: a v1 List
+        // holding a Role and a RoleBinding, with typed scalars (a date, a number) where kubectl get -o yaml writes them.
+        var role = new System.Collections.Hashtable
+        {
+            ["apiVersion"] = "rbac.authorization.k8s.io/v1",
+            ["kind"] = "Role",
+            ["metadata"] = new Dictionary<string, object?> { ["name"] = "scaler", ["namespace"] = "apps", ["creationTimestamp"] = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc), ["generation"] = 1 },
+            ["rules"] = new object[] { new Dictionary<string, object?> { ["apiGroups"] = new[] { "apps" }, ["resources"] = new List<object> { "deployments/scale" }, ["verbs"] = new[] { "update" } } },
+        };
+        var binding = new Dictionary<string, object?>
+        {
+            ["apiVersion"] = "rbac.authorization.k8s.io/v1",
+            ["kind"] = "RoleBinding",
+            ["metadata"] = new Dictionary<string, object?> { ["name"] = "scaler", ["namespace"] = "apps" },
+            ["roleRef"] = new Dictionary<string, object?> { ["kind"] = "Role", ["name"] = "scaler" },
+            ["subjects"] = new[] { new Dictionary<string, object?> { ["kind"] = "ServiceAccount", ["name"] = "sample-sa" } },
+        };
+        var list = new Dictionary<string, object?> { ["apiVersion"] = "v1", ["kind"] = "List", ["items"] = new object[] { role, binding } };
+
+        var policy = RbacDocumentReader.Read([RbacSource.FromObject("policy object 1", list)]);
+        Assert.Equal(("scaler", "apps"), (policy.Roles.Single().Metadata.Name, policy.Roles.Single().Metadata.Namespace));
+        Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), policy.Roles.Single().Metadata.CreationTimestamp);
+        Assert.Equal("sample-sa", policy.RoleBindings.Single().Subjects!.Single().Name);
+
+        role["rule"] = role["rules"];
+        var error = Assert.Throws<K8sClientException>(() => RbacDocumentReader.Read([RbacSource.FromObject("policy object 2", role)]));
+        Assert.Equal(("RbacDocumentInvalid", "policy object 2"), (error.ErrorId, error.Target));
+        Assert.StartsWith("policy object 2: Role \"scaler\": unknown field \"rule\"", error.Message);
+        var scalar = Assert.Throws<K8sClientException>(() => RbacDocumentReader.Read([RbacSource.FromObject("policy object 3", "role.yaml")]));
+        Assert.Contains("expected an object with apiVersion and kind, found a string", scalar.Message);
+    }
+
+    [Fact]
+    public void Every_field_kubectl_get_o_yaml_writes_is_known()
+    {
+        const string text = """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata:
+              annotations: {a: b}
+              creationTimestamp: "2026-01-01T00:00:00Z"
+              generation: 1
+              labels: {app: web}
+              managedFields:
+              - {apiVersion: rbac.authorization.k8s.io/v1, fieldsType: FieldsV1, manager: kubectl-create, operation: Update, time: "2026-01-01T00:00:00Z"}
+              name: b
+              namespace: ns1
+              ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: c, uid: u1, controller: true, blockOwnerDeletion: true}]
+              finalizers: [x]
+              resourceVersion: "12"
+              selfLink: /apis/rbac.authorization.k8s.io/v1/namespaces/ns1/rolebindings/b
+              uid: 0d8f
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+            subjects:
+            - {apiGroup: "", kind: ServiceAccount, name: app, namespace: ns1}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: {name: agg}
+            aggregationRule:
+              clusterRoleSelectors:
+              - matchLabels: {a: b}
+                matchExpressions: [{key: k, operator: In, values: [v]}]
+            rules:
+            - {apiGroups: [""], resources: [pods], resourceNames: [p], verbs: [get]}
+            - {nonResourceURLs: [/healthz], verbs: [get]}
+            """;
+        var policy = RbacDocumentReader.Read([new RbacSource("get.yaml", text)]);
+        Assert.Single(policy.RoleBindings);
     }
 
     [Fact]

@@ -100,6 +100,75 @@ public sealed class PermissionOperationsTests(PermissionsServer server) : IClass
     }
 
     [Fact]
+    public async Task A_user_named_as_a_ServiceAccount_or_anonymous_gets_the_groups_kubectl_as_gives_it()
+    {
+        // kubectl 1.28 auth can-i list pods -n perm-as2 --as system:serviceaccount:perm-as1:app answers yes through the
+        // namespace group; the SubjectAccessReview for the same user name must carry that group too.
+        await server.EnsureNamespaceAsync("perm-as1");
+        await server.EnsureNamespaceAsync("perm-as2");
+        var objects = new RbacObjectOperations(server.Admin);
+        await objects.CreateClusterRoleAsync(new ClusterRole
+        {
+            Metadata = new ObjectMeta { Name = "perm-as-pod-lister" },
+            Rules = [PolicyRules.Resource(["list"], [""], ["pods"])],
+        });
+        await objects.CreateRoleBindingAsync(new RoleBinding
+        {
+            Metadata = new ObjectMeta { Name = "perm-as1-sas", Namespace = "perm-as2" },
+            RoleRef = new RoleRef { Kind = "ClusterRole", Name = "perm-as-pod-lister" },
+            Subjects = [new Subject { Kind = "Group", Name = "system:serviceaccounts:perm-as1" }],
+        });
+
+        var checker = new PermissionChecker(server.Admin);
+        var asUser = await checker.CheckAsync(Check("list", "pods", "perm-as2", PermissionSubject.User("system:serviceaccount:perm-as1:app")));
+        Assert.Equal((true, PermissionCheckMethod.SubjectAccessReview), (asUser.Allowed, asUser.Method));
+        var withOwnGroups = await checker.CheckAsync(Check("list", "pods", "perm-as2", PermissionSubject.User("system:serviceaccount:perm-as1:app", ["qa"])));
+        Assert.False(withOwnGroups.Allowed); // explicit groups replace the ServiceAccount groups, as with --as-group
+
+        // An anonymous request carries system:unauthenticated, which system:public-info-viewer is bound to.
+        var anonymous = await checker.CheckAsync(new PermissionCheck { Verb = "get", NonResourceUrl = "/version", Subject = PermissionSubject.User("system:anonymous") });
+        Assert.True(anonymous.Allowed);
+        var snapshot = await RbacSnapshot.LoadAsync(server.Admin);
+        Assert.True((await snapshot.CheckAsync(Check("list", "pods", "perm-as2", PermissionSubject.User("system:serviceaccount:perm-as1:app")))).Allowed);
+    }
+
+    [Fact]
+    public async Task Effective_rules_of_a_ServiceAccount_are_what_kubectl_auth_can_i_list_as_it_shows_with_their_bindings()
+    {
+        // kubectl 1.28 auth can-i --list -n perm-list2 --as system:serviceaccount:perm-list1:app lists exactly: create
+        // selfsubjectreviews/selfsubjectaccessreviews/selfsubjectrulesreviews, get/list pods (through the namespace group),
+        // and the discovery, health and OIDC URLs. The same rules come out here, each with its scope and binding.
+        await server.EnsureNamespaceAsync("perm-list1");
+        await server.EnsureNamespaceAsync("perm-list2");
+        var objects = new RbacObjectOperations(server.Admin);
+        await objects.CreateClusterRoleAsync(new ClusterRole
+        {
+            Metadata = new ObjectMeta { Name = "perm-list-pod-reader" },
+            Rules = [PolicyRules.Resource(["get", "list"], [""], ["pods"])],
+        });
+        await objects.CreateRoleBindingAsync(new RoleBinding
+        {
+            Metadata = new ObjectMeta { Name = "perm-list1-sas", Namespace = "perm-list2" },
+            RoleRef = new RoleRef { Kind = "ClusterRole", Name = "perm-list-pod-reader" },
+            Subjects = [new Subject { Kind = "Group", Name = "system:serviceaccounts:perm-list1" }],
+        });
+        var snapshot = await RbacSnapshot.LoadAsync(server.Admin);
+        var app = PermissionSubject.ServiceAccount("perm-list1", "app");
+
+        var rules = snapshot.EffectiveRulesFor(app, "perm-list2");
+        var pods = Assert.Single(rules, r => r.Resources.Contains("pods"));
+        Assert.Equal(("perm-list2", "RoleBinding", "perm-list1-sas", "ClusterRole", "perm-list-pod-reader", "Group \"system:serviceaccounts:perm-list1\""),
+            (pods.Scope, pods.BindingKind, pods.BindingName, pods.RoleKind, pods.RoleName, pods.BindingSubject));
+        Assert.Contains(rules, r => r.Scope == "" && r.RoleName == "system:basic-user" && r.Resources.Contains("selfsubjectaccessreviews"));
+        Assert.Contains(rules, r => r.Scope == "" && r.RoleName == "system:service-account-issuer-discovery" && r.NonResourceUrls.Contains("/openid/v1/jwks"));
+        Assert.DoesNotContain(snapshot.EffectiveRulesFor(app, "perm-list1"), r => r.Resources.Contains("pods"));
+
+        // And who can list pods there: the group, shown as what it covers.
+        var holders = await snapshot.SubjectsThatCanAsync(new PermissionCheck { Verb = "list", Resource = "pods", Namespace = "perm-list2" });
+        Assert.Contains(holders, h => h.SubjectName == "system:serviceaccounts:perm-list1" && h.Covers == "all ServiceAccounts in namespace perm-list1" && h.BindingName == "perm-list1-sas");
+    }
+
+    [Fact]
     public async Task Escalation_prevention_is_reported_with_what_is_missing()
     {
         await server.EnsureNamespaceAsync("perm-esc");
