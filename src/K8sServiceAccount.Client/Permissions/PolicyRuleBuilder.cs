@@ -81,7 +81,9 @@ public static class PolicyRuleBuilder
         foreach (var text in request.Resources.Where(r => !string.IsNullOrWhiteSpace(r)))
         {
             var (type, _) = ResourceNameResolver.SplitSubresource(text, null);
-            if (type == "*" || resolved.ContainsKey(type))
+            // A '*' resource (also *.GROUP and */SUB) is a wildcard, not a type to look up, as in kubectl; an empty one is
+            // reported by the syntax checks below.
+            if (ResourceNameResolver.ParseGroupResource(type).Resource is "*" or "" || resolved.ContainsKey(type))
             {
                 continue;
             }
@@ -102,12 +104,21 @@ public static class PolicyRuleBuilder
                 foundAny = true;
                 resolved[group is null ? type : type + "\n" + group] = (answer.Resource, answer.Group);
             }
-            if (!foundAny)
+            // kubectl accepts a type discovery does not list (users, groups, userextras) when a special verb is meant for it.
+            if (!foundAny && !IsSpecialVerbTarget(request.Verbs, type, request.Groups))
             {
                 throw PermissionErrors.InvalidArgument("Resource", notFound!);
             }
         }
         return BuildCore(request, scope, warnings, resolved);
+    }
+
+    private static bool IsSpecialVerbTarget(IReadOnlyList<string> verbs, string type, IReadOnlyList<string>? groups)
+    {
+        var (resource, group) = ResourceNameResolver.ParseGroupResource(type);
+        IReadOnlyList<string> candidates = groups is { Count: > 0 } ? groups : [group];
+        return verbs.Any(v => SpecialVerbs.TryGetValue(v.Trim(), out var allowed)
+            && candidates.Any(g => allowed.Any(a => a.Resource == resource && a.Group == g.Trim())));
     }
 
     private static IReadOnlyList<PolicyRule> BuildCore(
@@ -207,6 +218,10 @@ public static class PolicyRuleBuilder
             else
             {
                 (resource, group) = ResourceNameResolver.ParseGroupResource(type);
+                if (resource.Length == 0)
+                {
+                    throw PermissionErrors.InvalidArgument("Resource", $"resource must be specified if apiGroup/subresource specified (got \"{text}\")");
+                }
                 if (explicitGroups is not null && group.Length > 0)
                 {
                     throw PermissionErrors.InvalidArgument("Resource", $"\"{text}\" names a group while Group is given; give groups in one place");

@@ -92,4 +92,44 @@ public sealed class PolicyRuleBuilderTests
         var error = await Assert.ThrowsAsync<K8sClientException>(() => PolicyRuleBuilder.BuildAsync(new PolicyRuleRequest { Verbs = ["get"], Resources = ["widgets"] }, RoleScope.Role, resolver));
         Assert.Equal(("InvalidResource", "the server doesn't have a resource type 'widgets'"), (error.ErrorId, error.Message));
     }
+
+    [Theory]
+    [InlineData(".apps")]
+    [InlineData(".")]
+    public void A_group_without_a_resource_is_refused_as_kubectl_does(string resource)
+    {
+        // kubectl create role x --verb=get --resource=.apps: "resource must be specified if apiGroup/subresource specified".
+        var error = Assert.Throws<K8sClientException>(() => PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get"], Resources = [resource] }, RoleScope.Role));
+        Assert.Equal(("InvalidResource", "Resource"), (error.ErrorId, error.Target));
+        Assert.StartsWith("resource must be specified if apiGroup/subresource specified", error.Message);
+    }
+
+    [Fact]
+    public async Task With_discovery_wildcards_in_any_group_are_not_looked_up()
+    {
+        // kubectl create role x --verb=get --resource='*.*' gives apiGroups ['*'], resources ['*'] (checked with kubectl 1.28).
+        var fake = new FakeKubernetes(r => DiscoveryFixture.Answer(r.Path) ?? throw FakeKubernetes.Error(404, "NotFound", "nope"));
+        var resolver = new ResourceNameResolver(fake);
+        var rules = await PolicyRuleBuilder.BuildAsync(new PolicyRuleRequest { Verbs = ["get"], Resources = ["*.*", "*.apps", "*/scale"] }, RoleScope.Role, resolver);
+        Assert.Equal(
+            "{APIGroups:[\"\"], Resources:[\"*/scale\"], Verbs:[\"get\"]} {APIGroups:[\"*\"], Resources:[\"*\"], Verbs:[\"get\"]} {APIGroups:[\"apps\"], Resources:[\"*\"], Verbs:[\"get\"]}",
+            Text(rules));
+    }
+
+    [Fact]
+    public async Task With_discovery_special_verbs_take_the_types_discovery_does_not_list()
+    {
+        // users and groups are authorized but not served; kubectl create clusterrole x --verb=impersonate --resource=users,groups works.
+        var fake = new FakeKubernetes(r => DiscoveryFixture.Answer(r.Path) ?? throw FakeKubernetes.Error(404, "NotFound", "nope"));
+        var resolver = new ResourceNameResolver(fake);
+        var rules = await PolicyRuleBuilder.BuildAsync(
+            new PolicyRuleRequest { Verbs = ["impersonate"], Resources = ["users", "groups", "serviceaccounts", "userextras.authentication.k8s.io"] }, RoleScope.ClusterRole, resolver);
+        Assert.Equal(
+            "{APIGroups:[\"\"], Resources:[\"users\" \"groups\" \"serviceaccounts\"], Verbs:[\"impersonate\"]} {APIGroups:[\"authentication.k8s.io\"], Resources:[\"userextras\"], Verbs:[\"impersonate\"]}",
+            Text(rules));
+        var bind = await PolicyRuleBuilder.BuildAsync(new PolicyRuleRequest { Verbs = ["bind"], Resources = ["clusterroles"], ResourceNames = ["view"] }, RoleScope.Role, resolver);
+        Assert.Equal("{APIGroups:[\"rbac.authorization.k8s.io\"], Resources:[\"clusterroles\"], ResourceNames:[\"view\"], Verbs:[\"bind\"]}", Text(bind));
+        var error = await Assert.ThrowsAsync<K8sClientException>(() => PolicyRuleBuilder.BuildAsync(new PolicyRuleRequest { Verbs = ["get"], Resources = ["users"] }, RoleScope.Role, resolver));
+        Assert.Equal("InvalidResource", error.ErrorId);
+    }
 }
