@@ -194,4 +194,27 @@ public class PermissionMappingTests
         Assert.Equal("Role apps/scaler", PermissionMapping.Target("Role", "apps", "scaler"));
         Assert.Equal("ClusterRole view", PermissionMapping.Target("ClusterRole", null, "view"));
     }
+
+    [Fact]
+    public void GrantAndRevokeSayInVerboseWhatChangedAndWhenNothingDid()
+    {
+        var rule = PolicyRules.Resource(["get"], ["apps"], ["deployments"]);
+        var created = new GrantResult
+        {
+            Subject = "system:serviceaccount:demo:sample-sa", RoleKind = "Role", BindingKind = "RoleBinding", Name = "k8ssa-grant:demo:sample-sa", Namespace = "demo",
+            RoleAction = GrantAction.Created, BindingAction = GrantAction.Created, ChangedRules = [rule],
+        };
+        Assert.Equal(
+            "Role demo/k8ssa-grant:demo:sample-sa: Created (added {APIGroups:[\"apps\"], Resources:[\"deployments\"], Verbs:[\"get\"]}); RoleBinding demo/k8ssa-grant:demo:sample-sa: Created.",
+            PermissionMapping.Describe(created, grant: true));
+
+        var repeated = created with { RoleAction = GrantAction.Unchanged, BindingAction = GrantAction.Unchanged, ChangedRules = [] };
+        Assert.Equal(
+            "Nothing changed: Role demo/k8ssa-grant:demo:sample-sa already grants every requested rule and RoleBinding demo/k8ssa-grant:demo:sample-sa already binds system:serviceaccount:demo:sample-sa.",
+            PermissionMapping.Describe(repeated, grant: true));
+        Assert.StartsWith("Nothing changed: Role demo/k8ssa-grant:demo:sample-sa has no rule equal", PermissionMapping.Describe(repeated, grant: false));
+        Assert.Equal("Nothing changed: RoleBinding demo/k8ssa-grant:demo:sample-sa does not bind system:serviceaccount:demo:sample-sa.", PermissionMapping.Describe(repeated, grant: false, withRules: false));
+        var gone = repeated with { RoleAction = GrantAction.NotFound, BindingAction = GrantAction.NotFound, Namespace = "", RoleKind = "ClusterRole", BindingKind = "ClusterRoleBinding" };
+        Assert.Equal("Nothing changed: ClusterRole k8ssa-grant:demo:sample-sa and ClusterRoleBinding k8ssa-grant:demo:sample-sa do not exist.", PermissionMapping.Describe(gone, grant: false));
+    }
 }

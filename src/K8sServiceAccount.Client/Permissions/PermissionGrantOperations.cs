@@ -82,12 +82,25 @@ public sealed class PermissionGrantOperations
     public const string ManagedByValue = "K8sServiceAccount";
     public const string NamePrefix = "k8ssa-grant:";
 
+    private readonly IKubernetesTransport _transport;
     private readonly RbacObjectOperations _objects;
 
     public PermissionGrantOperations(IKubernetesTransport transport)
     {
+        _transport = transport ?? throw new ArgumentNullException(nameof(transport));
         _objects = new RbacObjectOperations(transport);
     }
+
+    /// <summary>
+    /// The rules of a Grant or Revoke from resources written as kubectl takes them, resolved through this connection's
+    /// discovery as <c>kubectl create role</c> does: <c>deployments</c> is apps/deployments, <c>deploy</c> and <c>rs.apps</c> are
+    /// expanded, a type the server does not have is an error. Grant and Revoke resolve the same words to the same rules,
+    /// so Revoke finds what Grant wrote.
+    /// </summary>
+    public Task<IReadOnlyList<PolicyRule>> BuildRulesAsync(
+        PolicyRuleRequest request, bool clusterWide, ICollection<string>? warnings = null, IClientLog? log = null, CancellationToken cancellationToken = default)
+        => PolicyRuleBuilder.BuildAsync(
+            request, clusterWide ? RoleScope.ClusterRole : RoleScope.Role, new ResourceNameResolver(_transport, log), warnings, cancellationToken);
 
     /// <summary>
     /// The role and binding name for a subject: <c>k8ssa-grant:NAMESPACE:NAME</c> for a ServiceAccount,

@@ -204,6 +204,30 @@ internal static class PermissionMapping
         Unchanged = result.Unchanged,
     };
 
+    /// <summary>
+    /// The -Verbose line of Grant-K8sPermission and Revoke-K8sPermission: what happened to the role and to the binding, and,
+    /// when nothing did, that nothing changed and why, so a repeated Grant says it found everything in place.
+    /// </summary>
+    internal static string Describe(GrantResult result, bool grant, bool withRules = true)
+    {
+        var role = Target(result.RoleKind, result.Namespace, result.Name);
+        var binding = Target(result.BindingKind, result.Namespace, result.Name);
+        if (result.Unchanged)
+        {
+            return result.RoleAction == GrantAction.NotFound
+                ? $"Nothing changed: {role} and {binding} do not exist."
+                : grant
+                    ? $"Nothing changed: {role} already grants every requested rule and {binding} already binds {result.Subject}."
+                    : withRules
+                        ? $"Nothing changed: {role} has no rule equal to the requested ones."
+                        : $"Nothing changed: {binding} does not bind {result.Subject}.";
+        }
+        var rules = result.ChangedRules.Count == 0
+            ? ""
+            : $" ({(grant ? "added" : "removed")} {string.Join(" ", result.ChangedRules.Select(EscalationCheck.CompactString))})";
+        return $"{role}: {result.RoleAction}{rules}; {binding}: {result.BindingAction}.";
+    }
+
     /// <summary>Turns module role and binding objects (from the Get- cmdlets) into YAML-free policy objects for offline evaluation.</summary>
     internal static void AddTo(InMemoryRbacPolicy policy, K8sRoleInfo role)
     {
