@@ -62,8 +62,10 @@ public static class PolicyRuleBuilder
     };
 
     /// <summary>
-    /// Builds the rules without discovery (resources are used as written, after splitting <c>.group</c> and <c>/sub</c>).
-    /// Warnings (non-standard verbs) are added to <paramref name="warnings"/> when given.
+    /// Builds the rules without a cluster: the built-in Kubernetes types stand in for discovery (<c>deployments</c> is
+    /// apps/deployments, <c>deploy</c> and <c>rs.apps</c> are expanded, see <see cref="BuiltInResourceTypes"/>); any other type is
+    /// used as written, and without a group it is written in the core group with a warning. Warnings (also non-standard
+    /// verbs) are added to <paramref name="warnings"/> when given.
     /// </summary>
     public static IReadOnlyList<PolicyRule> Build(PolicyRuleRequest request, RoleScope scope, ICollection<string>? warnings = null)
         => BuildCore(request, scope, warnings, resolved: null);
@@ -151,7 +153,7 @@ public static class PolicyRuleBuilder
             {
                 warnings?.Add($"'{verb}' is not a standard resource verb");
             }
-            rules.AddRange(ResourceRules(request, verbs, resources, names, resolved));
+            rules.AddRange(ResourceRules(request, verbs, resources, names, resolved, warnings));
         }
 
         if (urls.Count > 0)
@@ -195,7 +197,7 @@ public static class PolicyRuleBuilder
 
     private static IEnumerable<PolicyRule> ResourceRules(
         PolicyRuleRequest request, List<string> verbs, List<string> resources, List<string> names,
-        Dictionary<string, (string Resource, string Group)>? resolved)
+        Dictionary<string, (string Resource, string Group)>? resolved, ICollection<string>? warnings)
     {
         var explicitGroups = request.Groups is null ? null : Distinct(request.Groups, keepEmpty: true);
         if (explicitGroups is { Count: 0 })
@@ -234,11 +236,27 @@ public static class PolicyRuleBuilder
                 {
                     (resource, group) = mapped;
                 }
+                else if (resolved is null && resource != "*")
+                {
+                    // Without a cluster, the built-in types stand in for discovery; anything else is used as written.
+                    if (BuiltInResourceTypes.TryResolve(resource, group.Length > 0 ? group : null, out var plural, out var builtInGroup))
+                    {
+                        (resource, group) = (plural, builtInGroup);
+                    }
+                    else if (group.Length == 0)
+                    {
+                        warnings?.Add($"'{resource}' is not a built-in resource type; it is written in the core group. Give {resource}.GROUP (or -Group) for a custom resource.");
+                    }
+                }
                 CheckSpecialVerbs(verbs, resource, group);
                 Add(byGroup, group, sub.Length > 0 ? resource + "/" + sub : resource);
             }
             else
             {
+                if (resolved is null && resource != "*" && BuiltInResourceTypes.TryResolve(resource, null, out var plural, out _))
+                {
+                    resource = plural;
+                }
                 foreach (var g in explicitGroups)
                 {
                     var (r, gg) = resolved is not null && type != "*" && resolved.TryGetValue(type + "\n" + g, out var m) ? m : (resource, g);
