@@ -217,4 +217,18 @@ public class PermissionMappingTests
         var gone = repeated with { RoleAction = GrantAction.NotFound, BindingAction = GrantAction.NotFound, Namespace = "", RoleKind = "ClusterRole", BindingKind = "ClusterRoleBinding" };
         Assert.Equal("Nothing changed: ClusterRole k8ssa-grant:demo:sample-sa and ClusterRoleBinding k8ssa-grant:demo:sample-sa do not exist.", PermissionMapping.Describe(gone, grant: false));
     }
+
+    [Theory]
+    [InlineData("demo:Sample_SA", "the name \"Sample_SA\": a lowercase RFC 1123 subdomain")]
+    [InlineData("Demo NS:sample-sa", "the namespace \"Demo NS\": a lowercase RFC 1123 label")]
+    [InlineData("my.ns:sample-sa", "the namespace \"my.ns\": must not contain dots")]
+    [InlineData(":sample-sa", "namespace is empty")]
+    [InlineData("demo:", "name is empty")]
+    [InlineData("demo:a:b", "is not of the form NAMESPACE/NAME")]
+    public void BadServiceAccountFormsInABindingNameTheParameter(string text, string message)
+    {
+        var error = Assert.Throws<K8sClientException>(() => PermissionMapping.BindingSubjects([text], null, null, "team"));
+        Assert.Equal(("InvalidServiceAccount", "ServiceAccount"), (error.ErrorId, error.Target));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
 }
