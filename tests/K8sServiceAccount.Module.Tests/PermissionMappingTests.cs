@@ -231,4 +231,34 @@ public class PermissionMappingTests
         Assert.Equal(("InvalidServiceAccount", "ServiceAccount"), (error.ErrorId, error.Target));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void LabelsAndAggregationSelectorsComeFromHashtablesAndSelectorsReadAsKubectlWritesThem()
+    {
+        Assert.Null(PermissionMapping.Labels(null));
+        Assert.Null(PermissionMapping.Labels(new System.Collections.Hashtable()));
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "web", ["tier"] = "" }, PermissionMapping.Labels(new System.Collections.Hashtable { ["app"] = "web", ["tier"] = "" }));
+        var nullValue = Assert.Throws<K8sClientException>(() => PermissionMapping.Labels(new System.Collections.Hashtable { ["app"] = null }));
+        Assert.Contains("-Label", nullValue.Message, StringComparison.Ordinal);
+
+        var rule = PermissionMapping.AggregationRule([new System.Collections.Hashtable { ["rbac.example.com/aggregate-to-monitoring"] = "true" }, new System.Collections.Hashtable()]);
+        Assert.Equal(2, rule.ClusterRoleSelectors!.Count);
+        Assert.Equal("true", rule.ClusterRoleSelectors[0].MatchLabels!["rbac.example.com/aggregate-to-monitoring"]);
+        Assert.Empty(rule.ClusterRoleSelectors[1].MatchLabels!);
+
+        var info = PermissionMapping.ToRoleInfo(new ClusterRole { Metadata = new ObjectMeta { Name = "monitoring" }, AggregationRule = rule });
+        Assert.True(info.IsAggregated);
+        Assert.Equal(["rbac.example.com/aggregate-to-monitoring=true", ""], info.AggregationRule);
+        Assert.Equal("a=1,b=2,env in (dev,prod),!legacy,tier", PermissionMapping.SelectorText(new LabelSelector
+        {
+            MatchLabels = new() { ["b"] = "2", ["a"] = "1" },
+            MatchExpressions =
+            [
+                new LabelSelectorRequirement { Key = "env", Operator = "In", Values = ["dev", "prod"] },
+                new LabelSelectorRequirement { Key = "legacy", Operator = "DoesNotExist" },
+                new LabelSelectorRequirement { Key = "tier", Operator = "Exists" },
+            ],
+        }));
+        Assert.Empty(PermissionMapping.ToRoleInfo(new Role { Metadata = new ObjectMeta { Name = "r", Namespace = "n" } }).AggregationRule);
+    }
 }

@@ -162,9 +162,28 @@ internal static class PermissionMapping
         };
     }
 
-    internal static K8sRoleInfo ToRoleInfo(Role role) => RoleInfo("Role", role.Metadata, role.Rules, false);
+    internal static K8sRoleInfo ToRoleInfo(Role role) => RoleInfo("Role", role.Metadata, role.Rules, null);
 
-    internal static K8sRoleInfo ToRoleInfo(ClusterRole role) => RoleInfo("ClusterRole", role.Metadata, role.Rules, role.AggregationRule is not null);
+    internal static K8sRoleInfo ToRoleInfo(ClusterRole role) => RoleInfo("ClusterRole", role.Metadata, role.Rules, role.AggregationRule);
+
+    /// <summary>A label selector as kubectl writes one: k=v, k in (a,b), k notin (a), k, !k, joined by commas.</summary>
+    internal static string SelectorText(LabelSelector selector)
+    {
+        var parts = (selector.MatchLabels ?? []).OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}").ToList();
+        foreach (var requirement in selector.MatchExpressions ?? [])
+        {
+            var values = string.Join(",", requirement.Values ?? []);
+            parts.Add(requirement.Operator switch
+            {
+                "In" => $"{requirement.Key} in ({values})",
+                "NotIn" => $"{requirement.Key} notin ({values})",
+                "Exists" => requirement.Key ?? "",
+                "DoesNotExist" => "!" + requirement.Key,
+                _ => $"{requirement.Key} {requirement.Operator} ({values})",
+            });
+        }
+        return string.Join(",", parts);
+    }
 
     internal static K8sRoleBindingInfo ToBindingInfo(RoleBinding binding) => BindingInfo("RoleBinding", binding.Metadata, binding.RoleRef, binding.Subjects);
 
@@ -207,6 +226,26 @@ internal static class PermissionMapping
             throw PermissionErrors.InvalidArgument("ServiceAccount", $"\"{text}\" is not a ServiceAccount NAMESPACE:NAME; {problem}");
         }
     }
+
+    /// <summary>The labels of a new role or binding from -Label; null when none are given.</summary>
+    internal static Dictionary<string, string>? Labels(System.Collections.IDictionary? label)
+    {
+        var labels = ServiceAccountMapping.ToStringMap(label, "Label", allowRemoval: false);
+        return labels.Count == 0 ? null : labels.ToDictionary(l => l.Key, l => l.Value ?? "", StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// An aggregationRule from -AggregationRule: one selector per hashtable, its entries as matchLabels (kubectl create
+    /// clusterrole --aggregation-rule makes one). An empty hashtable selects every ClusterRole, as the server reads it.
+    /// </summary>
+    internal static AggregationRule AggregationRule(System.Collections.IDictionary[] selectors) => new()
+    {
+        ClusterRoleSelectors = selectors.Select(selector =>
+        {
+            var labels = ServiceAccountMapping.ToStringMap(selector, "AggregationRule", allowRemoval: false);
+            return new LabelSelector { MatchLabels = labels.ToDictionary(l => l.Key, l => l.Value ?? "", StringComparer.Ordinal) };
+        }).ToList(),
+    };
 
     internal static K8sPermissionGrant ToGrant(GrantResult result) => new()
     {
@@ -280,13 +319,14 @@ internal static class PermissionMapping
         }
     }
 
-    private static K8sRoleInfo RoleInfo(string kind, ObjectMeta metadata, List<PolicyRule>? rules, bool aggregated) => new()
+    private static K8sRoleInfo RoleInfo(string kind, ObjectMeta metadata, List<PolicyRule>? rules, AggregationRule? aggregation) => new()
     {
         Kind = kind,
         Name = metadata.Name ?? string.Empty,
         Namespace = metadata.Namespace ?? string.Empty,
         Rules = rules?.Select(ToRule).ToArray() ?? [],
-        IsAggregated = aggregated,
+        IsAggregated = aggregation is not null,
+        AggregationRule = aggregation?.ClusterRoleSelectors?.Select(SelectorText).ToArray() ?? [],
         Labels = metadata.Labels is null ? new(StringComparer.Ordinal) : new(metadata.Labels, StringComparer.Ordinal),
         Uid = metadata.Uid,
         ResourceVersion = metadata.ResourceVersion,

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using K8sServiceAccount.Client;
+using K8sServiceAccount.Client.Models;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Integration.Tests.LocalApiServer;
 
@@ -46,5 +48,82 @@ public sealed class ProvisioningKubectlTests(PermissionsServer server) : IClassF
         Assert.Equal((GrantAction.Deleted, GrantAction.Deleted), (revoked.RoleAction, revoked.BindingAction));
         Assert.Equal("no", await CanIAsync(kubectl, "get", "deployments", "-n", "prov-words", "--as", As("prov-words", "sample-sa")));
         Assert.Contains("NotFound", (await kubectl.RunAsync("get", "role", granted.Name, "-n", "prov-words")).Error);
+    }
+
+    [KubectlFact]
+    public async Task An_aggregating_ClusterRole_and_labelled_objects_read_back_with_kubectl()
+    {
+        // New-K8sClusterRole prov-monitoring -AggregationRule @{ 'rbac.example.com/aggregate-to-monitoring' = 'true' }
+        // New-K8sClusterRole prov-monitoring-pods -Label @{ 'rbac.example.com/aggregate-to-monitoring' = 'true' } -Rule (New-K8sPolicyRule -Verb get,list -Resource pods)
+        using var kubectl = new Kubectl(server.Host.KubeconfigPath);
+        var objects = new RbacObjectOperations(server.Admin);
+        var aggregating = await objects.CreateClusterRoleAsync(new ClusterRole
+        {
+            Metadata = new ObjectMeta { Name = "prov-monitoring" },
+            AggregationRule = new AggregationRule { ClusterRoleSelectors = [new LabelSelector { MatchLabels = new() { ["rbac.example.com/aggregate-to-monitoring"] = "true" } }] },
+        });
+        Assert.NotNull(aggregating.AggregationRule);
+        await objects.CreateClusterRoleAsync(new ClusterRole
+        {
+            Metadata = new ObjectMeta { Name = "prov-monitoring-pods", Labels = new() { ["rbac.example.com/aggregate-to-monitoring"] = "true" } },
+            Rules = [.. PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get", "list"], Resources = ["pods"] }, RoleScope.ClusterRole)],
+        });
+
+        var read = await kubectl.RunAsync("get", "clusterrole", "prov-monitoring", "-o", "json");
+        Assert.Equal(0, read.ExitCode);
+        var json = JsonDocument.Parse(read.Output).RootElement;
+        Assert.Equal("true", json.GetProperty("aggregationRule").GetProperty("clusterRoleSelectors")[0].GetProperty("matchLabels").GetProperty("rbac.example.com/aggregate-to-monitoring").GetString());
+        Assert.Equal("""[{"apiGroups":[""],"resources":["pods"],"verbs":["get","list"]}]""", json.GetProperty("rules").GetRawText().Replace(" ", "").Replace("\n", ""));
+        var labelled = await kubectl.RunAsync("get", "clusterroles", "-l", "rbac.example.com/aggregate-to-monitoring=true", "-o", "name");
+        Assert.Equal("clusterrole.rbac.authorization.k8s.io/prov-monitoring-pods", labelled.Output.Trim());
+
+        // New-K8sRoleBinding prov-view -ClusterRole prov-monitoring -ServiceAccount prov-agg:agent -Label @{ app = 'agent' }
+        await server.EnsureNamespaceAsync("prov-agg");
+        await objects.CreateRoleBindingAsync(new RoleBinding
+        {
+            Metadata = new ObjectMeta { Name = "prov-view", Namespace = "prov-agg", Labels = new() { ["app"] = "agent" } },
+            RoleRef = new RoleRef { Kind = "ClusterRole", Name = "prov-monitoring" },
+            Subjects = [new Subject { Kind = "ServiceAccount", Name = "agent", Namespace = "prov-agg" }],
+        });
+        Assert.Equal("rolebinding.rbac.authorization.k8s.io/prov-view", (await kubectl.RunAsync("get", "rolebindings", "-n", "prov-agg", "-l", "app=agent", "-o", "name")).Output.Trim());
+        Assert.Equal("yes", await CanIAsync(kubectl, "list", "pods", "-n", "prov-agg", "--as", As("prov-agg", "agent")));
+        // A RoleBinding to a ClusterRole grants only in its namespace.
+        Assert.Equal("no", await CanIAsync(kubectl, "list", "pods", "-n", "default", "--as", As("prov-agg", "agent")));
+    }
+
+    [KubectlFact]
+    public async Task An_aggregation_rule_without_full_authority_is_refused_naming_what_is_missing()
+    {
+        // A user who may create clusterroles and holds get pods everywhere, but not cluster-admin (K8S-SEMANTICS E11).
+        var objects = new RbacObjectOperations(server.Admin);
+        await objects.CreateClusterRoleAsync(new ClusterRole
+        {
+            Metadata = new ObjectMeta { Name = "prov-role-maker" },
+            Rules = [.. PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["create", "get"], Resources = ["clusterroles", "pods"] }, RoleScope.ClusterRole)],
+        });
+        await objects.CreateClusterRoleBindingAsync(new ClusterRoleBinding
+        {
+            Metadata = new ObjectMeta { Name = "prov-role-maker" },
+            RoleRef = new RoleRef { Kind = "ClusterRole", Name = "prov-role-maker" },
+            Subjects = [new Subject { Kind = "User", Name = "prov-maker" }],
+        });
+        var maker = new RbacObjectOperations(server.ConnectAs("prov-maker"));
+        var error = await Assert.ThrowsAsync<K8sClientException>(() => maker.CreateClusterRoleAsync(new ClusterRole
+        {
+            Metadata = new ObjectMeta { Name = "prov-made-aggregating" },
+            AggregationRule = new AggregationRule { ClusterRoleSelectors = [new LabelSelector { MatchLabels = new() { ["x"] = "y" } }] },
+        }));
+        Assert.Equal((PermissionErrors.EscalationForbidden, K8sErrorCategory.PermissionDenied), (error.ErrorId, error.Category));
+        Assert.Contains("an aggregationRule needs full cluster-admin authority or 'escalate' on clusterroles", error.Message);
+        Assert.Contains("must have cluster-admin privileges to use the aggregationRule", error.Message);
+
+        // The same user may create a plain ClusterRole within what it holds.
+        await maker.CreateClusterRoleAsync(new ClusterRole
+        {
+            Metadata = new ObjectMeta { Name = "prov-made-plain" },
+            Rules = [.. PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get"], Resources = ["pods"] }, RoleScope.ClusterRole)],
+        });
+        using var kubectl = new Kubectl(server.Host.KubeconfigPath);
+        Assert.Equal(0, (await kubectl.RunAsync("get", "clusterrole", "prov-made-plain")).ExitCode);
     }
 }
