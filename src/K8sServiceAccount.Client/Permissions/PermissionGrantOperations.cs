@@ -213,7 +213,7 @@ public sealed class PermissionGrantOperations
             // Take the subject out of the binding; an empty binding goes, with its role.
             var binding = await TryGetBindingAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
             bindingAction = binding is null ? GrantAction.NotFound : GrantAction.Unchanged;
-            if (binding is not null && RemoveSubject(binding.Subjects, subject))
+            if (binding is not null && RemoveSubject(binding.Subjects, subject, ns))
             {
                 if (binding.Subjects!.Count == 0)
                 {
@@ -345,8 +345,9 @@ public sealed class PermissionGrantOperations
         return nsA == nsB;
     }
 
-    private static bool RemoveSubject(List<Subject>? subjects, Subject subject)
-        => subjects is not null && subjects.RemoveAll(s => SameSubject(s, subject, "")) > 0;
+    // bindingNamespace: a ServiceAccount subject without namespace in a RoleBinding is in the binding's namespace.
+    private static bool RemoveSubject(List<Subject>? subjects, Subject subject, string bindingNamespace)
+        => subjects is not null && subjects.RemoveAll(s => SameSubject(s, subject, bindingNamespace)) > 0;
 
     /// <summary>The requested rules that the existing rules do not fully cover, as written.</summary>
     private static IReadOnlyList<PolicyRule> Missing(List<PolicyRule>? existing, IReadOnlyList<PolicyRule> requested)

@@ -103,6 +103,23 @@ public sealed class GrantRevokeTests
     }
 
     [Fact]
+    public async Task A_ServiceAccount_subject_without_namespace_in_a_RoleBinding_is_found_by_grant_and_removed_by_revoke()
+    {
+        // In a RoleBinding, a ServiceAccount subject without namespace means the binding's namespace (K8S-SEMANTICS 1.3).
+        var (ops, store) = New();
+        var objects = new RbacObjectOperations(new FakeKubernetes(store.Handle));
+        await ops.GrantAsync(new GrantRequest { Subject = Sa, Namespace = "apps", Rules = Rules("get", "pods") });
+        var binding = await objects.GetRoleBindingAsync("apps", "k8ssa-grant:apps:sample-sa");
+        binding.Subjects = [new Subject { Kind = "ServiceAccount", Name = "sample-sa" }, new Subject { Kind = "ServiceAccount", Name = "other", Namespace = "apps" }];
+        await objects.ReplaceRoleBindingAsync(binding);
+
+        Assert.True((await ops.GrantAsync(new GrantRequest { Subject = Sa, Namespace = "apps", Rules = Rules("get", "pods") })).Unchanged);
+        var revoked = await ops.RevokeAsync(new GrantRequest { Subject = Sa, Namespace = "apps" });
+        Assert.Equal(GrantAction.Updated, revoked.BindingAction);
+        Assert.Equal("""[{"kind":"ServiceAccount","name":"other","namespace":"apps"}]""", store.Get("rolebindings/apps/k8ssa-grant:apps:sample-sa")!["subjects"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task A_binding_to_another_role_is_a_conflict_not_overwritten()
     {
         var (ops, store) = New();
