@@ -261,4 +261,20 @@ public class PermissionMappingTests
         }));
         Assert.Empty(PermissionMapping.ToRoleInfo(new Role { Metadata = new ObjectMeta { Name = "r", Namespace = "n" } }).AggregationRule);
     }
+
+    [Fact]
+    public void RevokeWarnsWhenTheRoleStillGrantsPartOfWhatWasRevoked()
+    {
+        var result = new GrantResult
+        {
+            Subject = "system:serviceaccount:demo:sample-sa", RoleKind = "ClusterRole", BindingKind = "ClusterRoleBinding", Name = "k8ssa-grant:demo:sample-sa",
+            RoleAction = GrantAction.Updated, BindingAction = GrantAction.Unchanged, StillGranted = [PolicyRules.Resource(["get"], [""], ["pods"])],
+        };
+        Assert.Equal(
+            "ClusterRole k8ssa-grant:demo:sample-sa still grants {APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"get\"]} through rules another Grant added; " +
+            "Revoke removes only rules equal to the ones given. Revoke with those rules' verbs and resources, or Get-K8sClusterRole to see them.",
+            PermissionMapping.StillGrantedWarning(result));
+        Assert.Equal(["get"], PermissionMapping.ToGrant(result).StillGranted[0].Verbs);
+        Assert.Null(PermissionMapping.StillGrantedWarning(result with { StillGranted = [] }));
+    }
 }

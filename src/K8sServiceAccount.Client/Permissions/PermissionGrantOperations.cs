@@ -56,6 +56,12 @@ public sealed record GrantResult
     /// <summary>Rules added to the role (Grant) or removed from it (Revoke).</summary>
     public IReadOnlyList<PolicyRule> ChangedRules { get; init; } = [];
 
+    /// <summary>
+    /// Revoke only: the parts of the requested rules that the role's remaining rules still grant (a broader or overlapping
+    /// rule another Grant added), compacted as the API server prints them; empty when the revocation took full effect.
+    /// </summary>
+    public IReadOnlyList<PolicyRule> StillGranted { get; init; } = [];
+
     /// <summary>True when nothing changed (a repeated Grant or Revoke).</summary>
     public bool Unchanged => RoleAction == GrantAction.Unchanged && BindingAction == GrantAction.Unchanged
         || RoleAction == GrantAction.NotFound && BindingAction == GrantAction.NotFound;
@@ -185,6 +191,7 @@ public sealed class PermissionGrantOperations
         var bindingAction = GrantAction.Unchanged;
 
         List<PolicyRule>? remainingRules = null;
+        IReadOnlyList<PolicyRule> stillGranted = [];
         var roleExists = false;
         if (request.Rules.Count > 0)
         {
@@ -198,6 +205,10 @@ public sealed class PermissionGrantOperations
                     await role.ReplaceAsync(left).ConfigureAwait(false);
                     roleAction = GrantAction.Updated;
                 }
+            }
+            if (role is not null)
+            {
+                stillGranted = StillCovered(remainingRules ?? role.Rules ?? [], request.Rules);
             }
             if (!roleExists)
             {
@@ -240,8 +251,14 @@ public sealed class PermissionGrantOperations
                 ? _objects.DeleteClusterRoleAsync(name, cancellationToken)
                 : _objects.DeleteRoleAsync(ns, name, cancellationToken)).ConfigureAwait(false);
         }
-        return Result(request, name, ns, roleAction, bindingAction, removed);
+        return Result(request, name, ns, roleAction, bindingAction, removed) with { StillGranted = stillGranted };
     }
+
+    /// <summary>The atomic parts of <paramref name="requested"/> that <paramref name="rules"/> still allow, compacted.</summary>
+    private static IReadOnlyList<PolicyRule> StillCovered(List<PolicyRule> rules, IReadOnlyList<PolicyRule> requested)
+        => rules.Count == 0
+            ? []
+            : EscalationCheck.Compact(requested.SelectMany(EscalationCheck.Breakdown).Where(atom => EscalationCheck.Covers(rules, [atom], out _)));
 
     /// <summary>The binding subject for a permission subject.</summary>
     public static Subject ToBindingSubject(PermissionSubject subject) => subject.Kind switch

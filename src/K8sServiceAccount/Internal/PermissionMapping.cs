@@ -257,6 +257,7 @@ internal static class PermissionMapping
         RoleAction = result.RoleAction.ToString(),
         BindingAction = result.BindingAction.ToString(),
         ChangedRules = result.ChangedRules.Select(ToRule).ToArray(),
+        StillGranted = result.StillGranted.Select(ToRule).ToArray(),
         Unchanged = result.Unchanged,
     };
 
@@ -283,6 +284,13 @@ internal static class PermissionMapping
             : $" ({(grant ? "added" : "removed")} {string.Join(" ", result.ChangedRules.Select(EscalationCheck.CompactString))})";
         return $"{role}: {result.RoleAction}{rules}; {binding}: {result.BindingAction}.";
     }
+
+    /// <summary>Revoke-K8sPermission's warning when the role still grants part of what was revoked; null when it does not.</summary>
+    internal static string? StillGrantedWarning(GrantResult result) => result.StillGranted.Count == 0
+        ? null
+        : $"{Target(result.RoleKind, result.Namespace, result.Name)} still grants {string.Join(" ", result.StillGranted.Select(EscalationCheck.CompactString))} " +
+          "through rules another Grant added; Revoke removes only rules equal to the ones given. Revoke with those rules' verbs and resources, or Get-K8s" +
+          result.RoleKind + " to see them.";
 
     /// <summary>Turns module role and binding objects (from the Get- cmdlets) into YAML-free policy objects for offline evaluation.</summary>
     internal static void AddTo(InMemoryRbacPolicy policy, K8sRoleInfo role)

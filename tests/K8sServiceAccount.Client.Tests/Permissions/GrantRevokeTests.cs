@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using K8sServiceAccount.Client.Models;
 using K8sServiceAccount.Client.Permissions;
+using K8sServiceAccount.Client.Rbac;
 
 namespace K8sServiceAccount.Client.Tests.Permissions;
 
@@ -117,6 +118,28 @@ public sealed class GrantRevokeTests
         var revoked = await ops.RevokeAsync(new GrantRequest { Subject = Sa, Namespace = "apps" });
         Assert.Equal(GrantAction.Updated, revoked.BindingAction);
         Assert.Equal("""[{"kind":"ServiceAccount","name":"other","namespace":"apps"}]""", store.Get("rolebindings/apps/k8ssa-grant:apps:sample-sa")!["subjects"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Revoke_says_what_the_role_still_grants_through_other_rules()
+    {
+        var (ops, _) = New();
+        await ops.GrantAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get", "pods") });
+        await ops.GrantAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get,list", "pods,configmaps") });
+
+        // The rule the first Grant added goes, but the second still allows get pods.
+        var revoked = await ops.RevokeAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get", "pods") });
+        Assert.Equal((GrantAction.Updated, 1), (revoked.RoleAction, revoked.ChangedRules.Count));
+        Assert.Equal(["{APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"get\"]}"], revoked.StillGranted.Select(EscalationCheck.CompactString));
+
+        // Nothing equal to remove, but part of it is granted.
+        var partly = await ops.RevokeAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get,delete", "configmaps") });
+        Assert.True(partly.Unchanged);
+        Assert.Equal(["{APIGroups:[\"\"], Resources:[\"configmaps\"], Verbs:[\"get\"]}"], partly.StillGranted.Select(EscalationCheck.CompactString));
+
+        var full = await ops.RevokeAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get,list", "pods,configmaps") });
+        Assert.Equal((GrantAction.Deleted, GrantAction.Deleted), (full.RoleAction, full.BindingAction));
+        Assert.Empty(full.StillGranted);
     }
 
     [Fact]
