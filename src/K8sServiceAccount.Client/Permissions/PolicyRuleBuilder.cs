@@ -132,6 +132,11 @@ public static class PolicyRuleBuilder
         {
             throw PermissionErrors.InvalidArgument("Verb", "at least one verb must be specified");
         }
+        if (verbs.Contains("*"))
+        {
+            // '*' covers every verb: kubectl create role writes it alone.
+            verbs = ["*"];
+        }
         var resources = Distinct(request.Resources);
         var urls = Distinct(request.NonResourceUrls);
         var names = Distinct(request.ResourceNames);

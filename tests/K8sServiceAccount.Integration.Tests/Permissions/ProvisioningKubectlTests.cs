@@ -1,6 +1,7 @@
 using System.Text.Json;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Models;
+using K8sServiceAccount.Client.Rbac;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Integration.Tests.LocalApiServer;
 
@@ -125,5 +126,28 @@ public sealed class ProvisioningKubectlTests(PermissionsServer server) : IClassF
         });
         using var kubectl = new Kubectl(server.Host.KubeconfigPath);
         Assert.Equal(0, (await kubectl.RunAsync("get", "clusterrole", "prov-made-plain")).ExitCode);
+    }
+
+    [KubectlTheory]
+    [InlineData("get", "deployments")]
+    [InlineData("get,list", "deploy,pods/log,rs.apps")]
+    [InlineData("get", "*.*")]
+    [InlineData("create", "cronjobs,jobs.batch,sa,serviceaccounts/token")]
+    [InlineData("get,*", "pods,configmaps")]
+    [InlineData("bind,escalate", "roles,clusterroles")]
+    [InlineData("update", "deployments/scale,statefulsets/scale,*/scale")]
+    public async Task Rules_are_the_ones_kubectl_create_clusterrole_writes(string verbs, string resources)
+    {
+        using var kubectl = new Kubectl(server.Host.KubeconfigPath);
+        var dryRun = await kubectl.RunAsync("create", "clusterrole", "x", "--verb=" + verbs, "--resource=" + resources, "--dry-run=client", "-o", "json");
+        Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
+        var expected = JsonSerializer.Deserialize(dryRun.Output, KubeJsonContext.Default.ClusterRole)!.Rules!;
+
+        var request = new PolicyRuleRequest { Verbs = verbs.Split(','), Resources = resources.Split(',') };
+        // Grant-K8sPermission (discovery) and New-K8sPolicyRule (no cluster) both write what kubectl writes.
+        var withDiscovery = await new PermissionGrantOperations(server.Admin).BuildRulesAsync(request, clusterWide: true);
+        var offline = PolicyRuleBuilder.Build(request, RoleScope.ClusterRole);
+        Assert.Equal(expected.Select(EscalationCheck.CompactString), withDiscovery.Select(EscalationCheck.CompactString));
+        Assert.Equal(expected.Select(EscalationCheck.CompactString), offline.Select(EscalationCheck.CompactString));
     }
 }
