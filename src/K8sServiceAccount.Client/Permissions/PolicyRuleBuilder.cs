@@ -158,6 +158,12 @@ public static class PolicyRuleBuilder
             {
                 warnings?.Add($"'{verb}' is not a standard resource verb");
             }
+            if (names.Count > 0 && verbs.Where(v => v is "create" or "deletecollection" or "list" or "watch").ToList() is { Count: > 0 } nameless)
+            {
+                // RBAC matches resource names only against requests that carry a name (K8S-SEMANTICS 1.2).
+                warnings?.Add($"resource names never match {string.Join(", ", nameless)} requests without an object name " +
+                    "(create on a collection, deletecollection, or list/watch without a metadata.name field selector), so the rule does not allow them");
+            }
             rules.AddRange(ResourceRules(request, verbs, resources, names, resolved, warnings));
         }
 

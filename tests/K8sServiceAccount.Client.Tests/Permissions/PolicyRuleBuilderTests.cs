@@ -164,4 +164,17 @@ public sealed class PolicyRuleBuilderTests
             Text(rules));
         Assert.Equal(["'crontabs' is not a built-in resource type; it is written in the core group. Give crontabs.GROUP (or -Group) for a custom resource."], warnings);
     }
+
+    [Fact]
+    public void Resource_names_with_verbs_they_cannot_restrict_warn()
+    {
+        var warnings = new List<string>();
+        PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get", "create", "list"], Resources = ["configmaps"], ResourceNames = ["app-config"] }, RoleScope.Role, warnings);
+        Assert.Equal(
+            ["resource names never match create, list requests without an object name (create on a collection, deletecollection, or list/watch without a metadata.name field selector), so the rule does not allow them"],
+            warnings);
+        warnings.Clear();
+        PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get", "update", "delete"], Resources = ["configmaps"], ResourceNames = ["app-config"] }, RoleScope.Role, warnings);
+        Assert.Empty(warnings);
+    }
 }
