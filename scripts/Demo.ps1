@@ -22,7 +22,9 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $repo = Split-Path -Parent $PSScriptRoot
-$module = Join-Path $repo 'out/K8sServiceAccount/K8sServiceAccount.psd1'
+# Start-LocalApiServer, Stop-LocalApiServer and Get-StagedModulePath, shared with the Pester tests.
+. (Join-Path $repo 'tests/Pester/TestServer.ps1')
+$module = Get-StagedModulePath
 $serverDll = Join-Path $repo "tests/K8sServiceAccount.LocalApiServer/bin/$Configuration/net10.0/K8sServiceAccount.LocalApiServer.dll"
 foreach ($file in $module, $serverDll) {
     if (-not (Test-Path -LiteralPath $file)) { throw "$file is missing: run ./build.ps1 -Task Build -Configuration $Configuration first." }
@@ -30,7 +32,6 @@ foreach ($file in $module, $serverDll) {
 
 $work = Join-Path ([IO.Path]::GetTempPath()) "k8ssa-demo-$([guid]::NewGuid().ToString('N'))"
 New-Item -ItemType Directory -Path $work | Out-Null
-$kubeconfig = Join-Path $work 'admin.kubeconfig'
 $saKubeconfig = Join-Path $work 'sample-sa.kubeconfig'
 $server = $null
 # Grant-K8sPermission and Revoke-K8sPermission take the same arguments.
@@ -45,19 +46,10 @@ function Write-Step([string] $Text) { Write-Host "`n== $Text" -ForegroundColor C
 
 try {
     Write-Step 'Starting the local API server'
-    $server = Start-Process -FilePath dotnet -NoNewWindow -PassThru `
-        -ArgumentList "`"$serverDll`" --port 0 --kubeconfig `"$kubeconfig`"" `
-        -RedirectStandardOutput (Join-Path $work 'server.out') -RedirectStandardError (Join-Path $work 'server.err')
-    # The server writes its admin kubeconfig once it is ready.
-    $deadline = (Get-Date).AddMinutes(1)
-    while (-not (Test-Path -LiteralPath $kubeconfig)) {
-        if ($server.HasExited) { throw "The local API server stopped: $(Get-Content -Raw -LiteralPath (Join-Path $work 'server.err'))" }
-        if ((Get-Date) -gt $deadline) { throw 'The local API server did not write its kubeconfig within 1 minute.' }
-        Start-Sleep -Milliseconds 200
-    }
+    $server = Start-LocalApiServer -Directory $work -ServerDll $serverDll
 
     Import-Module $module -Force
-    Connect-K8sCluster -Kubeconfig $kubeconfig -Namespace default
+    Connect-K8sCluster -Kubeconfig $server.Kubeconfig -Namespace default
     Get-K8sConnection | Format-List
 
     Write-Step 'New-K8sServiceAccount sample-sa'
@@ -80,7 +72,7 @@ try {
         Format-List Subject, Verb, Resource, Subresource, Allowed, Verdict, Explanation
 
     Write-Step 'Get-K8sSaToken for 30 minutes | ConvertFrom-K8sSaToken (its claims; the token itself is never shown)'
-    Get-K8sSaToken -ServiceAccount sample-sa -Duration (New-TimeSpan -Minutes 30) | ConvertFrom-K8sSaToken |
+    Get-K8sSaToken -ServiceAccount sample-sa -Duration 30m | ConvertFrom-K8sSaToken |
         Format-List Subject, Namespace, ServiceAccount, Audiences, IssuedAt, ExpiresAt, IsExpired
 
     Write-Step 'New-K8sSaKubeconfig: a kubeconfig that authenticates as sample-sa'
@@ -101,10 +93,7 @@ finally {
         Remove-K8sServiceAccount -Name sample-sa -Confirm:$false -PassThru -ErrorAction Continue | Format-Table Namespace, Name
         Disconnect-K8sCluster
     }
-    if ($server -and -not $server.HasExited) {
-        Stop-Process -Id $server.Id
-        $server.WaitForExit()
-    }
+    Stop-LocalApiServer -Server $server
     Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction Ignore
     Write-Host 'The local API server is stopped and its temporary files removed.'
 }

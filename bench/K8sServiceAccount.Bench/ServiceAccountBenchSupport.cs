@@ -1,9 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
 using K8sServiceAccount.Client.Config;
 using K8sServiceAccount.Client.Http;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.LocalApiServer;
+using static K8sServiceAccount.Bench.BenchStats;
 
 namespace K8sServiceAccount.Bench;
 
@@ -254,4 +259,107 @@ internal static class BenchStats
     public static string Ms(double value) => value.ToString("F3", CultureInfo.InvariantCulture);
 
     public static int ParseInt(string value) => int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// The options of the scenarios that time single calls on a warm connection against kubectl (sa-warm, sa-token):
+/// how many calls, the injected latency, how many kubectl runs and which kubectl.
+/// </summary>
+internal sealed record WarmCallOptions(int Calls, int LatencyMilliseconds, int KubectlRuns, string Kubectl)
+{
+    /// <summary>The options in <paramref name="args"/>; null, after printing the usage of <paramref name="scenario"/>, for anything else.</summary>
+    public static WarmCallOptions? Parse(string scenario, IReadOnlyList<string> args)
+    {
+        int calls = 200, latency = 2, kubectlRuns = 20;
+        string kubectl = "/usr/lib/google-cloud-sdk/bin/kubectl.1.28";
+        for (int i = 0; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--calls": calls = ParseInt(args[++i]); break;
+                case "--latency-ms": latency = ParseInt(args[++i]); break;
+                case "--kubectl-runs": kubectlRuns = ParseInt(args[++i]); break;
+                case "--kubectl": kubectl = args[++i]; break;
+                default:
+                    Console.Error.WriteLine($"usage: {scenario} [--calls 200] [--latency-ms 2] [--kubectl-runs 20] [--kubectl PATH]");
+                    return null;
+            }
+        }
+
+        return new WarmCallOptions(calls, latency, kubectlRuns, kubectl);
+    }
+}
+
+/// <summary>The local API server as the ServiceAccount scenarios set it up: the bare admin client of the server baseline, and fixtures made with it.</summary>
+internal static class BenchServer
+{
+    /// <summary>
+    /// A bare HttpClient for the admin (system:masters) that asks for HTTP/2 and accepts less, as KubernetesConnection
+    /// does, so the server baseline speaks the same protocol as our calls.
+    /// </summary>
+    public static HttpClient AdminClient(LocalApiServerHost server)
+    {
+        HttpClient client = server.CreateHttpClient("admin", "system:masters");
+        client.DefaultRequestVersion = HttpVersion.Version20;
+        client.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+        return client;
+    }
+
+    /// <summary>Creates ServiceAccount <paramref name="ns"/>/<paramref name="name"/> with the given labels; anything but 201 Created throws with the server's answer.</summary>
+    public static async Task CreateServiceAccountAsync(HttpClient admin, string ns, string name, IReadOnlyDictionary<string, string>? labels = null)
+    {
+        var metadata = new JsonObject { ["name"] = name };
+        if (labels is not null)
+        {
+            metadata["labels"] = new JsonObject(labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value)));
+        }
+
+        using var content = new StringContent(new JsonObject { ["metadata"] = metadata }.ToJsonString(), Encoding.UTF8, "application/json");
+        using HttpResponseMessage response = await admin.PostAsync($"/api/v1/namespaces/{ns}/serviceaccounts", content);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"creating the ServiceAccount {ns}/{name} failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+}
+
+/// <summary>One measured phase of a warm-call scenario: per-call times of our path, of the server baseline and of bare waits, interleaved.</summary>
+internal sealed record Phase(List<double> Ours, List<double> Baseline, List<double> Delays, double OursCpu, double BaselineCpu, string LoadStart, string LoadEnd)
+{
+    private const int Block = 10;
+
+    /// <summary>
+    /// Alternating blocks of our calls, baseline calls and bare waits of the injected latency, so all three see
+    /// the same machine load; CPU time is process-wide, so it is taken per block and attributed to the side that ran it.
+    /// </summary>
+    public static Phase Measure(int calls, Action ours, Action baseline, int latency)
+    {
+        var oursTimes = new List<double>(calls);
+        var baselineTimes = new List<double>(calls);
+        var delays = new List<double>(calls);
+        TimeSpan oursCpu = TimeSpan.Zero, baselineCpu = TimeSpan.Zero;
+        string loadStart = LoadAverage();
+        for (int done = 0; done < calls; done += Block)
+        {
+            int count = Math.Min(Block, calls - done);
+            oursCpu += TimeBlock(count, ours, oursTimes);
+            baselineCpu += TimeBlock(count, baseline, baselineTimes);
+            delays.AddRange(RealizedDelays(latency, count));
+        }
+
+        return new Phase(oursTimes, baselineTimes, delays, oursCpu.TotalMilliseconds / calls, baselineCpu.TotalMilliseconds / calls, loadStart, LoadAverage());
+    }
+
+    private static TimeSpan TimeBlock(int count, Action call, List<double> times)
+    {
+        TimeSpan cpu = ProcessCpu();
+        for (int i = 0; i < count; i++)
+        {
+            long started = Stopwatch.GetTimestamp();
+            call();
+            times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        return ProcessCpu() - cpu;
+    }
 }

@@ -50,9 +50,7 @@ public static class ServiceAccountStreamBenchmark
         int total = server.Store.List(ResourceType.ServiceAccounts, null).Items.Count;
         Console.WriteLine($"{Name}: seeded {namespaces} namespaces x {perNamespace} ServiceAccounts (the controller's default one included) in {Stopwatch.GetElapsedTime(seedStarted).TotalSeconds:F1} s; {total} ServiceAccounts in the cluster");
 
-        using HttpClient raw = server.CreateHttpClient("admin", "system:masters");
-        raw.DefaultRequestVersion = HttpVersion.Version20;
-        raw.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+        using HttpClient raw = BenchServer.AdminClient(server);
         List<string> pages = await DiscoverPagesAsync(raw, pageSize);
         server.Faults.Settings = latency == 0 ? FaultSettings.None : new FaultSettings { LatencyMilliseconds = latency };
         Console.WriteLine($"{Name}: {pages.Count} pages of {pageSize}, injected latency {latency} ms, {runs} runs, {Environment.ProcessorCount} cores, load average {LoadAverage()}");

@@ -23,31 +23,16 @@ public static class ServiceAccountTokenBenchmark
 
     private static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
-        int calls = 200, latency = 2, kubectlRuns = 20;
-        string kubectl = "/usr/lib/google-cloud-sdk/bin/kubectl.1.28";
-        for (int i = 0; i < args.Count; i++)
+        if (WarmCallOptions.Parse(Name, args) is not { } options)
         {
-            switch (args[i])
-            {
-                case "--calls": calls = ParseInt(args[++i]); break;
-                case "--latency-ms": latency = ParseInt(args[++i]); break;
-                case "--kubectl-runs": kubectlRuns = ParseInt(args[++i]); break;
-                case "--kubectl": kubectl = args[++i]; break;
-                default:
-                    Console.Error.WriteLine($"usage: {Name} [--calls 200] [--latency-ms 2] [--kubectl-runs 20] [--kubectl PATH]");
-                    return 2;
-            }
+            return 2;
         }
 
+        var (calls, latency, kubectlRuns, kubectl) = options;
+
         await using LocalApiServerHost server = await LocalApiServerHost.StartAsync(new LocalApiServerOptions());
-        using HttpClient raw = server.CreateHttpClient("admin", "system:masters");
-        raw.DefaultRequestVersion = HttpVersion.Version20;
-        raw.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
-        using (var content = new StringContent("{\"metadata\":{\"name\":\"" + AccountName + "\"}}", MediaTypeHeaderValue.Parse("application/json")))
-        using (HttpResponseMessage created = await raw.PostAsync($"/api/v1/namespaces/{Namespace}/serviceaccounts", content))
-        {
-            if (created.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"creating the ServiceAccount failed: {(int)created.StatusCode}");
-        }
+        using HttpClient raw = BenchServer.AdminClient(server);
+        await BenchServer.CreateServiceAccountAsync(raw, Namespace, AccountName);
 
         server.Faults.Settings = new FaultSettings { LatencyMilliseconds = latency, JitterMilliseconds = 0 };
         Console.WriteLine($"{Name}: {calls} token requests for {Namespace}/{AccountName} on a warm connection, injected latency {latency} ms (jitter 0), {Environment.ProcessorCount} cores, load average {LoadAverage()}");
@@ -82,7 +67,7 @@ public static class ServiceAccountTokenBenchmark
 
         requestsPerCall.Clear();
         int connectionsBefore = path.TcpConnections;
-        ServiceAccountWarmBenchmark.Phase measured = ServiceAccountWarmBenchmark.MeasurePhase(calls, Ours, Baseline, latency);
+        Phase measured = Phase.Measure(calls, Ours, Baseline, latency);
         List<double> delays = measured.Delays;
         int newConnections = path.TcpConnections - connectionsBefore;
 

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using K8sServiceAccount.Client.Api;
 using K8sServiceAccount.Client.Models;
@@ -21,33 +19,21 @@ public static class ServiceAccountWarmBenchmark
     public const string Name = "sa-warm";
     private const string Namespace = "default";
     private const string AccountName = "bench-app";
-    private const int Block = 10;
 
     public static int Run(string[] args) => RunAsync(args).GetAwaiter().GetResult();
 
     private static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
-        int calls = 200, latency = 2, kubectlRuns = 20;
-        string kubectl = "/usr/lib/google-cloud-sdk/bin/kubectl.1.28";
-        for (int i = 0; i < args.Count; i++)
+        if (WarmCallOptions.Parse(Name, args) is not { } options)
         {
-            switch (args[i])
-            {
-                case "--calls": calls = ParseInt(args[++i]); break;
-                case "--latency-ms": latency = ParseInt(args[++i]); break;
-                case "--kubectl-runs": kubectlRuns = ParseInt(args[++i]); break;
-                case "--kubectl": kubectl = args[++i]; break;
-                default:
-                    Console.Error.WriteLine($"usage: {Name} [--calls 200] [--latency-ms 2] [--kubectl-runs 20] [--kubectl PATH]");
-                    return 2;
-            }
+            return 2;
         }
 
+        var (calls, latency, kubectlRuns, kubectl) = options;
+
         await using LocalApiServerHost server = await LocalApiServerHost.StartAsync(new LocalApiServerOptions());
-        using HttpClient raw = server.CreateHttpClient("admin", "system:masters");
-        raw.DefaultRequestVersion = HttpVersion.Version20;
-        raw.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
-        await CreateServiceAccountAsync(raw);
+        using HttpClient raw = BenchServer.AdminClient(server);
+        await BenchServer.CreateServiceAccountAsync(raw, Namespace, AccountName, new Dictionary<string, string> { ["app"] = "bench" });
         server.Faults.Settings = new FaultSettings { LatencyMilliseconds = latency, JitterMilliseconds = 0 };
         Console.WriteLine($"{Name}: {calls} sequential GETs of {Namespace}/{AccountName}, injected latency {latency} ms (jitter 0), {Environment.ProcessorCount} cores, load average {LoadAverage()}");
 
@@ -69,13 +55,13 @@ public static class ServiceAccountWarmBenchmark
 
         int connectionsBefore = path.TcpConnections;
         long requestsBefore = path.Requests;
-        Phase measured = MeasurePhase(calls, () => Ours(), Baseline, latency);
+        Phase measured = Phase.Measure(calls, () => Ours(), Baseline, latency);
         List<double> delays = measured.Delays;
         int newConnections = path.TcpConnections - connectionsBefore;
         long requests = path.Requests - requestsBefore;
         // The same with no injected latency: what the client path itself costs over the bare request.
         server.Faults.Settings = FaultSettings.None;
-        Phase unloaded = MeasurePhase(calls, () => Ours(), Baseline, latency: 0);
+        Phase unloaded = Phase.Measure(calls, () => Ours(), Baseline, latency: 0);
         server.Faults.Settings = new FaultSettings { LatencyMilliseconds = latency, JitterMilliseconds = 0 };
 
         // "In one session": after Connect-K8sCluster the cmdlets reuse the session's settings and connection
@@ -83,11 +69,11 @@ public static class ServiceAccountWarmBenchmark
         path.ConnectSession();
         int sessionConnectionsBefore = path.TcpConnections;
         long sessionRequestsBefore = path.Requests;
-        Phase session = MeasurePhase(calls, () => Ours(), Baseline, latency);
+        Phase session = Phase.Measure(calls, () => Ours(), Baseline, latency);
         int sessionNewConnections = path.TcpConnections - sessionConnectionsBefore;
         long sessionRequests = path.Requests - sessionRequestsBefore;
         server.Faults.Settings = FaultSettings.None;
-        Phase sessionUnloaded = MeasurePhase(calls, () => Ours(), Baseline, latency: 0);
+        Phase sessionUnloaded = Phase.Measure(calls, () => Ours(), Baseline, latency: 0);
         server.Faults.Settings = new FaultSettings { LatencyMilliseconds = latency, JitterMilliseconds = 0 };
         path.DisconnectSession();
 
@@ -121,59 +107,12 @@ public static class ServiceAccountWarmBenchmark
         return 0;
     }
 
-    internal sealed record Phase(List<double> Ours, List<double> Baseline, List<double> Delays, double OursCpu, double BaselineCpu, string LoadStart, string LoadEnd);
-
-    /// <summary>
-    /// Alternating blocks of our calls, baseline calls and bare waits of the injected latency, so all three see
-    /// the same machine load; CPU time is process-wide, so it is taken per block and attributed to the side that ran it.
-    /// </summary>
-    internal static Phase MeasurePhase(int calls, Action ours, Action baseline, int latency)
-    {
-        var oursTimes = new List<double>(calls);
-        var baselineTimes = new List<double>(calls);
-        var delays = new List<double>(calls);
-        TimeSpan oursCpu = TimeSpan.Zero, baselineCpu = TimeSpan.Zero;
-        string loadStart = LoadAverage();
-        for (int done = 0; done < calls; done += Block)
-        {
-            int count = Math.Min(Block, calls - done);
-            oursCpu += TimeBlock(count, ours, oursTimes);
-            baselineCpu += TimeBlock(count, baseline, baselineTimes);
-            delays.AddRange(RealizedDelays(latency, count));
-        }
-
-        return new Phase(oursTimes, baselineTimes, delays, oursCpu.TotalMilliseconds / calls, baselineCpu.TotalMilliseconds / calls, loadStart, LoadAverage());
-    }
-
-    private static TimeSpan TimeBlock(int count, Action call, List<double> times)
-    {
-        TimeSpan cpu = ProcessCpu();
-        for (int i = 0; i < count; i++)
-        {
-            long started = Stopwatch.GetTimestamp();
-            call();
-            times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        }
-
-        return ProcessCpu() - cpu;
-    }
-
     private static void CheckKubectlOutput(string output)
     {
         using JsonDocument document = JsonDocument.Parse(output);
         if (document.RootElement.GetProperty("metadata").GetProperty("name").GetString() != AccountName)
         {
             throw new InvalidOperationException("kubectl returned another object");
-        }
-    }
-
-    private static async Task CreateServiceAccountAsync(HttpClient client)
-    {
-        using var content = new StringContent("{\"metadata\":{\"name\":\"" + AccountName + "\",\"labels\":{\"app\":\"bench\"}}}", Encoding.UTF8, "application/json");
-        using HttpResponseMessage response = await client.PostAsync($"/api/v1/namespaces/{Namespace}/serviceaccounts", content);
-        if (response.StatusCode != HttpStatusCode.Created)
-        {
-            throw new InvalidOperationException($"creating the ServiceAccount failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
     }
 }

@@ -7,6 +7,15 @@ namespace K8sServiceAccount.Client;
 /// </summary>
 public interface IClientLog
 {
+    /// <summary>
+    /// Whether verbose lines are wanted. Callers skip formatting a line per request when they are not: a batch of
+    /// thousands of checks would otherwise build and hand over two lines per check that PowerShell then drops.
+    /// </summary>
+    bool IsVerboseEnabled => true;
+
+    /// <summary>Whether debug lines are wanted (see <see cref="IsVerboseEnabled"/>).</summary>
+    bool IsDebugEnabled => true;
+
     void Verbose(string message);
 
     void Debug(string message);
@@ -18,6 +27,12 @@ public interface IClientLog
 public sealed class NullClientLog : IClientLog
 {
     public static readonly NullClientLog Instance = new();
+
+    /// <inheritdoc />
+    public bool IsVerboseEnabled => false;
+
+    /// <inheritdoc />
+    public bool IsDebugEnabled => false;
 
     public void Verbose(string message) { }
 

@@ -19,6 +19,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource cancellation = new();
     private readonly PipelineLog log = new();
+    private ClientLog? clientLog;
     private ResolvedConnection? resolved;
     private KubernetesConnection? connection;
 
@@ -53,7 +54,8 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     /// the shortened-token warning): what they write reaches the verbose, debug and warning streams through
     /// <see cref="Invoke{T}"/> on the pipeline thread.
     /// </summary>
-    private protected IClientLog Log => new ClientLog(log);
+    private protected IClientLog Log => clientLog ??= new ClientLog(log,
+        StreamShown("Verbose", "VerbosePreference"), StreamShown("Debug", "DebugPreference"));
 
     /// <summary>False for commands that must ignore the session connection (Connect-K8sCluster itself).</summary>
     private protected virtual bool UsesSessionConnection => true;
@@ -94,7 +96,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     {
         var target = Connection;
         Task<T> task;
-        using (target.UseLog(new ClientLog(log)))
+        using (target.UseLog(Log))
         {
             // The log scope is an AsyncLocal: the task captures it here.
             task = Task.Run(() => operation(target, cancellation.Token), cancellation.Token);
@@ -120,7 +122,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     {
         var target = Connection;
         ValueTask<bool> next;
-        using (target.UseLog(new ClientLog(log)))
+        using (target.UseLog(Log))
         {
             // The log scope is an AsyncLocal: a page request started here carries it.
             next = items.MoveNextAsync();
@@ -153,7 +155,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
         var token = cancellation.Token;
         var items = new System.Collections.Concurrent.ConcurrentQueue<T>();
         Task task;
-        using (target.UseLog(new ClientLog(log)))
+        using (target.UseLog(Log))
         {
             task = Task.Run(
                 async () =>
@@ -161,21 +163,33 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
                     await foreach (var item in operation(target, token).WithCancellation(token).ConfigureAwait(false))
                     {
                         items.Enqueue(item);
-                        log.Wake();
+                        WakePipelineThread();
                     }
                 },
                 token);
         }
 
+        WaitAndDrain(task, () =>
+        {
+            while (items.TryDequeue(out var item))
+            {
+                onItem(item);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Blocks the pipeline thread until <paramref name="task"/> completes, writing the client's log and running
+    /// <paramref name="drainItems"/> on this thread each time the work behind the task calls
+    /// <see cref="WakePipelineThread"/> (after queuing something to write). Ctrl+C ends the wait; the task's
+    /// exception is rethrown unchanged. When the wait ends with an exception (a stopped pipeline, a terminating
+    /// error, <paramref name="drainItems"/> throwing), the invocation's work is cancelled: its consumer is gone.
+    /// </summary>
+    private protected void WaitAndDrain(Task task, Action drainItems)
+    {
         try
         {
-            log.RunAndDrain(task, WriteLogLine, () =>
-            {
-                while (items.TryDequeue(out var item))
-                {
-                    onItem(item);
-                }
-            });
+            log.RunAndDrain(task, WriteLogLine, drainItems);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -188,6 +202,9 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
             throw;
         }
     }
+
+    /// <summary>Wakes the pipeline thread waiting in <see cref="WaitAndDrain"/>; callable from any thread.</summary>
+    private protected void WakePipelineThread() => log.Wake();
 
     /// <summary>Runs one client operation that returns nothing; see <see cref="Invoke{T}"/>.</summary>
     private protected void Invoke(Func<KubernetesConnection, CancellationToken, Task> operation) =>
@@ -266,6 +283,41 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
         }
 
         return selection.Settings;
+    }
+
+    /// <summary>
+    /// Whether WriteVerbose/WriteDebug output of this command is shown: -Verbose/-Debug (also given as :$false) decide,
+    /// else the caller's $VerbosePreference/$DebugPreference. Outside a runspace (tests), shown.
+    /// </summary>
+    private bool StreamShown(string switchName, string preferenceVariable)
+    {
+        object? preference;
+        try
+        {
+            if (MyInvocation.BoundParameters.TryGetValue(switchName, out var bound) && bound is SwitchParameter given)
+            {
+                return given.IsPresent;
+            }
+
+            preference = GetVariableValue(preferenceVariable);
+        }
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException)
+        {
+            return true;
+        }
+
+        if (preference is PSObject wrapped)
+        {
+            preference = wrapped.BaseObject;
+        }
+
+        var action = preference switch
+        {
+            ActionPreference value => value,
+            string text when Enum.TryParse<ActionPreference>(text, ignoreCase: true, out var parsed) => parsed,
+            _ => ActionPreference.Continue,
+        };
+        return action is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
     }
 
     private void WriteLogLine(LogLine line)

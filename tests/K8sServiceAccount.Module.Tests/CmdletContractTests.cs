@@ -139,6 +139,31 @@ public class CmdletContractTests
     }
 
     [Fact]
+    public void EveryDurationParameterStaysANullableTimeSpanThatReadsGoDurations()
+    {
+        const string transformation = "K8sServiceAccount.DurationTransformationAttribute";
+        var durations = metadata.Cmdlets.SelectMany(c => c.Parameters.Select(p => (Cmdlet: c, Parameter: p)))
+            .Where(x => TypesIn(x.Parameter.ParameterType).Any(t => t.FullName == "System.TimeSpan"))
+            .Select(x => (Name: $"{x.Cmdlet} -{x.Parameter.Name}", x.Parameter))
+            .ToList();
+        Assert.Superset(
+            new HashSet<string> { "Get-K8sSaToken -Duration", "Get-K8sSaToken -Timeout", "New-K8sSaKubeconfig -Duration" },
+            durations.Select(x => x.Name).ToHashSet());
+        Assert.All(durations, x =>
+        {
+            Assert.True(x.Parameter.HasAttribute(transformation), $"{x.Name}: a TimeSpan parameter takes Go durations through [DurationTransformation]");
+            var type = x.Parameter.ParameterType;
+            Assert.True(
+                type.IsGenericType && type.GetGenericTypeDefinition().FullName == "System.Nullable`1" && type.GetGenericArguments()[0].FullName == "System.TimeSpan",
+                $"{x.Name}: stays TimeSpan? (omitted means the default), whatever text it accepts");
+        });
+
+        var attribute = metadata.Module.GetType(transformation, throwOnError: true)!;
+        Assert.True(attribute.IsPublic && attribute.IsSealed && attribute.GetConstructor(Type.EmptyTypes) is not null, $"{attribute}: PowerShell must be able to create it");
+        Assert.Equal("System.Management.Automation.ArgumentTransformationAttribute", attribute.BaseType?.FullName);
+    }
+
+    [Fact]
     public void ParameterSetsAreConsistent()
     {
         Assert.All(metadata.Cmdlets, c =>

@@ -211,6 +211,24 @@ public class CmdletLogicTests
     }
 
     [Fact]
+    public void TheClientLogTellsTheClientWhichStreamsTheCommandShows()
+    {
+        using var log = new PipelineLog();
+        K8sServiceAccount.Client.IClientLog quiet = new ClientLog(log, verbose: false, debug: false);
+        K8sServiceAccount.Client.IClientLog debugOnly = new ClientLog(log, verbose: false, debug: true);
+        var written = new List<LogLine>();
+
+        quiet.Warning("still shown");
+        log.Drain(written.Add);
+
+        Assert.False(quiet.IsVerboseEnabled);
+        Assert.False(quiet.IsDebugEnabled);
+        Assert.False(debugOnly.IsVerboseEnabled);
+        Assert.True(debugOnly.IsDebugEnabled);
+        Assert.Equal(new LogLine(LogLevel.Warning, "still shown"), Assert.Single(written));
+    }
+
+    [Fact]
     public void ClientExceptionsKeepTheirIdCategoryMessageAndTarget()
     {
         var exception = NewClientException("KubeconfigContextNotFound", "ObjectNotFound", "context \"x\" not found in /home/u/.kube/config", target: "x");

@@ -16,6 +16,57 @@ public class ServiceAccountCmdletLogicTests
 {
     private const string SecretToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
 
+    public static TheoryData<object, TimeSpan> DurationArguments => new()
+    {
+        { "30m", TimeSpan.FromMinutes(30) },
+        { "1h30m", TimeSpan.FromMinutes(90) },
+        { "3600s", TimeSpan.FromHours(1) },
+        { "01:00:00", TimeSpan.FromHours(1) },
+        { 0, TimeSpan.Zero },
+        { 0.0, TimeSpan.Zero },
+        { 0L, TimeSpan.Zero },
+    };
+
+    [Theory]
+    [MemberData(nameof(DurationArguments))]
+    public void DurationParametersReadGoDurationsTimeSpanTextAndZero(object argument, TimeSpan expected)
+    {
+        Assert.Equal(expected, DurationConversion.Convert(argument));
+    }
+
+    [Fact]
+    public void DurationParametersReadNumberLiteralsAsTyped()
+    {
+        // PowerShell reads the arguments 3600s and 90us as an Int16 and a UInt16 and keeps the typed text beside them.
+        Assert.Equal(TimeSpan.FromHours(1), DurationConversion.Convert((short)3600, "3600s"));
+        Assert.Equal(TimeSpan.FromMicroseconds(90), DurationConversion.Convert((ushort)90, "90us"));
+        Assert.Equal(TimeSpan.FromMinutes(30), DurationConversion.Convert("30m", "ignored for text"));
+        var e = Assert.Throws<ArgumentException>(() => DurationConversion.Convert(1024, "1kb"));
+        Assert.StartsWith("Cannot read \"1kb\" as a duration: time: unknown unit \"kb\" in duration \"1kb\".", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DurationParametersLeaveTimeSpansNullAndOtherTypesToPowerShell()
+    {
+        object boxed = TimeSpan.FromMinutes(20);
+        object other = new DateTime(2026, 11, 23);
+        Assert.Same(boxed, DurationConversion.Convert(boxed));
+        Assert.Null(DurationConversion.Convert(null));
+        Assert.Same(other, DurationConversion.Convert(other));
+    }
+
+    [Theory]
+    [InlineData(3600, "Cannot read \"3600\" as a duration: time: missing unit in duration \"3600\"; a number needs a unit, e.g. 3600s for seconds.")]
+    [InlineData(1.5, "Cannot read \"1.5\" as a duration: time: missing unit in duration \"1.5\"; a number needs a unit, e.g. 1.5s for seconds.")]
+    [InlineData("1d", "Cannot read \"1d\" as a duration: time: unknown unit \"d\" in duration \"1d\".")]
+    public void DurationParametersRefuseBareNumbersAndUnknownUnitsNamingTheValue(object argument, string message)
+    {
+        // PowerShell puts "Cannot process argument transformation on parameter 'Duration'." in front of this message.
+        var e = Assert.Throws<ArgumentException>(() => DurationConversion.Convert(argument));
+        Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
+        Assert.Contains("1h30m", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ShouldProcessTargetsNameKindNamespaceAndName()
     {

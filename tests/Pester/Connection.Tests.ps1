@@ -8,7 +8,8 @@
 #>
 
 BeforeAll {
-    $script:modulePath = Join-Path $PSScriptRoot '../../out/K8sServiceAccount/K8sServiceAccount.psd1'
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    $script:modulePath = Get-StagedModulePath
     Import-Module $script:modulePath -Force -ErrorAction Stop
 
     # The same two-context kubeconfig as TestEnvironment.TwoContexts in the xunit tests.

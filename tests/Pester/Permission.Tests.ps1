@@ -2,42 +2,20 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 <#
     The permission and RBAC cmdlets against the local API server (tests/K8sServiceAccount.LocalApiServer), started as a
-    process on a free port; its admin kubeconfig (system:masters) is written to TestDrive.
+    process on a free port by TestServer.ps1; its admin kubeconfig (system:masters) is written to TestDrive.
     The main scenario of DESIGN.md: create ServiceAccount sample-sa, grant it get/update on deployments and
-    deployments/scale in apps and extensions, check what it can and cannot do (with -Explain and as a batch of
-    Import-Csv rows), check offline against policy files, ask who can, compare, and revoke.
+    deployments/scale in apps and extensions, check what it can and cannot do (with -Explain, as a batch of Import-Csv
+    rows and as rows streamed from a slow producer), check offline against policy files, ask who can, compare, and revoke.
     Each step mirrors tests/K8sServiceAccount.Integration.Tests/Scenarios/PermissionScenarioTests.cs, which runs the
     same client operations where pwsh does not (the escalation refusal is checked there only: it needs a second,
     non-admin identity).
 #>
 
 BeforeAll {
-    $script:repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    Import-Module (Join-Path $repo 'out/K8sServiceAccount/K8sServiceAccount.psd1') -Force -ErrorAction Stop
-
-    # The built local API server (build.ps1 -Task Pester builds the solution first; otherwise it is built here), run as
-    # a process of its own so that AfterAll can stop it for certain.
-    $serverProject = Join-Path $repo 'tests/K8sServiceAccount.LocalApiServer'
-    $serverDll = Get-ChildItem -Path (Join-Path $serverProject 'bin') -Recurse -Filter 'K8sServiceAccount.LocalApiServer.dll' -ErrorAction Ignore |
-        Sort-Object LastWriteTime -Descending | Select-Object -First 1
-    if (-not $serverDll) {
-        $output = Join-Path $TestDrive 'server'
-        & dotnet build $serverProject --nologo -v quiet -o $output
-        if ($LASTEXITCODE -ne 0) { throw "Building the local API server failed ($LASTEXITCODE)" }
-        $serverDll = Get-Item (Join-Path $output 'K8sServiceAccount.LocalApiServer.dll')
-    }
-
-    $script:kubeconfig = Join-Path $TestDrive 'admin.kubeconfig'
-    $arguments = @("`"$($serverDll.FullName)`"", '--port', '0', '--kubeconfig', "`"$kubeconfig`"")
-    $script:server = Start-Process -FilePath 'dotnet' -ArgumentList $arguments -PassThru `
-        -RedirectStandardOutput (Join-Path $TestDrive 'server.out') -RedirectStandardError (Join-Path $TestDrive 'server.err')
-    # Wait for the whole kubeconfig, written when the server is ready.
-    $deadline = (Get-Date).AddSeconds(60)
-    while (-not ((Test-Path -LiteralPath $kubeconfig) -and (Get-Content -LiteralPath $kubeconfig -Raw) -match 'current-context')) {
-        if ($server.HasExited) { throw "The local API server exited: $(Get-Content -Raw (Join-Path $TestDrive 'server.err'))" }
-        if ((Get-Date) -gt $deadline) { throw 'The local API server did not write its kubeconfig within 60 seconds.' }
-        Start-Sleep -Milliseconds 200
-    }
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-Module (Get-StagedModulePath) -Force -ErrorAction Stop
+    $script:server = Start-LocalApiServer -Directory $TestDrive
+    $script:kubeconfig = $server.Kubeconfig
 
     # The default namespace exists on every server, so no namespace needs creating.
     $script:ns = 'default'
@@ -54,7 +32,7 @@ BeforeAll {
 
 AfterAll {
     Disconnect-K8sCluster
-    if ($script:server -and -not $script:server.HasExited) { Stop-Process -Id $script:server.Id }
+    Stop-LocalApiServer -Server $script:server
     Remove-Module K8sServiceAccount -ErrorAction Ignore
 }
 
@@ -118,6 +96,24 @@ $sa,$ns,update,deployments.apps,
 
         # -Quiet: one answer per row, in input order.
         $rows | Test-K8sPermission -Quiet -ThrottleLimit 3 | Should -Be @($true, $true, $false, $true, $false, $true)
+    }
+
+    It 'checks piped rows as they arrive: results come out before the input ends' {
+        # A producer that emits a row every 300 ms: the first result is written while later rows are still to come,
+        # not after the last one.
+        $events = [System.Collections.Generic.List[string]]::new()
+        & {
+            foreach ($verb in 'get', 'delete', 'update') {
+                $events.Add("row $verb")
+                [pscustomobject]@{ ServiceAccount = $sa; Namespace = $ns; Verb = $verb; Resource = 'deployments'; Group = 'apps' }
+                Start-Sleep -Milliseconds 300
+            }
+        } | Test-K8sPermission -ThrottleLimit 2 | ForEach-Object { $events.Add("result $($_.Verb) $($_.Allowed)") }
+
+        $events.Count | Should -Be 6
+        $events.IndexOf('result get True') | Should -BeLessThan $events.IndexOf('row update')
+        $events | Should -Contain 'result delete False'
+        $events | Should -Contain 'result update True'
     }
 
     It 'checks offline against policy files without touching a connection' {

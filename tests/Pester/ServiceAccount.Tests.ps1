@@ -5,34 +5,15 @@
     ConvertFrom -> Test -> New-K8sSaKubeconfig -> kubectl auth whoami with it -> Remove.
     Every step mirrors a step of tests/K8sServiceAccount.Integration.Tests/Scenarios/ServiceAccountScenarioTests.cs,
     which drives the same client operations where pwsh is not installed.
-    The server is the built tests/K8sServiceAccount.LocalApiServer (build.ps1 -Task Pester builds the solution first;
-    otherwise it is built here), started on a free port; it writes an admin kubeconfig when it is ready.
+    The server is the built tests/K8sServiceAccount.LocalApiServer, started on a free port by TestServer.ps1; it
+    writes an admin kubeconfig to TestDrive when it is ready.
 #>
 
 BeforeAll {
-    $script:repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    Import-Module (Join-Path $repo 'out/K8sServiceAccount/K8sServiceAccount.psd1') -Force -ErrorAction Stop
-
-    $serverProject = Join-Path $repo 'tests/K8sServiceAccount.LocalApiServer'
-    $serverDll = Get-ChildItem -Path (Join-Path $serverProject 'bin') -Recurse -Filter 'K8sServiceAccount.LocalApiServer.dll' -ErrorAction Ignore |
-        Sort-Object LastWriteTime -Descending | Select-Object -First 1
-    if (-not $serverDll) {
-        $output = Join-Path $TestDrive 'server'
-        & dotnet build $serverProject --nologo -v quiet -o $output
-        if ($LASTEXITCODE -ne 0) { throw "Building the local API server failed ($LASTEXITCODE)" }
-        $serverDll = Get-Item (Join-Path $output 'K8sServiceAccount.LocalApiServer.dll')
-    }
-
-    $script:kubeconfig = Join-Path $TestDrive 'admin.kubeconfig'
-    $arguments = @("`"$($serverDll.FullName)`"", '--port', '0', '--kubeconfig', "`"$kubeconfig`"")
-    $script:server = Start-Process -FilePath 'dotnet' -ArgumentList $arguments -PassThru `
-        -RedirectStandardOutput (Join-Path $TestDrive 'server.out') -RedirectStandardError (Join-Path $TestDrive 'server.err')
-    $deadline = (Get-Date).AddSeconds(60)
-    while (-not ((Test-Path -LiteralPath $kubeconfig) -and (Get-Content -LiteralPath $kubeconfig -Raw) -match 'current-context')) {
-        if ($server.HasExited) { throw "The local API server exited: $(Get-Content -Raw (Join-Path $TestDrive 'server.err'))" }
-        if ((Get-Date) -gt $deadline) { throw 'The local API server did not write its kubeconfig within 60 seconds.' }
-        Start-Sleep -Milliseconds 200
-    }
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-Module (Get-StagedModulePath) -Force -ErrorAction Stop
+    $script:server = Start-LocalApiServer -Directory $TestDrive
+    $script:kubeconfig = $server.Kubeconfig
 
     # Every command below uses this server and namespace, as after Connect-K8sCluster in a real session.
     $script:ns = 'default'
@@ -44,7 +25,7 @@ BeforeAll {
 
 AfterAll {
     Disconnect-K8sCluster
-    if ($script:server -and -not $script:server.HasExited) { Stop-Process -Id $script:server.Id }
+    Stop-LocalApiServer -Server $script:server
     Remove-Module K8sServiceAccount -ErrorAction Ignore
 }
 
@@ -113,6 +94,24 @@ Describe 'ServiceAccount lifecycle' {
             Should -Throw -ErrorId 'TokenDurationTooShort,K8sServiceAccount.Commands.GetK8sSaTokenCommand'
     }
 
+    It 'takes durations as kubectl create token --duration does, or as a TimeSpan' {
+        (Get-K8sSaToken -ServiceAccount app -Duration 1h30m).GrantedDuration | Should -Be (New-TimeSpan -Minutes 90)
+        # 3600s is an Int16 literal to PowerShell; the parameter reads it as typed.
+        (Get-K8sSaToken -ServiceAccount app -Duration 3600s).GrantedDuration | Should -Be (New-TimeSpan -Hours 1)
+        (Get-K8sSaToken -ServiceAccount app -Duration '00:20:00').GrantedDuration | Should -Be (New-TimeSpan -Minutes 20)
+    }
+
+    It 'refuses a number without a unit, naming -Duration and the value' {
+        $failure = { Get-K8sSaToken -ServiceAccount app -Duration 3600 } | Should -Throw -PassThru
+        $failure.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+        $failure.Exception.Message | Should -BeLike '*parameter ''Duration''*Cannot read "3600" as a duration: time: missing unit in duration "3600"*'
+    }
+
+    It 'refuses a fraction of a second before the request, as kubectl does' {
+        { Get-K8sSaToken -ServiceAccount app -Duration 1.5s } |
+            Should -Throw -ErrorId 'InvalidTokenDuration,K8sServiceAccount.Commands.GetK8sSaTokenCommand'
+    }
+
     It 'decodes the token offline' {
         $claims = $token | ConvertFrom-K8sSaToken
         $claims.Format | Should -Be 'Bound'
@@ -153,7 +152,7 @@ Describe 'ServiceAccount lifecycle' {
     }
 
     It 'gets a legacy token from a Secret the token controller fills' {
-        $legacy = Get-K8sSaToken -ServiceAccount app -Legacy -Timeout (New-TimeSpan -Seconds 30)
+        $legacy = Get-K8sSaToken -ServiceAccount app -Legacy -Timeout 30s
         $legacy.IsLegacy | Should -BeTrue
         $legacy.SecretName | Should -BeLike 'app-token-*'
         ($legacy | ConvertFrom-K8sSaToken).Format | Should -Be 'Legacy'

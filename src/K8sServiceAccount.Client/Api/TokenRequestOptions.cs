@@ -56,19 +56,19 @@ public sealed record TokenRequestOptions
         {
             if (duration < TimeSpan.Zero)
             {
-                throw Invalid("InvalidTokenDuration", $"Duration {duration} is negative: it must be greater than or equal to 0.");
+                throw Invalid("InvalidTokenDuration", $"Duration {GoDuration.Format(duration)} is negative: it must be greater than or equal to 0.");
             }
 
             if (duration.Ticks % TimeSpan.TicksPerSecond != 0)
             {
-                throw Invalid("InvalidTokenDuration", $"Duration {duration} cannot be expressed in units less than seconds: a token lifetime is whole seconds.");
+                throw Invalid("InvalidTokenDuration", $"Duration {GoDuration.Format(duration)} cannot be expressed in units less than seconds: a token lifetime is whole seconds.");
             }
 
             if (duration != TimeSpan.Zero && duration < MinimumDuration)
             {
                 throw Invalid(
                     "TokenDurationTooShort",
-                    $"Duration {duration} is too short: the API server rejects tokens under 10 minutes " +
+                    $"Duration {GoDuration.Format(duration)} is too short: the API server rejects tokens under 10 minutes " +
                     $"(spec.expirationSeconds: Invalid value: {Seconds(duration)}: may not specify a duration less than 10 minutes).");
             }
 
@@ -76,7 +76,7 @@ public sealed record TokenRequestOptions
             {
                 throw Invalid(
                     "TokenDurationTooLong",
-                    $"Duration {duration} is too long: the API server rejects tokens over 2^32 seconds " +
+                    $"Duration {GoDuration.Format(duration)} is too long: the API server rejects tokens over 2^32 seconds " +
                     $"(spec.expirationSeconds: Invalid value: {Seconds(duration)}: may not specify a duration larger than 2^32 seconds).");
             }
         }

@@ -344,7 +344,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
 
             var credential = await _authenticator.ApplyAsync(request, log, cancellationToken).ConfigureAwait(false);
             ImpersonationHeaders.Apply(request, Settings.Impersonation);
-            if (retries == 0 && !reauthenticated)
+            if (retries == 0 && !reauthenticated && log.IsDebugEnabled)
             {
                 log.Debug($"{method} {url} request headers: {DescribeHeaders(request)}");
             }
@@ -393,7 +393,11 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
             ReportWarnings(response, log);
             if ((int)status is >= 200 and < 300)
             {
-                log.Verbose($"{method} {url} {(int)status} {status} in {Elapsed(callStarted)}{RetryNote(retries)}");
+                if (log.IsVerboseEnabled)
+                {
+                    log.Verbose($"{method} {url} {(int)status} {status} in {Elapsed(callStarted)}{RetryNote(retries)}");
+                }
+
                 return response;
             }
 

@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 
 namespace K8sServiceAccount.Client.Permissions;
@@ -14,13 +16,293 @@ public sealed record PermissionCheckOutcome(int Index, PermissionCheck Check, Pe
 public readonly record struct PermissionBatchProgress(int Completed, int? Total, int Failed);
 
 /// <summary>
-/// Runs many checks concurrently with a bound and yields each outcome as soon as it is known (completion order, not input
-/// order; <see cref="PermissionCheckOutcome.Index"/> tells the input position). The input is read lazily, so a pipeline
-/// of checks starts being answered before it ends; at most <c>throttleLimit</c> checks are in flight at any time.
+/// A stream of checks answered concurrently with a bound: the producer adds checks as they arrive
+/// (<see cref="AddAsync"/>), each starts at once when a slot is free, and the consumer takes outcomes as they finish
+/// (<see cref="TryTake"/>, <see cref="TakeAllAsync"/>), in completion order. A slot is held from the moment a check is
+/// added until its outcome is taken, so at most <see cref="ThrottleLimit"/> checks run or wait to be read at any time:
+/// a producer faster than the checks, or than the consumer, waits in <see cref="AddAsync"/> instead of queuing, and the
+/// memory a long input needs stays bounded.
 /// </summary>
-public static class PermissionBatch
+/// <remarks>
+/// One producer and one consumer; they may be the same thread (a PowerShell pipeline thread alternates between adding a
+/// row and writing the outcomes ready so far, told of new ones by the <c>outcomeAvailable</c> callback). A check that
+/// cannot run (a <see cref="K8sClientException"/>) is an outcome with <see cref="PermissionCheckOutcome.Error"/> and the
+/// others go on; any other exception fails the batch: the checks in flight are cancelled and
+/// <see cref="AddAsync"/>, <see cref="Completion"/> and <see cref="TakeAllAsync"/> rethrow it.
+/// </remarks>
+public sealed class PermissionBatch : IAsyncDisposable
 {
-    /// <summary>Runs <paramref name="checks"/> (size known: progress has a total).</summary>
+    private readonly IPermissionEvaluator _evaluator;
+    private readonly Action? _outcomeAvailable;
+    private readonly CancellationToken _callerToken;
+    private readonly CancellationTokenSource _stop;
+    private readonly SemaphoreSlim _slots;
+    private readonly Channel<PermissionCheckOutcome> _outcomes =
+        Channel.CreateUnbounded<PermissionCheckOutcome>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // The checks running, plus one while adding is open: the batch completes when this reaches zero.
+    private int _open = 1;
+    private int _added;
+    private int _taken;
+    private int _completing;
+    private int _disposed;
+    private ExceptionDispatchInfo? _failure;
+
+    /// <summary>Starts an empty batch.</summary>
+    /// <param name="evaluator">Answers each check (the API server, a snapshot, policy files).</param>
+    /// <param name="throttleLimit">How many checks may be in flight (running, or finished but not yet taken); at least 1.</param>
+    /// <param name="outcomeAvailable">
+    /// Called, on whatever thread finished a check, each time an outcome can be taken: lets a consumer that cannot await
+    /// (a thread blocked in a wait loop) wake up and call <see cref="TryTake"/>. Must be quick and must not throw.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the checks in flight and any wait in <see cref="AddAsync"/>.</param>
+    /// <exception cref="K8sClientException">InvalidThrottleLimit: <paramref name="throttleLimit"/> is below 1.</exception>
+    public PermissionBatch(IPermissionEvaluator evaluator, int throttleLimit, Action? outcomeAvailable = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(evaluator);
+        if (throttleLimit < 1)
+        {
+            throw PermissionErrors.InvalidArgument("ThrottleLimit", $"ThrottleLimit must be at least 1 (it was {throttleLimit}).");
+        }
+
+        _evaluator = evaluator;
+        _outcomeAvailable = outcomeAvailable;
+        _callerToken = cancellationToken;
+        ThrottleLimit = throttleLimit;
+        _slots = new SemaphoreSlim(throttleLimit, throttleLimit);
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+    }
+
+    /// <summary>How many checks may be in flight at once.</summary>
+    public int ThrottleLimit { get; }
+
+    /// <summary>How many checks were added; the next one gets this <see cref="PermissionCheckOutcome.Index"/>.</summary>
+    public int Added => Volatile.Read(ref _added);
+
+    /// <summary>Checks added whose outcome was not taken yet (running, or finished and waiting); never above <see cref="ThrottleLimit"/>.</summary>
+    public int InFlight => Volatile.Read(ref _added) - Volatile.Read(ref _taken);
+
+    /// <summary>
+    /// Completes when <see cref="Complete"/> was called and every check added has finished (its outcome may still wait to
+    /// be taken). Fails with the batch's failure; cancelled when the batch was cancelled.
+    /// </summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Cancelled when the caller cancels, the batch fails or is disposed: stops whatever feeds the batch.</summary>
+    internal CancellationToken Stopping => _stop.Token;
+
+    /// <summary>
+    /// Adds a check and starts it: at once, on the calling thread until the evaluator's first await, when a slot is free;
+    /// otherwise after the consumer has taken an outcome. Completes with the check's <see cref="PermissionCheckOutcome.Index"/>
+    /// once the check has started. Callers must not add concurrently.
+    /// </summary>
+    /// <remarks>
+    /// The returned task fails with the batch's failure, with <see cref="OperationCanceledException"/> when the batch or
+    /// the wait was cancelled, and with <see cref="InvalidOperationException"/> after <see cref="Complete"/>.
+    /// </remarks>
+    public ValueTask<int> AddAsync(PermissionCheck check, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        try
+        {
+            ThrowIfClosed();
+        }
+        catch (Exception error)
+        {
+            return ValueTask.FromException<int>(error);
+        }
+
+        // The usual case, a free slot, starts the check without allocating a wait.
+        return _slots.Wait(0) ? ValueTask.FromResult(Start(check)) : new ValueTask<int>(AddWhenFreeAsync(check, cancellationToken));
+    }
+
+    /// <summary>Takes an outcome that is ready, freeing its slot for the next check; false when none is ready now.</summary>
+    public bool TryTake([NotNullWhen(true)] out PermissionCheckOutcome? outcome)
+    {
+        if (!_outcomes.Reader.TryRead(out outcome))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _taken);
+        _slots.Release();
+        return true;
+    }
+
+    /// <summary>
+    /// Takes every outcome as it finishes until the batch is complete and drained; rethrows the batch's failure (after
+    /// the outcomes that finished before it) and <see cref="OperationCanceledException"/> when cancelled.
+    /// </summary>
+    public async IAsyncEnumerable<PermissionCheckOutcome> TakeAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        do
+        {
+            while (TryTake(out var outcome))
+            {
+                yield return outcome;
+            }
+        }
+        while (await _outcomes.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// No more checks will be added. With <paramref name="error"/> (the input itself failed), the batch fails with it
+    /// once the checks in flight have finished; their outcomes can still be taken first. Later calls do nothing.
+    /// </summary>
+    public void Complete(Exception? error = null)
+    {
+        if (Interlocked.Exchange(ref _completing, 1) == 1)
+        {
+            return;
+        }
+
+        if (error is not null)
+        {
+            Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(error), null);
+        }
+        Leave();
+    }
+
+    /// <summary>
+    /// Cancels the checks in flight and waits for them to end; outcomes not yet taken are dropped. The producer must have
+    /// stopped adding.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        Cancel();
+        Complete();
+        try
+        {
+            await _completion.Task.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Cancelled or failed: whoever needed the failure has seen it through AddAsync, Completion or TakeAllAsync.
+        }
+        _stop.Dispose();
+        _slots.Dispose();
+    }
+
+    /// <summary>Cancels the checks in flight and any wait in <see cref="AddAsync"/>; the batch then completes as cancelled.</summary>
+    internal void Cancel() => _stop.Cancel();
+
+    private async Task<int> AddWhenFreeAsync(PermissionCheck check, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, cancellationToken);
+        try
+        {
+            await _slots.WaitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_failure is not null)
+        {
+            // The wait ended because the batch failed: report why, not the cancellation.
+            _failure.Throw();
+        }
+        ThrowIfClosed();
+        return Start(check);
+    }
+
+    private int Start(PermissionCheck check)
+    {
+        var index = Interlocked.Increment(ref _added) - 1;
+        Interlocked.Increment(ref _open);
+        _ = RunAsync(index, check);
+        return index;
+    }
+
+    private async Task RunAsync(int index, PermissionCheck check)
+    {
+        try
+        {
+            PermissionCheckOutcome outcome;
+            try
+            {
+                var result = await _evaluator.CheckAsync(check, _stop.Token).ConfigureAwait(false);
+                outcome = new PermissionCheckOutcome(index, check, result, null);
+            }
+            catch (K8sClientException error) when (!_stop.IsCancellationRequested)
+            {
+                outcome = new PermissionCheckOutcome(index, check, null, error);
+            }
+
+            _outcomes.Writer.TryWrite(outcome);
+            _outcomeAvailable?.Invoke();
+        }
+        catch (Exception) when (_stop.IsCancellationRequested)
+        {
+            // Cancelled with the batch (or after another check failed it): Completion says so.
+        }
+        catch (Exception error)
+        {
+            Fail(error);
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    private void Fail(Exception error)
+    {
+        if (Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(error), null) is null)
+        {
+            _stop.Cancel();
+        }
+    }
+
+    private void ThrowIfClosed()
+    {
+        _failure?.Throw();
+        _stop.Token.ThrowIfCancellationRequested();
+        if (Volatile.Read(ref _completing) == 1)
+        {
+            throw new InvalidOperationException("The batch was completed: no more checks can be added.");
+        }
+    }
+
+    // A check ended, or adding was closed: the last one out completes the batch.
+    private void Leave()
+    {
+        if (Interlocked.Decrement(ref _open) != 0)
+        {
+            return;
+        }
+
+        if (_failure is { } failure)
+        {
+            _outcomes.Writer.TryComplete(failure.SourceException);
+            _completion.TrySetException(failure.SourceException);
+        }
+        else if (_stop.IsCancellationRequested)
+        {
+            var token = _callerToken.IsCancellationRequested ? _callerToken : _stop.Token;
+            _outcomes.Writer.TryComplete(new OperationCanceledException(token));
+            _completion.TrySetCanceled(token);
+        }
+        else
+        {
+            _outcomes.Writer.TryComplete();
+            _completion.TrySetResult();
+        }
+        _outcomeAvailable?.Invoke();
+    }
+}
+
+/// <summary>Runs a whole sequence of checks through a <see cref="PermissionBatch"/>.</summary>
+public static class PermissionBatchExtensions
+{
+    /// <summary>
+    /// Runs <paramref name="checks"/> concurrently, at most <paramref name="throttleLimit"/> in flight, and yields each
+    /// outcome as soon as it is known (completion order; <see cref="PermissionCheckOutcome.Index"/> tells the input
+    /// position). The input is read lazily, so checks start being answered before it ends. Progress has a total when the
+    /// input's size is known without enumerating it. Leaving the loop early cancels the checks still running.
+    /// </summary>
     public static IAsyncEnumerable<PermissionCheckOutcome> CheckManyAsync(
         this IPermissionEvaluator evaluator,
         IEnumerable<PermissionCheck> checks,
@@ -33,7 +315,7 @@ public static class PermissionBatch
         return RunAsync(evaluator, ToAsync(checks), total, throttleLimit, progress, cancellationToken);
     }
 
-    /// <summary>Runs <paramref name="checks"/> as they arrive (size unknown).</summary>
+    /// <summary>Runs <paramref name="checks"/> as they arrive (size unknown); see the overload above.</summary>
     public static IAsyncEnumerable<PermissionCheckOutcome> CheckManyAsync(
         this IPermissionEvaluator evaluator,
         IAsyncEnumerable<PermissionCheck> checks,
@@ -53,106 +335,49 @@ public static class PermissionBatch
         IProgress<PermissionBatchProgress>? progress,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(evaluator);
-        if (throttleLimit < 1)
-        {
-            throw PermissionErrors.InvalidArgument("ThrottleLimit", $"ThrottleLimit must be at least 1 (it was {throttleLimit}).");
-        }
+        var batch = new PermissionBatch(evaluator, throttleLimit, cancellationToken: cancellationToken);
+        var feeding = FeedAsync(batch, checks);
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var outcomes = Channel.CreateUnbounded<PermissionCheckOutcome>(new UnboundedChannelOptions { SingleReader = true });
-        var producer = ProduceAsync(evaluator, checks, throttleLimit, outcomes.Writer, stop.Token);
         var completed = 0;
         var failed = 0;
         try
         {
-            await foreach (var outcome in outcomes.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            await foreach (var outcome in batch.TakeAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 completed++;
-                if (outcome.Error is not null)
-                {
-                    failed++;
-                }
+                failed += outcome.Error is null ? 0 : 1;
                 progress?.Report(new PermissionBatchProgress(completed, total, failed));
                 yield return outcome;
             }
         }
         finally
         {
-            // Normal end: the producer is done. Early end or failure: cancel the checks still running and wait for them;
-            // a failure of the input itself was passed through the channel and is rethrown by the read above.
-            stop.Cancel();
-            try
-            {
-                await producer.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            // An early end cancels what still runs and stops the feeder; the batch is disposed once nothing adds to it.
+            batch.Cancel();
+            await feeding.ConfigureAwait(false);
+            await batch.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private static async Task ProduceAsync(
-        IPermissionEvaluator evaluator,
-        IAsyncEnumerable<PermissionCheck> checks,
-        int throttleLimit,
-        ChannelWriter<PermissionCheckOutcome> writer,
-        CancellationToken cancellationToken)
-    {
-        using var slots = new SemaphoreSlim(throttleLimit, throttleLimit);
-        var running = new List<Task>();
-        Exception? failure = null;
-        try
-        {
-            var index = 0;
-            await foreach (var check in checks.WithCancellation(cancellationToken).ConfigureAwait(false))
-            {
-                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                running.RemoveAll(t => t.IsCompleted);
-                running.Add(RunOneAsync(evaluator, index++, check, slots, writer, cancellationToken));
-            }
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-        }
-
-        try
-        {
-            await Task.WhenAll(running).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (failure is null)
-        {
-            failure = ex;
-        }
-        writer.TryComplete(failure);
-        if (failure is not null)
-        {
-            throw failure;
-        }
-    }
-
-    private static async Task RunOneAsync(
-        IPermissionEvaluator evaluator, int index, PermissionCheck check, SemaphoreSlim slots,
-        ChannelWriter<PermissionCheckOutcome> writer, CancellationToken cancellationToken)
+    // Never throws: a failure of the input (or of the batch) ends the batch, whose reader reports it.
+    private static async Task FeedAsync(PermissionBatch batch, IAsyncEnumerable<PermissionCheck> checks)
     {
         try
         {
-            PermissionCheckOutcome outcome;
-            try
+            await foreach (var check in checks.WithCancellation(batch.Stopping).ConfigureAwait(false))
             {
-                var result = await evaluator.CheckAsync(check, cancellationToken).ConfigureAwait(false);
-                outcome = new PermissionCheckOutcome(index, check, result, null);
+                await batch.AddAsync(check).ConfigureAwait(false);
             }
-            catch (K8sClientException ex)
-            {
-                outcome = new PermissionCheckOutcome(index, check, null, ex);
-            }
-            writer.TryWrite(outcome);
+            batch.Complete();
         }
-        finally
+        catch (OperationCanceledException) when (batch.Stopping.IsCancellationRequested)
         {
-            slots.Release();
+            // Cancelled by the caller, or the batch failed: the batch reports which.
+            batch.Complete();
+        }
+        catch (Exception error)
+        {
+            batch.Complete(error);
         }
     }
 

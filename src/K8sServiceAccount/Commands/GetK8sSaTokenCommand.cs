@@ -31,8 +31,13 @@ public sealed class GetK8sSaTokenCommand : K8sClusterCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Audience { get; set; }
 
-    /// <summary>How long the token should be valid: at least 10 minutes, in whole seconds. The server's default (normally one hour) when omitted or zero; the server may grant less.</summary>
+    /// <summary>
+    /// How long the token should be valid: a Go duration as kubectl create token --duration takes it (30m, 1h30m,
+    /// 3600s) or a TimeSpan; at least 10 minutes, in whole seconds. The server's default (normally one hour) when
+    /// omitted or zero; the server may grant less.
+    /// </summary>
     [Parameter(ParameterSetName = BoundSet)]
+    [DurationTransformation]
     public TimeSpan? Duration { get; set; }
 
     /// <summary>Bind the token to an object of this kind: it stops working when that object is deleted.</summary>
@@ -54,8 +59,9 @@ public sealed class GetK8sSaTokenCommand : K8sClusterCmdlet
     [Parameter(ParameterSetName = LegacySet)]
     public SwitchParameter Legacy { get; set; }
 
-    /// <summary>With -Legacy: how long to wait for the token controller to fill a new Secret (default 30 seconds).</summary>
+    /// <summary>With -Legacy: how long to wait for the token controller to fill a new Secret (default 30 seconds); a Go duration (90s, 2m) or a TimeSpan.</summary>
     [Parameter(ParameterSetName = LegacySet)]
+    [DurationTransformation]
     public TimeSpan? Timeout { get; set; }
 
     /// <summary>Write the token alone as a plain string, for piping into other tools. The token is then readable by anyone who sees the output.</summary>

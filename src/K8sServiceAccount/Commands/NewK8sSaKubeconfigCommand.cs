@@ -20,8 +20,12 @@ public sealed class NewK8sSaKubeconfigCommand : K8sClusterCmdlet
     [ValidateNotNullOrEmpty]
     public string ServiceAccount { get; set; } = string.Empty;
 
-    /// <summary>How long the embedded token should be valid (at least 10 minutes, whole seconds); the server's default (normally one hour) when omitted.</summary>
+    /// <summary>
+    /// How long the embedded token should be valid: a Go duration as kubectl create token --duration takes it (30m,
+    /// 1h30m, 3600s) or a TimeSpan; at least 10 minutes, whole seconds. The server's default (normally one hour) when omitted.
+    /// </summary>
     [Parameter]
+    [DurationTransformation]
     public TimeSpan? Duration { get; set; }
 
     /// <summary>Write the kubeconfig to this file (owner-only permissions) and return a K8sSaKubeconfigFile instead of the text.</summary>

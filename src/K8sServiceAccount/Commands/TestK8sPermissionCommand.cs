@@ -11,17 +11,26 @@ namespace K8sServiceAccount.Commands;
 /// Checks whether you, a ServiceAccount, a user or groups may perform an action, as kubectl auth can-i does: on the
 /// server (SelfSubjectAccessReview, SubjectAccessReview, impersonation when SubjectAccessReview is forbidden), on an
 /// RBAC snapshot (-Snapshot) or offline on policy files (-Policy). Piped rows (objects, hashtables, Import-Csv rows) are
-/// checked concurrently, bounded by -ThrottleLimit, and each result is written as soon as it is known. A denial is a
-/// result with Allowed false; an error is written only when a check could not run.
+/// checked as they arrive, concurrently up to -ThrottleLimit, and each result is written as soon as it is known, while
+/// later rows are still being read; when the limit is reached the input waits. A denial is a result with Allowed false;
+/// an error is written only when a check could not run.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "K8sPermission")]
 [OutputType(typeof(K8sPermissionCheckResult), typeof(bool))]
 public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
 {
     private const string ActivityName = "Test-K8sPermission";
+    private const long ProgressIntervalMs = 200;
 
-    private readonly List<PermissionCheck> checks = new();
-    private readonly ConcurrentDictionary<PermissionCheckResult, PermissionExplanation> explanations = new();
+    // Explanations by result object (two rows may ask the same question), removed as each result is written.
+    private readonly ConcurrentDictionary<PermissionCheckResult, PermissionExplanation> explanations = new(ReferenceEqualityComparer.Instance);
+    // -Quiet writes its answers in input order.
+    private readonly InputOrder<bool> quietAnswers = new();
+    private PermissionBatch? batch;
+    private int completed;
+    private int failed;
+    private ProgressRecord? progress;
+    private long lastProgress;
 
     /// <summary>The verb: get, list, watch, create, update, patch, delete, deletecollection, use, bind, escalate, impersonate, * or a custom verb.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -85,92 +94,60 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    /// <summary>How many checks run at the same time (default 16).</summary>
+    /// <summary>
+    /// How many checks are in flight at the same time (default 16): a check waits for a free slot, and the pipeline input
+    /// waits with it, so a long input is read only as fast as it is checked.
+    /// </summary>
     [Parameter]
     [ValidateRange(1, 256)]
     public int ThrottleLimit { get; set; } = 16;
 
-    /// <summary>Collects each pipeline row as a check; the checks run together in EndProcessing.</summary>
+    /// <summary>
+    /// Starts the row's check at once, or, when -ThrottleLimit checks are in flight, waits for one to finish; meanwhile
+    /// writes the results that are ready, so they come out while the input is still being read.
+    /// </summary>
     protected override void ProcessRecord()
     {
         var target = PermissionMapping.Given(Resource) ?? PermissionMapping.Given(NonResourceUrl) ?? Verb;
+        PermissionCheck check;
         try
         {
             var ns = DefaultNamespace();
             var subject = PermissionMapping.Subject(ServiceAccount, User, UserGroup, ns);
-            checks.Add(PermissionMapping.Check(Verb, Resource, Group, Subresource, Name, NonResourceUrl, AllNamespaces ? "" : ns, subject));
+            check = PermissionMapping.Check(Verb, Resource, Group, Subresource, Name, NonResourceUrl, AllNamespaces ? "" : ns, subject);
         }
         catch (K8sClientException e)
         {
             WriteErrorFor(e, target);
+            return;
         }
+
+        batch ??= StartBatch();
+        ValueTask<int> adding;
+        // On the cluster the check starts here: its requests must log to this command's streams.
+        using (OnCluster ? Connection.UseLog(Log) : null)
+        {
+            adding = batch.AddAsync(check, CancellationToken);
+        }
+        WaitForBatch(adding.IsCompletedSuccessfully ? Task.CompletedTask : adding.AsTask());
     }
 
-    /// <summary>Runs the collected checks concurrently and writes each result as it arrives.</summary>
+    /// <summary>Waits for the checks still in flight, writing each result as it finishes, and completes the progress record.</summary>
     protected override void EndProcessing()
     {
-        if (checks.Count == 0)
+        if (batch is null)
         {
             return;
         }
 
-        var quietAnswers = new SortedDictionary<int, bool>();
-        var completed = 0;
-        var progress = new ProgressRecord(1, ActivityName, $"Checking {checks.Count} permissions");
-        void OnOutcome(PermissionCheckOutcome outcome)
+        batch.Complete();
+        WaitForBatch(batch.Completion);
+        // Every check has ended: this only releases the batch's cancellation link.
+        batch.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (progress is not null)
         {
-            completed++;
-            if (checks.Count > 1)
-            {
-                progress.PercentComplete = completed * 100 / checks.Count;
-                progress.StatusDescription = $"{completed} of {checks.Count} checked";
-                WriteProgress(progress);
-            }
-
-            if (outcome.Error is not null)
-            {
-                WriteErrorFor(outcome.Error, outcome.Check.Resource ?? outcome.Check.NonResourceUrl);
-            }
-            else if (Quiet)
-            {
-                quietAnswers[outcome.Index] = outcome.Result!.Allowed;
-            }
-            else
-            {
-                explanations.TryGetValue(outcome.Result!, out var explanation);
-                WriteObject(PermissionMapping.ToResult(outcome.Result!, explanation));
-            }
-        }
-
-        try
-        {
-            if (OnCluster)
-            {
-                var evaluator = Invoke((connection, token) => ServerEvaluatorAsync(connection, token));
-                InvokeEach((_, token) => evaluator.CheckManyAsync(checks, ThrottleLimit, null, token), OnOutcome);
-            }
-            else
-            {
-                var snapshot = LoadRbac(PermissionMapping.Given(Namespace) ?? "default");
-                RunLocally(Explain ? new ExplainingEvaluator(snapshot, snapshot, null, explanations) : snapshot, OnOutcome);
-            }
-        }
-        catch (K8sClientException e)
-        {
-            ThrowTerminatingErrorFor(e, Offline ? PolicyDocuments.Describe(Policy!) : null);
-        }
-        finally
-        {
-            if (checks.Count > 1)
-            {
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
-            }
-        }
-
-        foreach (var answer in quietAnswers.Values)
-        {
-            WriteObject(answer);
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
         }
     }
 
@@ -178,6 +155,103 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
     private string DefaultNamespace() => Offline
         ? PermissionMapping.Given(Namespace) ?? "default"
         : Settings.Namespace;
+
+    // The evaluator is made for the first valid row: a command without one never connects or reads policy files.
+    private PermissionBatch StartBatch()
+    {
+        IPermissionEvaluator evaluator;
+        try
+        {
+            if (OnCluster)
+            {
+                evaluator = Invoke((connection, token) => ServerEvaluatorAsync(connection, token));
+            }
+            else
+            {
+                var snapshot = LoadRbac(PermissionMapping.Given(Namespace) ?? "default");
+                evaluator = Explain ? new ExplainingEvaluator(snapshot, snapshot, null, explanations) : snapshot;
+            }
+        }
+        catch (K8sClientException e)
+        {
+            ThrowTerminatingErrorFor(e, Offline ? PolicyDocuments.Describe(Policy!) : null);
+            throw;
+        }
+
+        return new PermissionBatch(evaluator, ThrottleLimit, WakePipelineThread, CancellationToken);
+    }
+
+    // Blocks the pipeline thread on the batch (a free slot, or its end) while writing results, errors and the client's log.
+    // A check that could not run is an outcome; what fails here is the batch itself, and that ends the command.
+    private void WaitForBatch(Task task)
+    {
+        try
+        {
+            WaitAndDrain(task, WriteOutcomes);
+        }
+        catch (K8sClientException e)
+        {
+            ThrowTerminatingErrorFor(e, null);
+        }
+    }
+
+    // On the pipeline thread: every outcome ready now, then one progress update.
+    private void WriteOutcomes()
+    {
+        var taken = false;
+        while (batch!.TryTake(out var outcome))
+        {
+            taken = true;
+            completed++;
+            PermissionExplanation? explanation = null;
+            if (outcome.Result is not null)
+            {
+                explanations.TryRemove(outcome.Result, out explanation);
+            }
+
+            if (outcome.Error is not null)
+            {
+                failed++;
+                WriteErrorFor(outcome.Error, outcome.Check.Resource ?? outcome.Check.NonResourceUrl);
+                if (Quiet)
+                {
+                    quietAnswers.Skip(outcome.Index, WriteAnswer);
+                }
+            }
+            else if (Quiet)
+            {
+                quietAnswers.Add(outcome.Index, outcome.Result!.Allowed, WriteAnswer);
+            }
+            else
+            {
+                WriteObject(PermissionMapping.ToResult(outcome.Result!, explanation));
+            }
+        }
+
+        if (taken)
+        {
+            ReportProgress();
+        }
+    }
+
+    private void WriteAnswer(bool allowed) => WriteObject(allowed);
+
+    // The input's length is unknown while it streams: progress counts checks, without a percentage. One row alone shows
+    // none, and updates are spaced out since local checks can finish far faster than a host redraws.
+    private void ReportProgress()
+    {
+        if (batch!.Added < 2 || Environment.TickCount64 - lastProgress < ProgressIntervalMs)
+        {
+            return;
+        }
+
+        lastProgress = Environment.TickCount64;
+        progress ??= new ProgressRecord(1, ActivityName, "Checking permissions");
+        progress.StatusDescription = failed == 0
+            ? $"{completed} checked, {batch.InFlight} in flight"
+            : $"{completed} checked ({failed} could not run), {batch.InFlight} in flight";
+        WriteProgress(progress);
+    }
 
     private async Task<IPermissionEvaluator> ServerEvaluatorAsync(Client.Http.KubernetesConnection connection, CancellationToken token)
     {
@@ -188,49 +262,40 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
         }
 
         var snapshot = await RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection), cancellationToken: token).ConfigureAwait(false);
-        Client.Rbac.UserInfo? self = null;
-        if (checks.Any(c => c.Subject.Kind == PermissionSubjectKind.Self))
+        // Your own identity is asked for (SelfSubjectReview) only when a row checks yourself.
+        async Task<Client.Rbac.UserInfo> WhoAmIAsync(CancellationToken cancellationToken)
         {
-            var identity = await new AuthenticationOperations(connection).WhoAmIAsync(token).ConfigureAwait(false);
-            self = new Client.Rbac.UserInfo(identity.Username ?? "", identity.Uid, identity.Groups);
+            var identity = await new AuthenticationOperations(connection).WhoAmIAsync(cancellationToken).ConfigureAwait(false);
+            return new Client.Rbac.UserInfo(identity.Username ?? "", identity.Uid, identity.Groups);
         }
-        return new ExplainingEvaluator(checker, snapshot, self, explanations);
-    }
-
-    // Offline and snapshot checks need no connection: they run on the pipeline thread's behalf, still concurrently bounded.
-    private void RunLocally(IPermissionEvaluator evaluator, Action<PermissionCheckOutcome> onOutcome)
-    {
-        var outcomes = evaluator.CheckManyAsync(checks, ThrottleLimit, null, CancellationToken).GetAsyncEnumerator(CancellationToken);
-        try
-        {
-            while (outcomes.MoveNextAsync().AsTask().GetAwaiter().GetResult())
-            {
-                onOutcome(outcomes.Current);
-            }
-        }
-        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        finally
-        {
-            outcomes.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
+        return new ExplainingEvaluator(checker, snapshot, WhoAmIAsync, explanations);
     }
 
     /// <summary>Answers with an inner evaluator and records, for each answer, the RBAC explanation from a snapshot.</summary>
     private sealed class ExplainingEvaluator(
-        IPermissionEvaluator inner, RbacSnapshot rbac, Client.Rbac.UserInfo? self, ConcurrentDictionary<PermissionCheckResult, PermissionExplanation> explanations)
+        IPermissionEvaluator inner,
+        RbacSnapshot rbac,
+        Func<CancellationToken, Task<Client.Rbac.UserInfo>>? whoAmI,
+        ConcurrentDictionary<PermissionCheckResult, PermissionExplanation> explanations)
         : IPermissionEvaluator
     {
+        private readonly object selfGate = new();
+        private Task<Client.Rbac.UserInfo>? self;
+
         public async Task<PermissionCheckResult> CheckAsync(PermissionCheck check, CancellationToken cancellationToken = default)
         {
             var result = await inner.CheckAsync(check, cancellationToken).ConfigureAwait(false);
             var explained = check;
-            if (check.Subject.Kind == PermissionSubjectKind.Self && self is not null)
+            if (check.Subject.Kind == PermissionSubjectKind.Self && whoAmI is not null)
             {
-                // Your own identity as the server reported it (SelfSubjectReview), evaluated against the snapshot.
-                explained = check with { Subject = PermissionSubject.User(self.Name, self.Groups) };
+                // Your own identity as the server reported it (SelfSubjectReview, asked once), evaluated against the snapshot.
+                Task<Client.Rbac.UserInfo> asking;
+                lock (selfGate)
+                {
+                    asking = self ??= whoAmI(cancellationToken);
+                }
+                var me = await asking.ConfigureAwait(false);
+                explained = check with { Subject = PermissionSubject.User(me.Name, me.Groups) };
             }
             var explanation = await rbac.ExplainAsync(explained, ReferenceEquals(inner, rbac) ? null : result, cancellationToken).ConfigureAwait(false);
             explanations[result] = explanation;

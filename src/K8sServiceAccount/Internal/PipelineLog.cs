@@ -52,6 +52,15 @@ internal sealed class PipelineLog : IDisposable
     /// </summary>
     internal void RunAndDrain(Task task, Action<LogLine> write, Action? drainItems)
     {
+        if (task.IsCompleted)
+        {
+            // Nothing to wait for: no hand-off to the pool (a pipeline row that finds a free slot ends here).
+            Drain(write);
+            drainItems?.Invoke();
+            task.GetAwaiter().GetResult();
+            return;
+        }
+
         // Completion wakes the loop just as a new line does.
         task.ContinueWith(static (_, state) => ((PipelineLog)state!).Signal(), this, TaskScheduler.Default);
         while (true)
@@ -96,12 +105,25 @@ internal sealed class PipelineLog : IDisposable
     }
 }
 
-/// <summary>The client's view of a <see cref="PipelineLog"/>.</summary>
+/// <summary>
+/// The client's view of a <see cref="PipelineLog"/>. It tells the client which streams the command will show, so lines
+/// PowerShell would drop (verbose and debug under SilentlyContinue, the default) are neither formatted nor queued, and
+/// do not wake the pipeline thread once per request.
+/// </summary>
 internal sealed class ClientLog : K8sServiceAccount.Client.IClientLog
 {
     private readonly PipelineLog queue;
 
-    internal ClientLog(PipelineLog queue) => this.queue = queue;
+    internal ClientLog(PipelineLog queue, bool verbose = true, bool debug = true)
+    {
+        this.queue = queue;
+        IsVerboseEnabled = verbose;
+        IsDebugEnabled = debug;
+    }
+
+    public bool IsVerboseEnabled { get; }
+
+    public bool IsDebugEnabled { get; }
 
     public void Verbose(string message) => queue.Enqueue(LogLevel.Verbose, message);
 

@@ -80,6 +80,36 @@ public sealed class KubernetesConnectionTests
         Assert.Equal(2, log.VerboseLines.Count());
     }
 
+    [Fact]
+    public async Task Lines_a_log_declines_are_not_written_but_server_warnings_are()
+    {
+        var stub = new StubHandler((_, _) =>
+        {
+            var answer = StubHandler.Json(HttpStatusCode.OK, StubHandler.ServiceAccountJson);
+            answer.Headers.TryAddWithoutValidation("Warning", "299 - \"deprecated field\"");
+            return answer;
+        });
+        using var connection = TestConnections.OverStub(stub, new AuthSettings { Token = "quiet-token" });
+        var quiet = new RecordingLog(verboseAndDebug: false);
+        var chatty = new RecordingLog();
+
+        using (connection.UseLog(quiet))
+        {
+            await connection.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None);
+        }
+
+        using (connection.UseLog(chatty))
+        {
+            await connection.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None);
+        }
+
+        Assert.Equal(["deprecated field"], quiet.WarningLines);
+        Assert.Empty(quiet.VerboseLines);
+        Assert.Single(chatty.VerboseLines);
+        Assert.Single(chatty.DebugLines);
+        chatty.AssertNoSecrets("quiet-token");
+    }
+
     [Theory]
     [InlineData("scopes", "scopes")]
     [InlineData("example.com/scopes", "example.com%2Fscopes")]

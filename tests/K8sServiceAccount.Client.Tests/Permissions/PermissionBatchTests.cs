@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using K8sServiceAccount.Client.Permissions;
 
 namespace K8sServiceAccount.Client.Tests.Permissions;
@@ -153,6 +154,293 @@ public sealed class PermissionBatchTests
             }
         });
         Assert.Equal("InvalidThrottleLimit", error.ErrorId);
+    }
+
+    // The streaming batch itself: a producer pushes checks as rows arrive and a consumer takes outcomes as they finish.
+
+    /// <summary>Holds every check until the test releases it by resource name.</summary>
+    private sealed class ManualEvaluator : IPermissionEvaluator
+    {
+        private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new();
+        private int _running;
+        private int _cancelled;
+
+        public int Running => Volatile.Read(ref _running);
+
+        public int Cancelled => Volatile.Read(ref _cancelled);
+
+        public void Release(int i) => Gate("r" + i).TrySetResult();
+
+        public void Fail(int i, Exception error) => Gate("r" + i).TrySetException(error);
+
+        public async Task<PermissionCheckResult> CheckAsync(PermissionCheck check, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _running);
+            try
+            {
+                await Gate(check.Resource!).Task.WaitAsync(cancellationToken);
+                return new PermissionCheckResult { Subject = "x", Verb = check.Verb, Resource = check.Resource!, Allowed = true, Method = PermissionCheckMethod.LocalRbac, Check = check };
+            }
+            catch (OperationCanceledException)
+            {
+                Interlocked.Increment(ref _cancelled);
+                throw;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+            }
+        }
+
+        private TaskCompletionSource Gate(string resource) => _gates.GetOrAdd(resource, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+    }
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    private static async Task<PermissionCheckOutcome> TakeAsync(PermissionBatch batch)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        PermissionCheckOutcome? outcome;
+        while (!batch.TryTake(out outcome))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no outcome arrived");
+            await Task.Delay(1);
+        }
+        return outcome;
+    }
+
+    [Fact]
+    public async Task A_pushed_check_starts_at_once_and_its_outcome_is_ready_before_the_input_ends()
+    {
+        var evaluator = new ManualEvaluator();
+        var available = 0;
+        await using var batch = new PermissionBatch(evaluator, 4, () => Interlocked.Increment(ref available));
+
+        Assert.Equal(0, await batch.AddAsync(Check(0)));
+        Assert.Equal(1, await batch.AddAsync(Check(1)));
+        Assert.Equal(2, evaluator.Running);
+        evaluator.Release(1);
+
+        var first = await TakeAsync(batch);
+        Assert.Equal((1, "r1"), (first.Index, first.Result!.Resource));
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref available) == 1, Patience));
+        Assert.False(batch.Completion.IsCompleted);
+
+        evaluator.Release(0);
+        batch.Complete();
+        await batch.Completion.WaitAsync(Patience);
+        Assert.Equal(0, (await TakeAsync(batch)).Index);
+        Assert.Equal(0, batch.InFlight);
+    }
+
+    [Fact]
+    public async Task A_producer_waits_while_the_limit_is_in_flight_and_a_slot_frees_only_when_an_outcome_is_taken()
+    {
+        var evaluator = new ManualEvaluator();
+        await using var batch = new PermissionBatch(evaluator, 2);
+        await batch.AddAsync(Check(0));
+        await batch.AddAsync(Check(1));
+
+        var third = batch.AddAsync(Check(2)).AsTask();
+        Assert.False(third.IsCompleted);
+        Assert.Equal(2, evaluator.Running);
+
+        // A finished check still holds its slot until its outcome is read: unread outcomes count against the bound.
+        evaluator.Release(0);
+        await Task.Delay(50);
+        Assert.False(third.IsCompleted);
+        Assert.Equal(2, batch.InFlight);
+
+        Assert.Equal(0, (await TakeAsync(batch)).Index);
+        Assert.Equal(2, await third.WaitAsync(Patience));
+        Assert.Equal(2, evaluator.Running);
+        Assert.Equal(2, batch.InFlight);
+
+        evaluator.Release(1);
+        evaluator.Release(2);
+        batch.Complete();
+        await batch.Completion.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task A_fast_producer_and_a_slow_consumer_never_have_more_than_the_limit_in_memory()
+    {
+        var evaluator = new GatedEvaluator { Gate = _ => Task.Delay(Random.Shared.Next(0, 3)) };
+        await using var batch = new PermissionBatch(evaluator, 5);
+        var peakInFlight = 0;
+        var producer = Task.Run(async () =>
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                await batch.AddAsync(Check(i));
+                peakInFlight = Math.Max(peakInFlight, batch.InFlight);
+            }
+            batch.Complete();
+        });
+
+        var indexes = new List<int>();
+        await foreach (var outcome in batch.TakeAllAsync())
+        {
+            indexes.Add(outcome.Index);
+            if (indexes.Count % 50 == 0)
+            {
+                await Task.Delay(20);
+            }
+        }
+        await producer;
+
+        Assert.Equal(Enumerable.Range(0, 300), indexes.Order());
+        Assert.InRange(evaluator.Peak, 1, 5);
+        Assert.InRange(peakInFlight, 1, 5);
+        Assert.True(batch.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task An_evaluator_that_answers_synchronously_gives_its_outcome_before_the_add_returns()
+    {
+        // Local evaluation (a snapshot, -Policy): each row is answered on the adding thread, in input order, with no hand-off.
+        var evaluator = new GatedEvaluator();
+        await using var batch = new PermissionBatch(evaluator, 1);
+        for (var i = 0; i < 3; i++)
+        {
+            var adding = batch.AddAsync(Check(i));
+            Assert.True(adding.IsCompletedSuccessfully);
+            Assert.True(batch.TryTake(out var outcome));
+            Assert.Equal(i, outcome.Index);
+        }
+        batch.Complete();
+        Assert.True(batch.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task A_check_that_cannot_run_is_an_error_outcome_and_the_batch_goes_on()
+    {
+        var evaluator = new ManualEvaluator();
+        await using var batch = new PermissionBatch(evaluator, 3);
+        for (var i = 0; i < 3; i++)
+        {
+            await batch.AddAsync(Check(i));
+        }
+        evaluator.Fail(1, new K8sClientException("KubernetesHttp500", K8sErrorCategory.ResourceUnavailable, "etcd timeout"));
+        evaluator.Release(0);
+        evaluator.Release(2);
+        batch.Complete();
+
+        var outcomes = new List<PermissionCheckOutcome>();
+        await foreach (var outcome in batch.TakeAllAsync())
+        {
+            outcomes.Add(outcome);
+        }
+        var failed = Assert.Single(outcomes, o => o.Error is not null);
+        Assert.Equal((1, "KubernetesHttp500"), (failed.Index, failed.Error!.ErrorId));
+        Assert.Equal([0, 2], outcomes.Where(o => o.Result is not null).Select(o => o.Index).Order());
+        Assert.True(batch.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task Cancelling_stops_the_checks_in_flight_and_the_waiting_producer()
+    {
+        var evaluator = new ManualEvaluator();
+        using var stop = new CancellationTokenSource();
+        await using var batch = new PermissionBatch(evaluator, 2, cancellationToken: stop.Token);
+        await batch.AddAsync(Check(0));
+        await batch.AddAsync(Check(1));
+        var waiting = batch.AddAsync(Check(2)).AsTask();
+
+        stop.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Patience));
+        batch.Complete();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => batch.Completion.WaitAsync(Patience));
+        Assert.Equal(2, evaluator.Cancelled);
+        Assert.False(batch.TryTake(out _));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => batch.AddAsync(Check(3)).AsTask());
+    }
+
+    [Fact]
+    public async Task An_unexpected_failure_fails_the_batch_and_cancels_the_other_checks()
+    {
+        var evaluator = new ManualEvaluator();
+        await using var batch = new PermissionBatch(evaluator, 2);
+        await batch.AddAsync(Check(0));
+        await batch.AddAsync(Check(1));
+        var waiting = batch.AddAsync(Check(2)).AsTask();
+
+        evaluator.Fail(0, new InvalidOperationException("bug"));
+        Assert.Equal("bug", (await Assert.ThrowsAsync<InvalidOperationException>(() => waiting.WaitAsync(Patience))).Message);
+        batch.Complete();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => batch.Completion.WaitAsync(Patience));
+        Assert.Equal(1, evaluator.Cancelled);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await foreach (var _ in batch.TakeAllAsync())
+            {
+            }
+        });
+    }
+
+    [Fact]
+    public async Task A_failed_input_ends_the_batch_with_its_error_after_the_outcomes_in_flight()
+    {
+        var evaluator = new ManualEvaluator();
+        await using var batch = new PermissionBatch(evaluator, 2);
+        await batch.AddAsync(Check(0));
+        batch.Complete(new IOException("checks.csv: unexpected end of file"));
+        Assert.False(batch.Completion.IsCompleted);
+        evaluator.Release(0);
+
+        var indexes = new List<int>();
+        var error = await Assert.ThrowsAsync<IOException>(async () =>
+        {
+            await foreach (var outcome in batch.TakeAllAsync())
+            {
+                indexes.Add(outcome.Index);
+            }
+        });
+        Assert.Equal([0], indexes);
+        Assert.Contains("checks.csv", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Adding_after_complete_is_refused()
+    {
+        await using var batch = new PermissionBatch(new GatedEvaluator(), 1);
+        batch.Complete();
+        var adding = batch.AddAsync(Check(0));
+        Assert.True(adding.IsFaulted);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => adding.AsTask());
+        Assert.True(batch.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task Disposing_cancels_what_still_runs()
+    {
+        var evaluator = new ManualEvaluator();
+        var batch = new PermissionBatch(evaluator, 3);
+        await batch.AddAsync(Check(0));
+        await batch.AddAsync(Check(1));
+        await batch.DisposeAsync().AsTask().WaitAsync(Patience);
+        Assert.Equal(2, evaluator.Cancelled);
+        Assert.True(batch.Completion.IsCanceled);
+    }
+
+    [Fact]
+    public async Task A_failing_input_sequence_surfaces_after_the_checks_it_gave()
+    {
+        async IAsyncEnumerable<PermissionCheck> Input()
+        {
+            yield return Check(0);
+            await Task.Yield();
+            throw new IOException("read error");
+        }
+        var indexes = new List<int>();
+        await Assert.ThrowsAsync<IOException>(async () =>
+        {
+            await foreach (var outcome in new GatedEvaluator().CheckManyAsync(Input(), 2))
+            {
+                indexes.Add(outcome.Index);
+            }
+        });
+        Assert.Equal([0], indexes);
     }
 
     private sealed class SynchronousProgress(Action<PermissionBatchProgress> report) : IProgress<PermissionBatchProgress>

@@ -24,6 +24,25 @@ public sealed class LatencyTimerTests
     }
 
     [Fact]
+    public async Task ManyConcurrentDelaysNeverEndEarly()
+    {
+        // The last stretch before a deadline is a precise sleep, not a wait a new waiter can cut short: waiters
+        // added meanwhile (as 32 requests in flight do) must still not be released before their own deadline.
+        var timer = new LatencyTimer();
+        var delays = Enumerable.Range(0, 64).Select(async i =>
+        {
+            await Task.Delay(i % 8);
+            var started = Stopwatch.GetTimestamp();
+            await timer.DelayAsync(TimeSpan.FromMilliseconds(2), CancellationToken.None);
+            return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        });
+
+        var elapsed = await Task.WhenAll(delays);
+
+        Assert.All(elapsed, ms => Assert.True(ms >= 2.0, $"a 2 ms delay ended after {ms:F3} ms"));
+    }
+
+    [Fact]
     public async Task ConcurrentDelaysCompleteInDeadlineOrder()
     {
         var timer = new LatencyTimer();

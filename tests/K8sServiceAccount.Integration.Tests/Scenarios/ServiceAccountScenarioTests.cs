@@ -88,6 +88,20 @@ public sealed class ServiceAccountScenarioTests(ServiceAccountScenarioFixture fi
         var tooShort = Assert.Throws<K8sClientException>(() => new TokenRequestOptions { Duration = TimeSpan.FromMinutes(5) }.Validate());
         Assert.Equal("TokenDurationTooShort", tooShort.ErrorId);
 
+        // Get-K8sSaToken -ServiceAccount app -Duration 1h30m / 3600s / '00:20:00' (kubectl's syntax, or a TimeSpan)
+        foreach (var (text, expected) in new[] { ("1h30m", TimeSpan.FromMinutes(90)), ("3600s", TimeSpan.FromHours(1)), ("00:20:00", TimeSpan.FromMinutes(20)) })
+        {
+            var options = new TokenRequestOptions { Duration = DurationArgument.Parse(text) };
+            Assert.Equal(expected, (await tokens.RequestTokenAsync(Namespace, "app", options)).GrantedDuration);
+        }
+
+        // Get-K8sSaToken -ServiceAccount app -Duration 3600: a number needs a unit.
+        Assert.Contains("time: missing unit in duration \"3600\"", Assert.Throws<K8sClientException>(() => DurationArgument.Parse("3600")).Message);
+
+        // Get-K8sSaToken -ServiceAccount app -Duration 1.5s: refused before the request, as kubectl refuses it.
+        var fraction = Assert.Throws<K8sClientException>(() => new TokenRequestOptions { Duration = DurationArgument.Parse("1.5s") }.Validate());
+        Assert.Equal("InvalidTokenDuration", fraction.ErrorId);
+
         // $token | ConvertFrom-K8sSaToken
         var claims = ServiceAccountTokenDecoder.Decode(token.Token, DateTimeOffset.UtcNow);
         Assert.Equal(ServiceAccountTokenFormat.Bound, claims.Format);

@@ -7,6 +7,17 @@ internal sealed class RecordingLog : IClientLog
 {
     private readonly ConcurrentQueue<(string Level, string Message)> _lines = new();
 
+    /// <summary>A log that records every level; with false, it declines verbose and debug lines as PowerShell's default preferences do.</summary>
+    public RecordingLog(bool verboseAndDebug = true)
+    {
+        IsVerboseEnabled = verboseAndDebug;
+        IsDebugEnabled = verboseAndDebug;
+    }
+
+    public bool IsVerboseEnabled { get; }
+
+    public bool IsDebugEnabled { get; }
+
     public IReadOnlyList<(string Level, string Message)> Lines => _lines.ToArray();
 
     public IEnumerable<string> WarningLines => Lines.Where(l => l.Level == "Warning").Select(l => l.Message);
@@ -15,9 +26,17 @@ internal sealed class RecordingLog : IClientLog
 
     public IEnumerable<string> DebugLines => Lines.Where(l => l.Level == "Debug").Select(l => l.Message);
 
-    public void Verbose(string message) => _lines.Enqueue(("Verbose", message));
+    public void Verbose(string message)
+    {
+        Assert.True(IsVerboseEnabled, $"a verbose line was written to a log that declined them: {message}");
+        _lines.Enqueue(("Verbose", message));
+    }
 
-    void IClientLog.Debug(string message) => _lines.Enqueue(("Debug", message));
+    void IClientLog.Debug(string message)
+    {
+        Assert.True(IsDebugEnabled, $"a debug line was written to a log that declined them: {message}");
+        _lines.Enqueue(("Debug", message));
+    }
 
     public void Warning(string message) => _lines.Enqueue(("Warning", message));
 

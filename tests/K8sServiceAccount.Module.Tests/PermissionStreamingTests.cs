@@ -1,0 +1,218 @@
+using K8sServiceAccount.Client;
+using K8sServiceAccount.Client.Permissions;
+using K8sServiceAccount.Internal;
+
+namespace K8sServiceAccount.Module.Tests;
+
+/// <summary>
+/// Test-K8sPermission's streaming on the pipeline thread, without a runspace: each row is added to a
+/// <see cref="PermissionBatch"/> and the thread waits in <see cref="PipelineLog.RunAndDrain(Task, Action{LogLine}, Action?)"/>
+/// (as K8sClusterCmdlet.WaitAndDrain does) while the outcomes that finish are written on it; -Quiet answers are put back in
+/// input order by <see cref="InputOrder{T}"/>.
+/// </summary>
+public class PermissionStreamingTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    /// <summary>Answers after the delay its check names (Resource "r&lt;index&gt;", Name = delay in ms), tracking concurrency.</summary>
+    private sealed class DelayEvaluator : IPermissionEvaluator
+    {
+        private int running;
+        private int peak;
+
+        public int Peak => Volatile.Read(ref peak);
+
+        public async Task<PermissionCheckResult> CheckAsync(PermissionCheck check, CancellationToken cancellationToken = default)
+        {
+            var now = Interlocked.Increment(ref running);
+            int seen;
+            while ((seen = Volatile.Read(ref peak)) < now && Interlocked.CompareExchange(ref peak, now, seen) != seen)
+            {
+            }
+            try
+            {
+                await Task.Delay(int.Parse(check.Name!), cancellationToken);
+                if (check.Verb == "fail")
+                {
+                    throw new K8sClientException("KubernetesHttp500", K8sErrorCategory.ResourceUnavailable, "etcd timeout");
+                }
+                return new PermissionCheckResult { Subject = "x", Verb = check.Verb, Resource = check.Resource!, Allowed = check.Verb == "get", Method = PermissionCheckMethod.SubjectAccessReview, Check = check };
+            }
+            finally
+            {
+                Interlocked.Decrement(ref running);
+            }
+        }
+    }
+
+    private static PermissionCheck Row(int i, int delayMs, string verb = "get") => new() { Verb = verb, Resource = "r" + i, Name = delayMs.ToString() };
+
+    [Fact]
+    public void RowsAreCheckedWhileTheInputIsReadAndResultsAreWrittenOnThePipelineThreadBetweenRows()
+    {
+        using var log = new PipelineLog();
+        var evaluator = new DelayEvaluator();
+        var batch = new PermissionBatch(evaluator, 3, log.Wake);
+        var pipelineThread = Environment.CurrentManagedThreadId;
+        var written = new List<(int Index, int WrittenDuringRow)>();
+        var row = 0;
+        void WriteOutcomes()
+        {
+            Assert.Equal(pipelineThread, Environment.CurrentManagedThreadId);
+            while (batch.TryTake(out var outcome))
+            {
+                written.Add((outcome.Index, row));
+            }
+        }
+
+        // ProcessRecord per row: a slow producer (5 ms between rows) feeding 20 checks of 1-30 ms.
+        for (row = 0; row < 20; row++)
+        {
+            var adding = batch.AddAsync(Row(row, 1 + (row * 7 % 30)));
+            log.RunAndDrain(adding.IsCompletedSuccessfully ? Task.CompletedTask : adding.AsTask(), _ => { }, WriteOutcomes);
+            Assert.InRange(batch.InFlight, 0, 3);
+            Thread.Sleep(5);
+        }
+
+        // EndProcessing: the rest.
+        var endedAt = row;
+        batch.Complete();
+        log.RunAndDrain(batch.Completion, _ => { }, WriteOutcomes);
+
+        Assert.Equal(Enumerable.Range(0, 20), written.Select(w => w.Index).Order());
+        Assert.Contains(written, w => w.WrittenDuringRow < endedAt);
+        Assert.InRange(evaluator.Peak, 1, 3);
+        Assert.Equal(0, batch.InFlight);
+    }
+
+    [Fact]
+    public void AFullBatchHoldsTheRowBackUntilAResultIsWrittenThenStartsIt()
+    {
+        using var log = new PipelineLog();
+        var batch = new PermissionBatch(new DelayEvaluator(), 2, log.Wake);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.True(batch.AddAsync(Row(i, 200)).IsCompletedSuccessfully);
+        }
+
+        var third = batch.AddAsync(Row(2, 1));
+        Assert.False(third.IsCompleted);
+        var taken = 0;
+        log.RunAndDrain(third.AsTask(), _ => { }, () =>
+        {
+            // Until a result is written here, the third row cannot start.
+            if (taken == 0)
+            {
+                Assert.Equal(2, batch.Added);
+            }
+            while (batch.TryTake(out _))
+            {
+                taken++;
+            }
+        });
+
+        Assert.True(taken >= 1);
+        Assert.Equal(3, batch.Added);
+        batch.Complete();
+        log.RunAndDrain(batch.Completion, _ => { }, () =>
+        {
+            while (batch.TryTake(out _))
+            {
+                taken++;
+            }
+        });
+        Assert.Equal(3, taken);
+    }
+
+    [Fact]
+    public void ErrorsAndAnswersStreamAndQuietAnswersKeepInputOrder()
+    {
+        using var log = new PipelineLog();
+        var batch = new PermissionBatch(new DelayEvaluator(), 4, log.Wake);
+        var order = new InputOrder<bool>();
+        var answers = new List<bool>();
+        var errors = new List<string>();
+        void WriteOutcomes()
+        {
+            while (batch.TryTake(out var outcome))
+            {
+                if (outcome.Error is not null)
+                {
+                    errors.Add(outcome.Error.ErrorId);
+                    order.Skip(outcome.Index, answers.Add);
+                }
+                else
+                {
+                    order.Add(outcome.Index, outcome.Result!.Allowed, answers.Add);
+                }
+            }
+        }
+
+        // The first row is the slowest: every later answer waits for it, then all come out in order.
+        PermissionCheck[] rows = [Row(0, 80), Row(1, 1, "list"), Row(2, 5, "fail"), Row(3, 1), Row(4, 10, "delete"), Row(5, 1)];
+        foreach (var row in rows)
+        {
+            var adding = batch.AddAsync(row);
+            log.RunAndDrain(adding.IsCompletedSuccessfully ? Task.CompletedTask : adding.AsTask(), _ => { }, WriteOutcomes);
+        }
+        batch.Complete();
+        log.RunAndDrain(batch.Completion, _ => { }, WriteOutcomes);
+
+        Assert.Equal([true, false, true, false, true], answers);
+        Assert.Equal(["KubernetesHttp500"], errors);
+        Assert.Equal(0, order.Waiting);
+    }
+
+    [Fact]
+    public void CtrlCCancelsTheChecksInFlightAndEndsTheWaitOfAHeldBackRow()
+    {
+        using var log = new PipelineLog();
+        using var stop = new CancellationTokenSource();
+        var batch = new PermissionBatch(new DelayEvaluator(), 1, log.Wake, stop.Token);
+        Assert.True(batch.AddAsync(Row(0, 60_000)).IsCompletedSuccessfully);
+        var held = batch.AddAsync(Row(1, 1));
+        stop.CancelAfter(20);
+
+        Assert.ThrowsAny<OperationCanceledException>(() => log.RunAndDrain(held.AsTask(), _ => { }, () => { }));
+        batch.Complete();
+        Assert.True(SpinWait.SpinUntil(() => batch.Completion.IsCompleted, Patience), "the check in flight ended");
+        Assert.True(batch.Completion.IsCanceled);
+    }
+
+    [Fact]
+    public void AWaitOnAFinishedTaskWritesWhatIsQueuedAndReturnsAtOnce()
+    {
+        using var log = new PipelineLog();
+        var pipelineThread = Environment.CurrentManagedThreadId;
+        log.Enqueue(LogLevel.Verbose, "POST subjectaccessreviews");
+        var seen = new List<string>();
+        log.RunAndDrain(Task.CompletedTask, line => seen.Add(line.Message), () =>
+        {
+            Assert.Equal(pipelineThread, Environment.CurrentManagedThreadId);
+            seen.Add("items");
+        });
+        Assert.Equal(["POST subjectaccessreviews", "items"], seen);
+
+        var failed = Task.FromException(new InvalidOperationException("boom"));
+        Assert.Equal("boom", Assert.Throws<InvalidOperationException>(() => log.RunAndDrain(failed, _ => { }, null)).Message);
+    }
+
+    [Fact]
+    public void InputOrderWritesEachValueOnceEveryEarlierPositionHasArrived()
+    {
+        var order = new InputOrder<string>();
+        var written = new List<string>();
+        order.Add(2, "c", written.Add);
+        order.Add(1, "b", written.Add);
+        Assert.Empty(written);
+        Assert.Equal(2, order.Waiting);
+
+        order.Skip(0, written.Add);
+        Assert.Equal(["b", "c"], written);
+        order.Add(3, "d", written.Add);
+        Assert.Equal(["b", "c", "d"], written);
+        Assert.Equal(0, order.Waiting);
+
+        Assert.Throws<InvalidOperationException>(() => order.Add(1, "again", written.Add));
+    }
+}

@@ -1,0 +1,75 @@
+<#
+    Shared setup for the Pester files (dot-sourced in their BeforeAll) and scripts/Demo.ps1: where the staged module
+    is, and the local API server (tests/K8sServiceAccount.LocalApiServer) started as a process of its own on a free
+    port, so that the caller can always stop it. The server writes an admin kubeconfig (user admin, group
+    system:masters) when it is ready.
+    Not a test file: Pester runs only *.Tests.ps1.
+#>
+
+function Get-StagedModulePath {
+    # The module as the build stages it, never the source folder.
+    [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../../out/K8sServiceAccount/K8sServiceAccount.psd1'))
+}
+
+function Find-LocalApiServerDll {
+    # The newest built server dll (build.ps1 builds the solution first); built into $BuildDirectory if there is none.
+    param([Parameter(Mandatory)] [string] $BuildDirectory)
+
+    $project = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../K8sServiceAccount.LocalApiServer'))
+    $built = Get-ChildItem -Path (Join-Path $project 'bin') -Recurse -Filter 'K8sServiceAccount.LocalApiServer.dll' -ErrorAction Ignore |
+        Sort-Object LastWriteTime -Descending | Select-Object -First 1
+    if ($built) { return $built.FullName }
+
+    # Out-Host keeps the build's output out of this function's result.
+    & dotnet build $project --nologo -v quiet -o $BuildDirectory | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "Building the local API server failed ($LASTEXITCODE)" }
+    Join-Path $BuildDirectory 'K8sServiceAccount.LocalApiServer.dll'
+}
+
+function Start-LocalApiServer {
+    <#
+    .SYNOPSIS
+        Starts the local API server on a free port and waits until its admin kubeconfig is complete.
+    .OUTPUTS
+        An object with Process, Kubeconfig (the admin kubeconfig's path) and Directory; stop it with Stop-LocalApiServer.
+    #>
+    param(
+        # Where the kubeconfig and the server's output go (TestDrive in Pester).
+        [Parameter(Mandatory)] [string] $Directory,
+        # The server dll to run; by default the newest built one (see Find-LocalApiServerDll).
+        [string] $ServerDll
+    )
+
+    if (-not $ServerDll) { $ServerDll = Find-LocalApiServerDll -BuildDirectory (Join-Path $Directory 'server') }
+    $kubeconfig = Join-Path $Directory 'admin.kubeconfig'
+    $outputLog = Join-Path $Directory 'server.out'
+    $errorLog = Join-Path $Directory 'server.err'
+    $arguments = @("`"$ServerDll`"", '--port', '0', '--kubeconfig', "`"$kubeconfig`"")
+    $process = Start-Process -FilePath 'dotnet' -ArgumentList $arguments -NoNewWindow -PassThru `
+        -RedirectStandardOutput $outputLog -RedirectStandardError $errorLog
+    $server = [pscustomobject]@{ Process = $process; Kubeconfig = $kubeconfig; Directory = $Directory }
+
+    # The server prints "Kubeconfig: PATH" once it listens and has written and closed that file; the file itself may
+    # be seen half-written before.
+    $deadline = (Get-Date).AddSeconds(60)
+    while (-not ((Test-Path -LiteralPath $outputLog) -and (Select-String -LiteralPath $outputLog -Pattern '^Kubeconfig: ' -Quiet))) {
+        if ($process.HasExited) { throw "The local API server exited: $(Get-Content -Raw -LiteralPath $errorLog)" }
+        if ((Get-Date) -gt $deadline) {
+            Stop-LocalApiServer -Server $server
+            throw "The local API server did not write $kubeconfig within 60 seconds."
+        }
+        Start-Sleep -Milliseconds 200
+    }
+
+    $server
+}
+
+function Stop-LocalApiServer {
+    # Accepts $null, so an AfterAll or finally block can call it whether or not the start succeeded.
+    param([Parameter(Mandatory)] [AllowNull()] [object] $Server)
+
+    if ($Server -and -not $Server.Process.HasExited) {
+        Stop-Process -Id $Server.Process.Id
+        $Server.Process.WaitForExit()
+    }
+}
