@@ -274,7 +274,15 @@ public sealed class PermissionGrantOperations
         ArgumentNullException.ThrowIfNull(request);
         var subject = ToBindingSubject(request.Subject);
         var name = string.IsNullOrEmpty(request.Name) ? DefaultName(request.Subject) : request.Name;
-        RbacValidation.ValidateName(name);
+        try
+        {
+            RbacValidation.ValidateName(name);
+        }
+        catch (K8sClientException e) when (string.IsNullOrEmpty(request.Name))
+        {
+            // A user or group name may hold '/' or '%' (OIDC issuers, e-mail-like names), which a role name may not.
+            throw PermissionErrors.InvalidArgument("Name", $"The default role and binding name {name} is not a valid object name ({e.Message}); give one with Name.", e);
+        }
         var ns = request.ClusterWide ? "" : request.Namespace ?? "";
         if (!request.ClusterWide && ns.Length == 0)
         {

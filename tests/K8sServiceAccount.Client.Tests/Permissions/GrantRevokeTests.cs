@@ -143,6 +143,21 @@ public sealed class GrantRevokeTests
     }
 
     [Fact]
+    public async Task A_user_whose_name_cannot_be_an_object_name_is_asked_for_a_name()
+    {
+        var (ops, store) = New();
+        var oidc = PermissionSubject.User("https://issuer.example.com#alice");
+        var error = await Assert.ThrowsAsync<K8sClientException>(() => ops.GrantAsync(new GrantRequest { Subject = oidc, Namespace = "ns1", Rules = Rules("get", "pods") }));
+        Assert.Equal(("InvalidName", "Name"), (error.ErrorId, error.Target));
+        Assert.Contains("The default role and binding name k8ssa-grant:user:https://issuer.example.com#alice is not a valid object name", error.Message);
+        Assert.EndsWith("give one with Name.", error.Message);
+        Assert.Empty(store.Objects);
+
+        var named = await ops.GrantAsync(new GrantRequest { Subject = oidc, Namespace = "ns1", Rules = Rules("get", "pods"), Name = "alice-reader" });
+        Assert.Equal(GrantAction.Created, named.BindingAction);
+    }
+
+    [Fact]
     public async Task A_binding_to_another_role_is_a_conflict_not_overwritten()
     {
         var (ops, store) = New();
