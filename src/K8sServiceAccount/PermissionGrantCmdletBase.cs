@@ -30,7 +30,9 @@ public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
     [ValidateNotNullOrEmpty]
     public string? UserGroup { get; set; }
 
-    /// <summary>The resources in kubectl's syntax: deployments, deployments.apps, deployments/scale, *.</summary>
+    /// <summary>
+    /// The resources in kubectl's syntax: deployments, deployments.apps, deployments/scale, deploy, *. Resolved through the cluster's discovery as kubectl create role does (deployments is apps/deployments); a type the server does not have is an error.
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[]? Resource { get; set; }
@@ -76,22 +78,27 @@ public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
         {
             throw PermissionErrors.InvalidArgument("ServiceAccount", "Give the ServiceAccount (or -User or -UserGroup) whose permissions to change.");
         }
+        if (subject.Kind == PermissionSubjectKind.ServiceAccount)
+        {
+            PermissionMapping.ValidateBoundServiceAccount(subject, ServiceAccount!);
+        }
 
         IReadOnlyList<PolicyRule> rules = [];
         if (rulesRequired || verb is not null || Resource is not null || NonResourceUrl is not null)
         {
+            var ruleRequest = new PolicyRuleRequest
+            {
+                Verbs = verb ?? [],
+                Resources = Resource ?? [],
+                Groups = Group?.Select(g => g.Trim() == "core" ? "" : g.Trim()).ToArray(),
+                ResourceNames = ResourceName ?? [],
+                NonResourceUrls = NonResourceUrl ?? [],
+            };
+            // Resources are resolved through discovery as kubectl create role does (deployments is in apps), so the
+            // rule grants what the user meant, and Revoke resolves the same words to the rules Grant wrote.
             var warnings = new List<string>();
-            rules = PolicyRuleBuilder.Build(
-                new PolicyRuleRequest
-                {
-                    Verbs = verb ?? [],
-                    Resources = Resource ?? [],
-                    Groups = Group?.Select(g => g.Trim() == "core" ? "" : g.Trim()).ToArray(),
-                    ResourceNames = ResourceName ?? [],
-                    NonResourceUrls = NonResourceUrl ?? [],
-                },
-                ClusterWide ? RoleScope.ClusterRole : RoleScope.Role,
-                warnings);
+            var log = Log;
+            rules = Invoke((connection, token) => new PermissionGrantOperations(connection).BuildRulesAsync(ruleRequest, ClusterWide, warnings, log, token));
             warnings.ForEach(WriteWarning);
         }
 

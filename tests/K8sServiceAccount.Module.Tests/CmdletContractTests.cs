@@ -193,6 +193,24 @@ public class CmdletContractTests
     }
 
     [Fact]
+    public void RbacObjectsAreCreatedWithLabelsAndAClusterRoleCanAggregateInsteadOfListingRules()
+    {
+        foreach (var name in new[] { "New-K8sRole", "New-K8sClusterRole", "New-K8sRoleBinding", "New-K8sClusterRoleBinding" })
+        {
+            var label = Assert.Single(metadata.Cmdlets.Single(c => c.Name == name).Parameters, p => p.Name == "Label");
+            Assert.Equal(("System.Collections.Hashtable", false, ParameterInfo.AllParameterSets), (label.ParameterType.FullName, label.Mandatory, label.ParameterSetName));
+        }
+
+        // kubectl create clusterrole NAME --aggregation-rule=... takes no verbs, resources or URLs: two sets, rules by default.
+        var clusterRole = metadata.Cmdlets.Single(c => c.Name == "New-K8sClusterRole");
+        Assert.Equal("Rule", clusterRole.DefaultParameterSetName);
+        var rule = Assert.Single(clusterRole.Parameters, p => p.Name == "Rule");
+        var aggregation = Assert.Single(clusterRole.Parameters, p => p.Name == "AggregationRule");
+        Assert.Equal((true, "Rule"), (rule.Mandatory, rule.ParameterSetName));
+        Assert.Equal((true, "AggregationRule", "System.Collections.Hashtable[]"), (aggregation.Mandatory, aggregation.ParameterSetName, aggregation.ParameterType.FullName));
+    }
+
+    [Fact]
     public void CmdletsThatTakePipelineInputProcessEachRecord()
     {
         Assert.All(metadata.Cmdlets.Where(c => c.Parameters.Any(p => p.ValueFromPipeline || p.ValueFromPipelineByPropertyName)), c =>

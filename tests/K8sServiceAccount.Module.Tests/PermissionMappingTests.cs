@@ -241,4 +241,87 @@ public class PermissionMappingTests
         Assert.Equal("Role apps/scaler", PermissionMapping.Target("Role", "apps", "scaler"));
         Assert.Equal("ClusterRole view", PermissionMapping.Target("ClusterRole", null, "view"));
     }
+
+    [Fact]
+    public void GrantAndRevokeSayInVerboseWhatChangedAndWhenNothingDid()
+    {
+        var rule = PolicyRules.Resource(["get"], ["apps"], ["deployments"]);
+        var created = new GrantResult
+        {
+            Subject = "system:serviceaccount:demo:sample-sa", RoleKind = "Role", BindingKind = "RoleBinding", Name = "k8ssa-grant:demo:sample-sa", Namespace = "demo",
+            RoleAction = GrantAction.Created, BindingAction = GrantAction.Created, ChangedRules = [rule],
+        };
+        Assert.Equal(
+            "Role demo/k8ssa-grant:demo:sample-sa: Created (added {APIGroups:[\"apps\"], Resources:[\"deployments\"], Verbs:[\"get\"]}); RoleBinding demo/k8ssa-grant:demo:sample-sa: Created.",
+            PermissionMapping.Describe(created, grant: true));
+
+        var repeated = created with { RoleAction = GrantAction.Unchanged, BindingAction = GrantAction.Unchanged, ChangedRules = [] };
+        Assert.Equal(
+            "Nothing changed: Role demo/k8ssa-grant:demo:sample-sa already grants every requested rule and RoleBinding demo/k8ssa-grant:demo:sample-sa already binds system:serviceaccount:demo:sample-sa.",
+            PermissionMapping.Describe(repeated, grant: true));
+        Assert.StartsWith("Nothing changed: Role demo/k8ssa-grant:demo:sample-sa has no rule equal", PermissionMapping.Describe(repeated, grant: false));
+        Assert.Equal("Nothing changed: RoleBinding demo/k8ssa-grant:demo:sample-sa does not bind system:serviceaccount:demo:sample-sa.", PermissionMapping.Describe(repeated, grant: false, withRules: false));
+        var gone = repeated with { RoleAction = GrantAction.NotFound, BindingAction = GrantAction.NotFound, Namespace = "", RoleKind = "ClusterRole", BindingKind = "ClusterRoleBinding" };
+        Assert.Equal("Nothing changed: ClusterRole k8ssa-grant:demo:sample-sa and ClusterRoleBinding k8ssa-grant:demo:sample-sa do not exist.", PermissionMapping.Describe(gone, grant: false));
+    }
+
+    [Theory]
+    [InlineData("demo:Sample_SA", "the name \"Sample_SA\": a lowercase RFC 1123 subdomain")]
+    [InlineData("Demo NS:sample-sa", "the namespace \"Demo NS\": a lowercase RFC 1123 label")]
+    [InlineData("my.ns:sample-sa", "the namespace \"my.ns\": must not contain dots")]
+    [InlineData(":sample-sa", "namespace is empty")]
+    [InlineData("demo:", "name is empty")]
+    [InlineData("demo:a:b", "is not of the form NAMESPACE/NAME")]
+    public void BadServiceAccountFormsInABindingNameTheParameter(string text, string message)
+    {
+        var error = Assert.Throws<K8sClientException>(() => PermissionMapping.BindingSubjects([text], null, null, "team"));
+        Assert.Equal(("InvalidServiceAccount", "ServiceAccount"), (error.ErrorId, error.Target));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LabelsAndAggregationSelectorsComeFromHashtablesAndSelectorsReadAsKubectlWritesThem()
+    {
+        Assert.Null(PermissionMapping.Labels(null));
+        Assert.Null(PermissionMapping.Labels(new System.Collections.Hashtable()));
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "web", ["tier"] = "" }, PermissionMapping.Labels(new System.Collections.Hashtable { ["app"] = "web", ["tier"] = "" }));
+        var nullValue = Assert.Throws<K8sClientException>(() => PermissionMapping.Labels(new System.Collections.Hashtable { ["app"] = null }));
+        Assert.Contains("-Label", nullValue.Message, StringComparison.Ordinal);
+
+        var rule = PermissionMapping.AggregationRule([new System.Collections.Hashtable { ["rbac.example.com/aggregate-to-monitoring"] = "true" }, new System.Collections.Hashtable()]);
+        Assert.Equal(2, rule.ClusterRoleSelectors!.Count);
+        Assert.Equal("true", rule.ClusterRoleSelectors[0].MatchLabels!["rbac.example.com/aggregate-to-monitoring"]);
+        Assert.Empty(rule.ClusterRoleSelectors[1].MatchLabels!);
+
+        var info = PermissionMapping.ToRoleInfo(new ClusterRole { Metadata = new ObjectMeta { Name = "monitoring" }, AggregationRule = rule });
+        Assert.True(info.IsAggregated);
+        Assert.Equal(["rbac.example.com/aggregate-to-monitoring=true", ""], info.AggregationRule);
+        Assert.Equal("a=1,b=2,env in (dev,prod),!legacy,tier", PermissionMapping.SelectorText(new LabelSelector
+        {
+            MatchLabels = new() { ["b"] = "2", ["a"] = "1" },
+            MatchExpressions =
+            [
+                new LabelSelectorRequirement { Key = "env", Operator = "In", Values = ["dev", "prod"] },
+                new LabelSelectorRequirement { Key = "legacy", Operator = "DoesNotExist" },
+                new LabelSelectorRequirement { Key = "tier", Operator = "Exists" },
+            ],
+        }));
+        Assert.Empty(PermissionMapping.ToRoleInfo(new Role { Metadata = new ObjectMeta { Name = "r", Namespace = "n" } }).AggregationRule);
+    }
+
+    [Fact]
+    public void RevokeWarnsWhenTheRoleStillGrantsPartOfWhatWasRevoked()
+    {
+        var result = new GrantResult
+        {
+            Subject = "system:serviceaccount:demo:sample-sa", RoleKind = "ClusterRole", BindingKind = "ClusterRoleBinding", Name = "k8ssa-grant:demo:sample-sa",
+            RoleAction = GrantAction.Updated, BindingAction = GrantAction.Unchanged, StillGranted = [PolicyRules.Resource(["get"], [""], ["pods"])],
+        };
+        Assert.Equal(
+            "ClusterRole k8ssa-grant:demo:sample-sa still grants {APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"get\"]} through rules another Grant added; " +
+            "Revoke removes only rules equal to the ones given. Revoke with those rules' verbs and resources, or Get-K8sClusterRole to see them.",
+            PermissionMapping.StillGrantedWarning(result));
+        Assert.Equal(["get"], PermissionMapping.ToGrant(result).StillGranted[0].Verbs);
+        Assert.Null(PermissionMapping.StillGrantedWarning(result with { StillGranted = [] }));
+    }
 }

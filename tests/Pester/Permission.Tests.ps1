@@ -195,6 +195,27 @@ Describe 'Rules, roles and bindings' {
         { Get-K8sRole -Name pod-reader -ErrorAction Stop } | Should -Throw -ErrorId 'KubernetesNotFound'
     }
 
+    It 'resolves resources as kubectl create role does and says in -Verbose when a Grant changes nothing' {
+        (New-K8sPolicyRule -Verb get -Resource deploy).ApiGroups | Should -Be 'apps'
+        $words = @{ ServiceAccount = "$($ns):words"; Verb = 'get'; Resource = 'deployments' }
+        (Grant-K8sPermission @words).ChangedRules.ApiGroups | Should -Be 'apps'
+        $verbose = Grant-K8sPermission @words -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        $verbose.Message | Should -Contain "Nothing changed: Role $ns/k8ssa-grant:$($ns):words already grants every requested rule and RoleBinding $ns/k8ssa-grant:$($ns):words already binds system:serviceaccount:$($ns):words."
+        Revoke-K8sPermission @words -Confirm:$false | Select-Object -ExpandProperty RoleAction | Should -Be 'Deleted'
+        { New-K8sRoleBinding -Name bad -ClusterRole view -ServiceAccount "$($ns):Bad_Name" -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidServiceAccount'
+    }
+
+    It 'labels objects and aggregates ClusterRoles by label' {
+        $selector = @{ 'rbac.example.com/aggregate-to-pester' = 'true' }
+        $aggregating = New-K8sClusterRole -Name pester-aggregate -AggregationRule $selector
+        $aggregating.IsAggregated | Should -BeTrue
+        $aggregating.AggregationRule | Should -Be 'rbac.example.com/aggregate-to-pester=true'
+        New-K8sClusterRole -Name pester-pods -Label $selector -Rule (New-K8sPolicyRule -Verb get -Resource pods) | Out-Null
+        (Get-K8sClusterRole -Name pester-aggregate).Rules.Resources | Should -Contain 'pods'
+        (Get-K8sClusterRole -LabelSelector 'rbac.example.com/aggregate-to-pester=true').Name | Should -Be 'pester-pods'
+        Remove-K8sClusterRole -Name pester-aggregate, pester-pods -Confirm:$false
+    }
+
     It 'shows who the connection is' {
         $me = Get-K8sIdentity
         $me.Groups | Should -Contain 'system:masters'

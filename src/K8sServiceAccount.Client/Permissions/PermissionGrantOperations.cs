@@ -56,6 +56,12 @@ public sealed record GrantResult
     /// <summary>Rules added to the role (Grant) or removed from it (Revoke).</summary>
     public IReadOnlyList<PolicyRule> ChangedRules { get; init; } = [];
 
+    /// <summary>
+    /// Revoke only: the parts of the requested rules that the role's remaining rules still grant (a broader or overlapping
+    /// rule another Grant added), compacted as the API server prints them; empty when the revocation took full effect.
+    /// </summary>
+    public IReadOnlyList<PolicyRule> StillGranted { get; init; } = [];
+
     /// <summary>True when nothing changed (a repeated Grant or Revoke).</summary>
     public bool Unchanged => RoleAction == GrantAction.Unchanged && BindingAction == GrantAction.Unchanged
         || RoleAction == GrantAction.NotFound && BindingAction == GrantAction.NotFound;
@@ -82,12 +88,25 @@ public sealed class PermissionGrantOperations
     public const string ManagedByValue = "K8sServiceAccount";
     public const string NamePrefix = "k8ssa-grant:";
 
+    private readonly IKubernetesTransport _transport;
     private readonly RbacObjectOperations _objects;
 
     public PermissionGrantOperations(IKubernetesTransport transport)
     {
+        _transport = transport ?? throw new ArgumentNullException(nameof(transport));
         _objects = new RbacObjectOperations(transport);
     }
+
+    /// <summary>
+    /// The rules of a Grant or Revoke from resources written as kubectl takes them, resolved through this connection's
+    /// discovery as <c>kubectl create role</c> does: <c>deployments</c> is apps/deployments, <c>deploy</c> and <c>rs.apps</c> are
+    /// expanded, a type the server does not have is an error. Grant and Revoke resolve the same words to the same rules,
+    /// so Revoke finds what Grant wrote.
+    /// </summary>
+    public Task<IReadOnlyList<PolicyRule>> BuildRulesAsync(
+        PolicyRuleRequest request, bool clusterWide, ICollection<string>? warnings = null, IClientLog? log = null, CancellationToken cancellationToken = default)
+        => PolicyRuleBuilder.BuildAsync(
+            request, clusterWide ? RoleScope.ClusterRole : RoleScope.Role, new ResourceNameResolver(_transport, log), warnings, cancellationToken);
 
     /// <summary>
     /// The role and binding name for a subject: <c>k8ssa-grant:NAMESPACE:NAME</c> for a ServiceAccount,
@@ -172,6 +191,7 @@ public sealed class PermissionGrantOperations
         var bindingAction = GrantAction.Unchanged;
 
         List<PolicyRule>? remainingRules = null;
+        IReadOnlyList<PolicyRule> stillGranted = [];
         var roleExists = false;
         if (request.Rules.Count > 0)
         {
@@ -185,6 +205,10 @@ public sealed class PermissionGrantOperations
                     await role.ReplaceAsync(left).ConfigureAwait(false);
                     roleAction = GrantAction.Updated;
                 }
+            }
+            if (role is not null)
+            {
+                stillGranted = StillCovered(remainingRules ?? role.Rules ?? [], request.Rules);
             }
             if (!roleExists)
             {
@@ -200,7 +224,7 @@ public sealed class PermissionGrantOperations
             // Take the subject out of the binding; an empty binding goes, with its role.
             var binding = await TryGetBindingAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
             bindingAction = binding is null ? GrantAction.NotFound : GrantAction.Unchanged;
-            if (binding is not null && RemoveSubject(binding.Subjects, subject))
+            if (binding is not null && RemoveSubject(binding.Subjects, subject, ns))
             {
                 if (binding.Subjects!.Count == 0)
                 {
@@ -227,8 +251,14 @@ public sealed class PermissionGrantOperations
                 ? _objects.DeleteClusterRoleAsync(name, cancellationToken)
                 : _objects.DeleteRoleAsync(ns, name, cancellationToken)).ConfigureAwait(false);
         }
-        return Result(request, name, ns, roleAction, bindingAction, removed);
+        return Result(request, name, ns, roleAction, bindingAction, removed) with { StillGranted = stillGranted };
     }
+
+    /// <summary>The atomic parts of <paramref name="requested"/> that <paramref name="rules"/> still allow, compacted.</summary>
+    private static IReadOnlyList<PolicyRule> StillCovered(List<PolicyRule> rules, IReadOnlyList<PolicyRule> requested)
+        => rules.Count == 0
+            ? []
+            : EscalationCheck.Compact(requested.SelectMany(EscalationCheck.Breakdown).Where(atom => EscalationCheck.Covers(rules, [atom], out _)));
 
     /// <summary>The binding subject for a permission subject.</summary>
     public static Subject ToBindingSubject(PermissionSubject subject) => subject.Kind switch
@@ -244,7 +274,15 @@ public sealed class PermissionGrantOperations
         ArgumentNullException.ThrowIfNull(request);
         var subject = ToBindingSubject(request.Subject);
         var name = string.IsNullOrEmpty(request.Name) ? DefaultName(request.Subject) : request.Name;
-        RbacValidation.ValidateName(name);
+        try
+        {
+            RbacValidation.ValidateName(name);
+        }
+        catch (K8sClientException e) when (string.IsNullOrEmpty(request.Name))
+        {
+            // A user or group name may hold '/' or '%' (OIDC issuers, e-mail-like names), which a role name may not.
+            throw PermissionErrors.InvalidArgument("Name", $"The default role and binding name {name} is not a valid object name ({e.Message}); give one with Name.", e);
+        }
         var ns = request.ClusterWide ? "" : request.Namespace ?? "";
         if (!request.ClusterWide && ns.Length == 0)
         {
@@ -332,8 +370,9 @@ public sealed class PermissionGrantOperations
         return nsA == nsB;
     }
 
-    private static bool RemoveSubject(List<Subject>? subjects, Subject subject)
-        => subjects is not null && subjects.RemoveAll(s => SameSubject(s, subject, "")) > 0;
+    // bindingNamespace: a ServiceAccount subject without namespace in a RoleBinding is in the binding's namespace.
+    private static bool RemoveSubject(List<Subject>? subjects, Subject subject, string bindingNamespace)
+        => subjects is not null && subjects.RemoveAll(s => SameSubject(s, subject, bindingNamespace)) > 0;
 
     /// <summary>The requested rules that the existing rules do not fully cover, as written.</summary>
     private static IReadOnlyList<PolicyRule> Missing(List<PolicyRule>? existing, IReadOnlyList<PolicyRule> requested)

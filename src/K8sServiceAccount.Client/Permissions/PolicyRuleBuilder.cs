@@ -62,8 +62,10 @@ public static class PolicyRuleBuilder
     };
 
     /// <summary>
-    /// Builds the rules without discovery (resources are used as written, after splitting <c>.group</c> and <c>/sub</c>).
-    /// Warnings (non-standard verbs) are added to <paramref name="warnings"/> when given.
+    /// Builds the rules without a cluster: the built-in Kubernetes types stand in for discovery (<c>deployments</c> is
+    /// apps/deployments, <c>deploy</c> and <c>rs.apps</c> are expanded, see <see cref="BuiltInResourceTypes"/>); any other type is
+    /// used as written, and without a group it is written in the core group with a warning. Warnings (also non-standard
+    /// verbs) are added to <paramref name="warnings"/> when given.
     /// </summary>
     public static IReadOnlyList<PolicyRule> Build(PolicyRuleRequest request, RoleScope scope, ICollection<string>? warnings = null)
         => BuildCore(request, scope, warnings, resolved: null);
@@ -81,7 +83,9 @@ public static class PolicyRuleBuilder
         foreach (var text in request.Resources.Where(r => !string.IsNullOrWhiteSpace(r)))
         {
             var (type, _) = ResourceNameResolver.SplitSubresource(text, null);
-            if (type == "*" || resolved.ContainsKey(type))
+            // A '*' resource (also *.GROUP and */SUB) is a wildcard, not a type to look up, as in kubectl; an empty one is
+            // reported by the syntax checks below.
+            if (ResourceNameResolver.ParseGroupResource(type).Resource is "*" or "" || resolved.ContainsKey(type))
             {
                 continue;
             }
@@ -102,12 +106,21 @@ public static class PolicyRuleBuilder
                 foundAny = true;
                 resolved[group is null ? type : type + "\n" + group] = (answer.Resource, answer.Group);
             }
-            if (!foundAny)
+            // kubectl accepts a type discovery does not list (users, groups, userextras) when a special verb is meant for it.
+            if (!foundAny && !IsSpecialVerbTarget(request.Verbs, type, request.Groups))
             {
                 throw PermissionErrors.InvalidArgument("Resource", notFound!);
             }
         }
         return BuildCore(request, scope, warnings, resolved);
+    }
+
+    private static bool IsSpecialVerbTarget(IReadOnlyList<string> verbs, string type, IReadOnlyList<string>? groups)
+    {
+        var (resource, group) = ResourceNameResolver.ParseGroupResource(type);
+        IReadOnlyList<string> candidates = groups is { Count: > 0 } ? groups : [group];
+        return verbs.Any(v => SpecialVerbs.TryGetValue(v.Trim(), out var allowed)
+            && candidates.Any(g => allowed.Any(a => a.Resource == resource && a.Group == g.Trim())));
     }
 
     private static IReadOnlyList<PolicyRule> BuildCore(
@@ -118,6 +131,11 @@ public static class PolicyRuleBuilder
         if (verbs.Count == 0)
         {
             throw PermissionErrors.InvalidArgument("Verb", "at least one verb must be specified");
+        }
+        if (verbs.Contains("*"))
+        {
+            // '*' covers every verb: kubectl create role writes it alone.
+            verbs = ["*"];
         }
         var resources = Distinct(request.Resources);
         var urls = Distinct(request.NonResourceUrls);
@@ -140,7 +158,13 @@ public static class PolicyRuleBuilder
             {
                 warnings?.Add($"'{verb}' is not a standard resource verb");
             }
-            rules.AddRange(ResourceRules(request, verbs, resources, names, resolved));
+            if (names.Count > 0 && verbs.Where(v => v is "create" or "deletecollection" or "list" or "watch").ToList() is { Count: > 0 } nameless)
+            {
+                // RBAC matches resource names only against requests that carry a name (K8S-SEMANTICS 1.2).
+                warnings?.Add($"resource names never match {string.Join(", ", nameless)} requests without an object name " +
+                    "(create on a collection, deletecollection, or list/watch without a metadata.name field selector), so the rule does not allow them");
+            }
+            rules.AddRange(ResourceRules(request, verbs, resources, names, resolved, warnings));
         }
 
         if (urls.Count > 0)
@@ -184,7 +208,7 @@ public static class PolicyRuleBuilder
 
     private static IEnumerable<PolicyRule> ResourceRules(
         PolicyRuleRequest request, List<string> verbs, List<string> resources, List<string> names,
-        Dictionary<string, (string Resource, string Group)>? resolved)
+        Dictionary<string, (string Resource, string Group)>? resolved, ICollection<string>? warnings)
     {
         var explicitGroups = request.Groups is null ? null : Distinct(request.Groups, keepEmpty: true);
         if (explicitGroups is { Count: 0 })
@@ -207,6 +231,10 @@ public static class PolicyRuleBuilder
             else
             {
                 (resource, group) = ResourceNameResolver.ParseGroupResource(type);
+                if (resource.Length == 0)
+                {
+                    throw PermissionErrors.InvalidArgument("Resource", $"resource must be specified if apiGroup/subresource specified (got \"{text}\")");
+                }
                 if (explicitGroups is not null && group.Length > 0)
                 {
                     throw PermissionErrors.InvalidArgument("Resource", $"\"{text}\" names a group while Group is given; give groups in one place");
@@ -219,11 +247,27 @@ public static class PolicyRuleBuilder
                 {
                     (resource, group) = mapped;
                 }
+                else if (resolved is null && resource != "*")
+                {
+                    // Without a cluster, the built-in types stand in for discovery; anything else is used as written.
+                    if (BuiltInResourceTypes.TryResolve(resource, group.Length > 0 ? group : null, out var plural, out var builtInGroup))
+                    {
+                        (resource, group) = (plural, builtInGroup);
+                    }
+                    else if (group.Length == 0)
+                    {
+                        warnings?.Add($"'{resource}' is not a built-in resource type; it is written in the core group. Give {resource}.GROUP (or -Group) for a custom resource.");
+                    }
+                }
                 CheckSpecialVerbs(verbs, resource, group);
                 Add(byGroup, group, sub.Length > 0 ? resource + "/" + sub : resource);
             }
             else
             {
+                if (resolved is null && resource != "*" && BuiltInResourceTypes.TryResolve(resource, null, out var plural, out _))
+                {
+                    resource = plural;
+                }
                 foreach (var g in explicitGroups)
                 {
                     var (r, gg) = resolved is not null && type != "*" && resolved.TryGetValue(type + "\n" + g, out var m) ? m : (resource, g);

@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Management.Automation;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Models;
@@ -40,6 +41,10 @@ public sealed class NewK8sClusterRoleBindingCommand : K8sClusterCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Group { get; set; }
 
+    /// <summary>Labels to put on the ClusterRoleBinding, as a hashtable of strings (@{ app = 'web' }).</summary>
+    [Parameter]
+    public Hashtable? Label { get; set; }
+
     /// <summary>Creates the ClusterRoleBinding and writes it.</summary>
     protected override void ProcessRecord()
     {
@@ -48,10 +53,12 @@ public sealed class NewK8sClusterRoleBindingCommand : K8sClusterCmdlet
         {
             var binding = new ClusterRoleBinding
             {
-                Metadata = new ObjectMeta { Name = Name },
+                Metadata = new ObjectMeta { Name = Name, Labels = PermissionMapping.Labels(Label) },
                 RoleRef = new RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = ClusterRole },
                 Subjects = PermissionMapping.BindingSubjects(ServiceAccount, User, Group, null),
             };
+            // Before ShouldProcess, so that -WhatIf reports a bad name or subject too; nothing is sent for it.
+            RbacValidation.ValidateClusterRoleBinding(binding);
             if (!ShouldProcess(target, "Create"))
             {
                 return;

@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Management.Automation;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Models;
@@ -8,37 +9,66 @@ namespace K8sServiceAccount.Commands;
 
 /// <summary>
 /// Creates a ClusterRole (rules that a ClusterRoleBinding grants everywhere, or a RoleBinding grants in its namespace;
-/// non-resource URLs allowed) from rules of New-K8sPolicyRule or hashtables. The rules are validated as the API
-/// server would before anything is sent. Granting what you do not hold needs 'escalate' on clusterroles: the refusal
+/// non-resource URLs allowed) from rules of New-K8sPolicyRule or hashtables, or, with -AggregationRule, one whose rules
+/// the server fills in from the ClusterRoles whose labels match (kubectl create clusterrole --aggregation-rule). The
+/// object is validated as the API server would before anything is sent. Granting what you do not hold needs 'escalate'
+/// on clusterroles, and an aggregation rule needs full cluster-admin authority or 'escalate': the refusal
 /// (RbacEscalationForbidden) names what is missing and keeps the server's text.
 /// </summary>
-[Cmdlet(VerbsCommon.New, "K8sClusterRole", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.New, "K8sClusterRole", SupportsShouldProcess = true, DefaultParameterSetName = RulesSet)]
 [OutputType(typeof(K8sRoleInfo))]
 public sealed class NewK8sClusterRoleCommand : K8sClusterCmdlet
 {
+    private const string RulesSet = "Rule";
+    private const string AggregationSet = "AggregationRule";
+
     /// <summary>The ClusterRole's name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = string.Empty;
 
     /// <summary>The rules, from New-K8sPolicyRule or as hashtables (@{ Verbs = 'get'; NonResourceUrls = '/healthz' }).</summary>
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = RulesSet)]
     [ValidateNotNullOrEmpty]
     [Alias("Rules")]
     public K8sPolicyRule[] Rule { get; set; } = Array.Empty<K8sPolicyRule>();
+
+    /// <summary>
+    /// Label selectors of the ClusterRoles whose rules this one aggregates, one hashtable of labels per selector
+    /// (@{ 'rbac.example.com/aggregate-to-monitoring' = 'true' }); a ClusterRole matching any selector contributes. The
+    /// server's aggregation controller keeps the rules up to date; rules cannot be given as well.
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = AggregationSet)]
+    [ValidateNotNullOrEmpty]
+    public Hashtable[] AggregationRule { get; set; } = Array.Empty<Hashtable>();
+
+    /// <summary>Labels to put on the ClusterRole, as a hashtable of strings (rbac.authorization.k8s.io/aggregate-to-view = 'true' makes an aggregating role pick it up).</summary>
+    [Parameter]
+    public Hashtable? Label { get; set; }
 
     /// <summary>Creates the ClusterRole and writes it.</summary>
     protected override void ProcessRecord()
     {
         var target = PermissionMapping.Target("ClusterRole", null, Name);
-        if (!ShouldProcess(target, "Create"))
-        {
-            return;
-        }
-
-        var role = new ClusterRole { Metadata = new ObjectMeta { Name = Name }, Rules = Rule.Select(PermissionMapping.ToPolicyRule).ToList() };
         try
         {
+            var role = new ClusterRole { Metadata = new ObjectMeta { Name = Name, Labels = PermissionMapping.Labels(Label) } };
+            if (ParameterSetName == AggregationSet)
+            {
+                role.AggregationRule = PermissionMapping.AggregationRule(AggregationRule);
+            }
+            else
+            {
+                role.Rules = Rule.Select(PermissionMapping.ToPolicyRule).ToList();
+            }
+
+            // Before ShouldProcess, so that -WhatIf reports a bad name or rule too; nothing is sent for it.
+            RbacValidation.ValidateClusterRole(role);
+            if (!ShouldProcess(target, "Create"))
+            {
+                return;
+            }
+
             WriteObject(PermissionMapping.ToRoleInfo(Invoke((connection, token) => new RbacObjectOperations(connection).CreateClusterRoleAsync(role, token))));
         }
         catch (K8sClientException e)

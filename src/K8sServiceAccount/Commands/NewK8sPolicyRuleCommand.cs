@@ -9,8 +9,9 @@ namespace K8sServiceAccount.Commands;
 /// Builds RBAC rules for New-K8sRole and New-K8sClusterRole with kubectl create role's client-side checks, without
 /// calling a cluster: a verb is required; special verbs only on their resources (use, bind, escalate, impersonate);
 /// non-resource URLs start with '/', have '*' only at the end and take only HTTP verbs; resource names need resources.
-/// Resources are written as kubectl takes them (deployments.apps, deployments/scale); one rule per API group unless
-/// -Group gives the groups for all resources. A non-standard verb is allowed with kubectl's warning.
+/// Resources are written as kubectl takes them (deployments.apps, deployments/scale); built-in types resolve to their
+/// groups as kubectl create role resolves them (deployments is apps/deployments, deploy is expanded). One rule per API
+/// group unless -Group gives the groups for all resources. A non-standard verb is allowed with kubectl's warning.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "K8sPolicyRule")]
 [OutputType(typeof(K8sPolicyRule))]
@@ -21,7 +22,7 @@ public sealed class NewK8sPolicyRuleCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Verb { get; set; } = Array.Empty<string>();
 
-    /// <summary>The resources in kubectl's syntax: pods, deployments.apps, deployments/scale, *.</summary>
+    /// <summary>The resources in kubectl's syntax: pods, deployments, deployments.apps, deployments/scale, deploy, *; a custom resource with its group (crontabs.stable.example.com).</summary>
     [Parameter(Position = 1)]
     [ValidateNotNullOrEmpty]
     public string[]? Resource { get; set; }

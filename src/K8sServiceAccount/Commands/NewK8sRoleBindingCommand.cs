@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Management.Automation;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Models;
@@ -48,6 +49,10 @@ public sealed class NewK8sRoleBindingCommand : K8sClusterCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Group { get; set; }
 
+    /// <summary>Labels to put on the RoleBinding, as a hashtable of strings (@{ app = 'web' }).</summary>
+    [Parameter]
+    public Hashtable? Label { get; set; }
+
     /// <summary>Creates the RoleBinding and writes it.</summary>
     protected override void ProcessRecord()
     {
@@ -57,10 +62,12 @@ public sealed class NewK8sRoleBindingCommand : K8sClusterCmdlet
         {
             var binding = new RoleBinding
             {
-                Metadata = new ObjectMeta { Name = Name, Namespace = ns },
+                Metadata = new ObjectMeta { Name = Name, Namespace = ns, Labels = PermissionMapping.Labels(Label) },
                 RoleRef = new RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = ParameterSetName, Name = ParameterSetName == RoleSet ? Role : ClusterRole },
                 Subjects = PermissionMapping.BindingSubjects(ServiceAccount, User, Group, ns),
             };
+            // Before ShouldProcess, so that -WhatIf reports a bad name or subject too; nothing is sent for it.
+            RbacValidation.ValidateRoleBinding(binding);
             if (!ShouldProcess(target, "Create"))
             {
                 return;

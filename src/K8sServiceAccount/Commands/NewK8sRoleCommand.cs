@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Management.Automation;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Models;
@@ -26,19 +27,29 @@ public sealed class NewK8sRoleCommand : K8sClusterCmdlet
     [Alias("Rules")]
     public K8sPolicyRule[] Rule { get; set; } = Array.Empty<K8sPolicyRule>();
 
+    /// <summary>Labels to put on the Role, as a hashtable of strings (@{ app = 'web' }).</summary>
+    [Parameter]
+    public Hashtable? Label { get; set; }
+
     /// <summary>Creates the Role and writes it.</summary>
     protected override void ProcessRecord()
     {
         var ns = Settings.Namespace;
         var target = PermissionMapping.Target("Role", ns, Name);
-        if (!ShouldProcess(target, "Create"))
-        {
-            return;
-        }
-
-        var role = new Role { Metadata = new ObjectMeta { Name = Name, Namespace = ns }, Rules = Rule.Select(PermissionMapping.ToPolicyRule).ToList() };
         try
         {
+            var role = new Role
+            {
+                Metadata = new ObjectMeta { Name = Name, Namespace = ns, Labels = PermissionMapping.Labels(Label) },
+                Rules = Rule.Select(PermissionMapping.ToPolicyRule).ToList(),
+            };
+            // Before ShouldProcess, so that -WhatIf reports a bad name or rule too; nothing is sent for it.
+            RbacValidation.ValidateRole(role);
+            if (!ShouldProcess(target, "Create"))
+            {
+                return;
+            }
+
             WriteObject(PermissionMapping.ToRoleInfo(Invoke((connection, token) => new RbacObjectOperations(connection).CreateRoleAsync(role, token))));
         }
         catch (K8sClientException e)

@@ -34,6 +34,12 @@ public sealed class RevokeK8sPermissionCommand : PermissionGrantCmdletBase
             }
 
             var result = Invoke((connection, token) => new PermissionGrantOperations(connection).RevokeAsync(request, token));
+            WriteVerbose(PermissionMapping.Describe(result, grant: false, withRules: request.Rules.Count > 0));
+            if (PermissionMapping.StillGrantedWarning(result) is { } warning)
+            {
+                WriteWarning(warning);
+            }
+
             WriteObject(PermissionMapping.ToGrant(result));
         }
         catch (K8sClientException e)

@@ -163,9 +163,28 @@ internal static class PermissionMapping
         };
     }
 
-    internal static K8sRoleInfo ToRoleInfo(Role role) => RoleInfo("Role", role.Metadata, role.Rules, false);
+    internal static K8sRoleInfo ToRoleInfo(Role role) => RoleInfo("Role", role.Metadata, role.Rules, null);
 
-    internal static K8sRoleInfo ToRoleInfo(ClusterRole role) => RoleInfo("ClusterRole", role.Metadata, role.Rules, role.AggregationRule is not null);
+    internal static K8sRoleInfo ToRoleInfo(ClusterRole role) => RoleInfo("ClusterRole", role.Metadata, role.Rules, role.AggregationRule);
+
+    /// <summary>A label selector as kubectl writes one: k=v, k in (a,b), k notin (a), k, !k, joined by commas.</summary>
+    internal static string SelectorText(LabelSelector selector)
+    {
+        var parts = (selector.MatchLabels ?? []).OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}").ToList();
+        foreach (var requirement in selector.MatchExpressions ?? [])
+        {
+            var values = string.Join(",", requirement.Values ?? []);
+            parts.Add(requirement.Operator switch
+            {
+                "In" => $"{requirement.Key} in ({values})",
+                "NotIn" => $"{requirement.Key} notin ({values})",
+                "Exists" => requirement.Key ?? "",
+                "DoesNotExist" => "!" + requirement.Key,
+                _ => $"{requirement.Key} {requirement.Operator} ({values})",
+            });
+        }
+        return string.Join(",", parts);
+    }
 
     internal static K8sRoleBindingInfo ToBindingInfo(RoleBinding binding) => BindingInfo("RoleBinding", binding.Metadata, binding.RoleRef, binding.Subjects);
 
@@ -181,6 +200,7 @@ internal static class PermissionMapping
         foreach (var text in Given(serviceAccounts))
         {
             var account = PermissionSubject.ParseServiceAccount(text, defaultNamespace);
+            ValidateBoundServiceAccount(account, text);
             subjects.Add(new Subject { Kind = SubjectKinds.ServiceAccount, Name = account.Name, Namespace = account.Namespace });
         }
         subjects.AddRange(Given(users).Select(u => new Subject { Kind = SubjectKinds.User, ApiGroup = "rbac.authorization.k8s.io", Name = u }));
@@ -192,6 +212,42 @@ internal static class PermissionMapping
         return subjects;
     }
 
+    /// <summary>
+    /// Refuses a ServiceAccount to bind whose namespace is not a DNS-1123 label or whose name is not a DNS-1123 subdomain,
+    /// naming -ServiceAccount. The server checks only the name, and not at all the namespace, of a ServiceAccount subject,
+    /// so a mistyped namespace would silently bind nobody.
+    /// </summary>
+    internal static void ValidateBoundServiceAccount(PermissionSubject account, string text)
+    {
+        var problem = NameValidation.Dns1123LabelErrors(account.Namespace!).Select(e => $"the namespace \"{account.Namespace}\": {e}")
+            .Concat(NameValidation.Dns1123SubdomainErrors(account.Name!).Select(e => $"the name \"{account.Name}\": {e}"))
+            .FirstOrDefault();
+        if (problem is not null)
+        {
+            throw PermissionErrors.InvalidArgument("ServiceAccount", $"\"{text}\" is not a ServiceAccount NAMESPACE:NAME; {problem}");
+        }
+    }
+
+    /// <summary>The labels of a new role or binding from -Label; null when none are given.</summary>
+    internal static Dictionary<string, string>? Labels(System.Collections.IDictionary? label)
+    {
+        var labels = ServiceAccountMapping.ToStringMap(label, "Label", allowRemoval: false);
+        return labels.Count == 0 ? null : labels.ToDictionary(l => l.Key, l => l.Value ?? "", StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// An aggregationRule from -AggregationRule: one selector per hashtable, its entries as matchLabels (kubectl create
+    /// clusterrole --aggregation-rule makes one). An empty hashtable selects every ClusterRole, as the server reads it.
+    /// </summary>
+    internal static AggregationRule AggregationRule(System.Collections.IDictionary[] selectors) => new()
+    {
+        ClusterRoleSelectors = selectors.Select(selector =>
+        {
+            var labels = ServiceAccountMapping.ToStringMap(selector, "AggregationRule", allowRemoval: false);
+            return new LabelSelector { MatchLabels = labels.ToDictionary(l => l.Key, l => l.Value ?? "", StringComparer.Ordinal) };
+        }).ToList(),
+    };
+
     internal static K8sPermissionGrant ToGrant(GrantResult result) => new()
     {
         Subject = result.Subject,
@@ -202,8 +258,40 @@ internal static class PermissionMapping
         RoleAction = result.RoleAction.ToString(),
         BindingAction = result.BindingAction.ToString(),
         ChangedRules = result.ChangedRules.Select(ToRule).ToArray(),
+        StillGranted = result.StillGranted.Select(ToRule).ToArray(),
         Unchanged = result.Unchanged,
     };
+
+    /// <summary>
+    /// The -Verbose line of Grant-K8sPermission and Revoke-K8sPermission: what happened to the role and to the binding, and,
+    /// when nothing did, that nothing changed and why, so a repeated Grant says it found everything in place.
+    /// </summary>
+    internal static string Describe(GrantResult result, bool grant, bool withRules = true)
+    {
+        var role = Target(result.RoleKind, result.Namespace, result.Name);
+        var binding = Target(result.BindingKind, result.Namespace, result.Name);
+        if (result.Unchanged)
+        {
+            return result.RoleAction == GrantAction.NotFound
+                ? $"Nothing changed: {role} and {binding} do not exist."
+                : grant
+                    ? $"Nothing changed: {role} already grants every requested rule and {binding} already binds {result.Subject}."
+                    : withRules
+                        ? $"Nothing changed: {role} has no rule equal to the requested ones."
+                        : $"Nothing changed: {binding} does not bind {result.Subject}.";
+        }
+        var rules = result.ChangedRules.Count == 0
+            ? ""
+            : $" ({(grant ? "added" : "removed")} {string.Join(" ", result.ChangedRules.Select(EscalationCheck.CompactString))})";
+        return $"{role}: {result.RoleAction}{rules}; {binding}: {result.BindingAction}.";
+    }
+
+    /// <summary>Revoke-K8sPermission's warning when the role still grants part of what was revoked; null when it does not.</summary>
+    internal static string? StillGrantedWarning(GrantResult result) => result.StillGranted.Count == 0
+        ? null
+        : $"{Target(result.RoleKind, result.Namespace, result.Name)} still grants {string.Join(" ", result.StillGranted.Select(EscalationCheck.CompactString))} " +
+          "through rules another Grant added; Revoke removes only rules equal to the ones given. Revoke with those rules' verbs and resources, or Get-K8s" +
+          result.RoleKind + " to see them.";
 
     /// <summary>Turns module role and binding objects (from the Get- cmdlets) into YAML-free policy objects for offline evaluation.</summary>
     internal static void AddTo(InMemoryRbacPolicy policy, K8sRoleInfo role)
@@ -240,13 +328,14 @@ internal static class PermissionMapping
         }
     }
 
-    private static K8sRoleInfo RoleInfo(string kind, ObjectMeta metadata, List<PolicyRule>? rules, bool aggregated) => new()
+    private static K8sRoleInfo RoleInfo(string kind, ObjectMeta metadata, List<PolicyRule>? rules, AggregationRule? aggregation) => new()
     {
         Kind = kind,
         Name = metadata.Name ?? string.Empty,
         Namespace = metadata.Namespace ?? string.Empty,
         Rules = rules?.Select(ToRule).ToArray() ?? [],
-        IsAggregated = aggregated,
+        IsAggregated = aggregation is not null,
+        AggregationRule = aggregation?.ClusterRoleSelectors?.Select(SelectorText).ToArray() ?? [],
         Labels = metadata.Labels is null ? new(StringComparer.Ordinal) : new(metadata.Labels, StringComparer.Ordinal),
         Uid = metadata.Uid,
         ResourceVersion = metadata.ResourceVersion,

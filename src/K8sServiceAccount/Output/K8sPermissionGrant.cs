@@ -27,6 +27,12 @@ public sealed class K8sPermissionGrant
     /// <summary>The rules added to the role (Grant) or removed from it (Revoke).</summary>
     public K8sPolicyRule[] ChangedRules { get; init; } = Array.Empty<K8sPolicyRule>();
 
+    /// <summary>
+    /// Revoke only: what of the requested permissions the role still grants through other rules (added by another Grant);
+    /// Revoke-K8sPermission warns about them. Empty when the revocation took full effect.
+    /// </summary>
+    public K8sPolicyRule[] StillGranted { get; init; } = Array.Empty<K8sPolicyRule>();
+
     /// <summary>True when nothing changed (a repeated Grant or Revoke).</summary>
     public bool Unchanged { get; init; }
 

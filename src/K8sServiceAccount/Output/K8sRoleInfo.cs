@@ -18,6 +18,12 @@ public sealed class K8sRoleInfo
     /// <summary>True for a ClusterRole with an aggregationRule (its rules are filled in by the server).</summary>
     public bool IsAggregated { get; init; }
 
+    /// <summary>
+    /// A ClusterRole's aggregation selectors in kubectl's label-selector syntax (one per selector, any of which matches:
+    /// rbac.example.com/aggregate-to-monitoring=true); empty when it does not aggregate.
+    /// </summary>
+    public string[] AggregationRule { get; init; } = Array.Empty<string>();
+
     /// <summary>The labels.</summary>
     public Dictionary<string, string> Labels { get; init; } = new(StringComparer.Ordinal);
 

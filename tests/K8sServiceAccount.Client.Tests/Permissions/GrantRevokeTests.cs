@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using K8sServiceAccount.Client.Models;
 using K8sServiceAccount.Client.Permissions;
+using K8sServiceAccount.Client.Rbac;
 
 namespace K8sServiceAccount.Client.Tests.Permissions;
 
@@ -100,6 +101,60 @@ public sealed class GrantRevokeTests
         Assert.Equal(GrantAction.Updated, removed.BindingAction);
         Assert.Equal("""[{"kind":"ServiceAccount","name":"other","namespace":"apps"}]""", store.Get("rolebindings/ns1/readers")!["subjects"]!.ToJsonString());
         Assert.NotNull(store.Get("roles/ns1/readers"));
+    }
+
+    [Fact]
+    public async Task A_ServiceAccount_subject_without_namespace_in_a_RoleBinding_is_found_by_grant_and_removed_by_revoke()
+    {
+        // In a RoleBinding, a ServiceAccount subject without namespace means the binding's namespace (K8S-SEMANTICS 1.3).
+        var (ops, store) = New();
+        var objects = new RbacObjectOperations(new FakeKubernetes(store.Handle));
+        await ops.GrantAsync(new GrantRequest { Subject = Sa, Namespace = "apps", Rules = Rules("get", "pods") });
+        var binding = await objects.GetRoleBindingAsync("apps", "k8ssa-grant:apps:sample-sa");
+        binding.Subjects = [new Subject { Kind = "ServiceAccount", Name = "sample-sa" }, new Subject { Kind = "ServiceAccount", Name = "other", Namespace = "apps" }];
+        await objects.ReplaceRoleBindingAsync(binding);
+
+        Assert.True((await ops.GrantAsync(new GrantRequest { Subject = Sa, Namespace = "apps", Rules = Rules("get", "pods") })).Unchanged);
+        var revoked = await ops.RevokeAsync(new GrantRequest { Subject = Sa, Namespace = "apps" });
+        Assert.Equal(GrantAction.Updated, revoked.BindingAction);
+        Assert.Equal("""[{"kind":"ServiceAccount","name":"other","namespace":"apps"}]""", store.Get("rolebindings/apps/k8ssa-grant:apps:sample-sa")!["subjects"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Revoke_says_what_the_role_still_grants_through_other_rules()
+    {
+        var (ops, _) = New();
+        await ops.GrantAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get", "pods") });
+        await ops.GrantAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get,list", "pods,configmaps") });
+
+        // The rule the first Grant added goes, but the second still allows get pods.
+        var revoked = await ops.RevokeAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get", "pods") });
+        Assert.Equal((GrantAction.Updated, 1), (revoked.RoleAction, revoked.ChangedRules.Count));
+        Assert.Equal(["{APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"get\"]}"], revoked.StillGranted.Select(EscalationCheck.CompactString));
+
+        // Nothing equal to remove, but part of it is granted.
+        var partly = await ops.RevokeAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get,delete", "configmaps") });
+        Assert.True(partly.Unchanged);
+        Assert.Equal(["{APIGroups:[\"\"], Resources:[\"configmaps\"], Verbs:[\"get\"]}"], partly.StillGranted.Select(EscalationCheck.CompactString));
+
+        var full = await ops.RevokeAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get,list", "pods,configmaps") });
+        Assert.Equal((GrantAction.Deleted, GrantAction.Deleted), (full.RoleAction, full.BindingAction));
+        Assert.Empty(full.StillGranted);
+    }
+
+    [Fact]
+    public async Task A_user_whose_name_cannot_be_an_object_name_is_asked_for_a_name()
+    {
+        var (ops, store) = New();
+        var oidc = PermissionSubject.User("https://issuer.example.com#alice");
+        var error = await Assert.ThrowsAsync<K8sClientException>(() => ops.GrantAsync(new GrantRequest { Subject = oidc, Namespace = "ns1", Rules = Rules("get", "pods") }));
+        Assert.Equal(("InvalidName", "Name"), (error.ErrorId, error.Target));
+        Assert.Contains("The default role and binding name k8ssa-grant:user:https://issuer.example.com#alice is not a valid object name", error.Message);
+        Assert.EndsWith("give one with Name.", error.Message);
+        Assert.Empty(store.Objects);
+
+        var named = await ops.GrantAsync(new GrantRequest { Subject = oidc, Namespace = "ns1", Rules = Rules("get", "pods"), Name = "alice-reader" });
+        Assert.Equal(GrantAction.Created, named.BindingAction);
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public sealed class PolicyRuleBuilderTests
     [InlineData(new string[0], new[] { "pods" }, new string[0], "InvalidVerb", "at least one verb must be specified")]
     [InlineData(new[] { "get" }, new string[0], new string[0], "InvalidResource", "at least one resource must be specified")]
     [InlineData(new[] { "bind" }, new[] { "pods" }, new string[0], "InvalidVerb", "can not perform 'bind' on 'pods' in group ''")]
-    [InlineData(new[] { "escalate" }, new[] { "roles" }, new string[0], "InvalidVerb", "can not perform 'escalate' on 'roles' in group ''")]
+    [InlineData(new[] { "escalate" }, new[] { "roles.example.com" }, new string[0], "InvalidVerb", "can not perform 'escalate' on 'roles' in group 'example.com'")]
     [InlineData(new[] { "use" }, new[] { "pods" }, new string[0], "InvalidVerb", "can not perform 'use' on 'pods' in group ''")]
     [InlineData(new[] { "impersonate" }, new[] { "secrets" }, new string[0], "InvalidVerb", "can not perform 'impersonate' on 'secrets' in group ''")]
     [InlineData(new[] { "get" }, new string[0], new[] { "/healthz" }, "InvalidNonResourceUrl", "namespaced rules cannot apply to non-resource URLs")]
@@ -91,5 +91,90 @@ public sealed class PolicyRuleBuilderTests
             Text(rules));
         var error = await Assert.ThrowsAsync<K8sClientException>(() => PolicyRuleBuilder.BuildAsync(new PolicyRuleRequest { Verbs = ["get"], Resources = ["widgets"] }, RoleScope.Role, resolver));
         Assert.Equal(("InvalidResource", "the server doesn't have a resource type 'widgets'"), (error.ErrorId, error.Message));
+    }
+
+    [Theory]
+    [InlineData(".apps")]
+    [InlineData(".")]
+    public void A_group_without_a_resource_is_refused_as_kubectl_does(string resource)
+    {
+        // kubectl create role x --verb=get --resource=.apps: "resource must be specified if apiGroup/subresource specified".
+        var error = Assert.Throws<K8sClientException>(() => PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get"], Resources = [resource] }, RoleScope.Role));
+        Assert.Equal(("InvalidResource", "Resource"), (error.ErrorId, error.Target));
+        Assert.StartsWith("resource must be specified if apiGroup/subresource specified", error.Message);
+    }
+
+    [Fact]
+    public async Task With_discovery_wildcards_in_any_group_are_not_looked_up()
+    {
+        // kubectl create role x --verb=get --resource='*.*' gives apiGroups ['*'], resources ['*'] (checked with kubectl 1.28).
+        var fake = new FakeKubernetes(r => DiscoveryFixture.Answer(r.Path) ?? throw FakeKubernetes.Error(404, "NotFound", "nope"));
+        var resolver = new ResourceNameResolver(fake);
+        var rules = await PolicyRuleBuilder.BuildAsync(new PolicyRuleRequest { Verbs = ["get"], Resources = ["*.*", "*.apps", "*/scale"] }, RoleScope.Role, resolver);
+        Assert.Equal(
+            "{APIGroups:[\"\"], Resources:[\"*/scale\"], Verbs:[\"get\"]} {APIGroups:[\"*\"], Resources:[\"*\"], Verbs:[\"get\"]} {APIGroups:[\"apps\"], Resources:[\"*\"], Verbs:[\"get\"]}",
+            Text(rules));
+    }
+
+    [Fact]
+    public async Task With_discovery_special_verbs_take_the_types_discovery_does_not_list()
+    {
+        // users and groups are authorized but not served; kubectl create clusterrole x --verb=impersonate --resource=users,groups works.
+        var fake = new FakeKubernetes(r => DiscoveryFixture.Answer(r.Path) ?? throw FakeKubernetes.Error(404, "NotFound", "nope"));
+        var resolver = new ResourceNameResolver(fake);
+        var rules = await PolicyRuleBuilder.BuildAsync(
+            new PolicyRuleRequest { Verbs = ["impersonate"], Resources = ["users", "groups", "serviceaccounts", "userextras.authentication.k8s.io"] }, RoleScope.ClusterRole, resolver);
+        Assert.Equal(
+            "{APIGroups:[\"\"], Resources:[\"users\" \"groups\" \"serviceaccounts\"], Verbs:[\"impersonate\"]} {APIGroups:[\"authentication.k8s.io\"], Resources:[\"userextras\"], Verbs:[\"impersonate\"]}",
+            Text(rules));
+        var bind = await PolicyRuleBuilder.BuildAsync(new PolicyRuleRequest { Verbs = ["bind"], Resources = ["clusterroles"], ResourceNames = ["view"] }, RoleScope.Role, resolver);
+        Assert.Equal("{APIGroups:[\"rbac.authorization.k8s.io\"], Resources:[\"clusterroles\"], ResourceNames:[\"view\"], Verbs:[\"bind\"]}", Text(bind));
+        var error = await Assert.ThrowsAsync<K8sClientException>(() => PolicyRuleBuilder.BuildAsync(new PolicyRuleRequest { Verbs = ["get"], Resources = ["users"] }, RoleScope.Role, resolver));
+        Assert.Equal("InvalidResource", error.ErrorId);
+    }
+
+    [Fact]
+    public void Without_a_cluster_built_in_types_resolve_as_kubectl_create_role_resolves_them()
+    {
+        // kubectl create role r --verb=get --resource=deploy,pods/log,rs.apps --dry-run=client -o yaml (1.28):
+        // {apiGroups:[""], resources:[pods/log]} and {apiGroups:[apps], resources:[deployments, replicasets]}.
+        var warnings = new List<string>();
+        var rules = PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get"], Resources = ["deploy", "pods/log", "rs.apps"] }, RoleScope.Role, warnings);
+        Assert.Equal(
+            "{APIGroups:[\"\"], Resources:[\"pods/log\"], Verbs:[\"get\"]} {APIGroups:[\"apps\"], Resources:[\"deployments\" \"replicasets\"], Verbs:[\"get\"]}",
+            Text(rules));
+        Assert.Empty(warnings);
+
+        // The classic deployer in one group, and special verbs on their resources written without a group.
+        Assert.Equal("{APIGroups:[\"apps\"], Resources:[\"deployments\" \"deployments/scale\"], Verbs:[\"get\" \"update\"]}",
+            Text(PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get", "update"], Resources = ["deployments", "deployments/scale"] }, RoleScope.Role)));
+        Assert.Equal("{APIGroups:[\"rbac.authorization.k8s.io\"], Resources:[\"clusterroles\"], ResourceNames:[\"view\"], Verbs:[\"bind\"]}",
+            Text(PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["bind"], Resources = ["clusterroles"], ResourceNames = ["view"] }, RoleScope.Role)));
+        Assert.Equal("{APIGroups:[\"apps\" \"extensions\"], Resources:[\"deployments\"], Verbs:[\"get\"]}",
+            Text(PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get"], Resources = ["deploy"], Groups = ["apps", "extensions"] }, RoleScope.Role)));
+    }
+
+    [Fact]
+    public void Without_a_cluster_an_unknown_type_without_a_group_is_kept_in_core_with_a_warning()
+    {
+        var warnings = new List<string>();
+        var rules = PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get"], Resources = ["crontabs", "crontabs.stable.example.com"] }, RoleScope.Role, warnings);
+        Assert.Equal(
+            "{APIGroups:[\"\"], Resources:[\"crontabs\"], Verbs:[\"get\"]} {APIGroups:[\"stable.example.com\"], Resources:[\"crontabs\"], Verbs:[\"get\"]}",
+            Text(rules));
+        Assert.Equal(["'crontabs' is not a built-in resource type; it is written in the core group. Give crontabs.GROUP (or -Group) for a custom resource."], warnings);
+    }
+
+    [Fact]
+    public void Resource_names_with_verbs_they_cannot_restrict_warn()
+    {
+        var warnings = new List<string>();
+        PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get", "create", "list"], Resources = ["configmaps"], ResourceNames = ["app-config"] }, RoleScope.Role, warnings);
+        Assert.Equal(
+            ["resource names never match create, list requests without an object name (create on a collection, deletecollection, or list/watch without a metadata.name field selector), so the rule does not allow them"],
+            warnings);
+        warnings.Clear();
+        PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get", "update", "delete"], Resources = ["configmaps"], ResourceNames = ["app-config"] }, RoleScope.Role, warnings);
+        Assert.Empty(warnings);
     }
 }

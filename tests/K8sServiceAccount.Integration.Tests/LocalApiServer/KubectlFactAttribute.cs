@@ -15,3 +15,16 @@ public sealed class KubectlFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A theory that needs kubectl 1.28, skipped or failing as <see cref="KubectlFactAttribute"/>.</summary>
+public sealed class KubectlTheoryAttribute : TheoryAttribute
+{
+    public KubectlTheoryAttribute()
+    {
+        if (!File.Exists(Kubectl.Path) &&
+            !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            Skip = $"kubectl 1.28 is not installed at {Kubectl.Path}; the kubectl fidelity suite needs it.";
+        }
+    }
+}

@@ -36,14 +36,14 @@ public sealed class DemoScenarioTests(ServiceAccountScenarioFixture fixture) : I
         // Grant-K8sPermission -ServiceAccount default/sample-sa -Verb get, update -Resource deployments, deployments/scale -Group apps, extensions
         var subject = PermissionSubject.ParseServiceAccount("default/sample-sa");
         var warnings = new List<string>();
-        var rules = PolicyRuleBuilder.Build(
+        var rules = await grants.BuildRulesAsync(
             new PolicyRuleRequest
             {
                 Verbs = ["get", "update"],
                 Resources = ["deployments", "deployments/scale"],
                 Groups = ["apps", "extensions"],
             },
-            RoleScope.Role,
+            clusterWide: false,
             warnings);
         Assert.Empty(warnings);
         var request = new GrantRequest { Subject = subject, Rules = rules, Namespace = Namespace };
