@@ -78,10 +78,6 @@ public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
         {
             throw PermissionErrors.InvalidArgument("ServiceAccount", "Give the ServiceAccount (or -User or -UserGroup) whose permissions to change.");
         }
-        if (subject.Kind == PermissionSubjectKind.ServiceAccount)
-        {
-            PermissionMapping.ValidateBoundServiceAccount(subject, ServiceAccount!);
-        }
 
         IReadOnlyList<PolicyRule> rules = [];
         if (rulesRequired || verb is not null || Resource is not null || NonResourceUrl is not null)

@@ -266,9 +266,9 @@ public class PermissionMappingTests
     }
 
     [Theory]
-    [InlineData("demo:Sample_SA", "the name \"Sample_SA\": a lowercase RFC 1123 subdomain")]
-    [InlineData("Demo NS:sample-sa", "the namespace \"Demo NS\": a lowercase RFC 1123 label")]
-    [InlineData("my.ns:sample-sa", "the namespace \"my.ns\": must not contain dots")]
+    [InlineData("demo:Sample_SA", "the ServiceAccount name \"Sample_SA\" is not valid: a lowercase RFC 1123 subdomain")]
+    [InlineData("Demo NS:sample-sa", "the namespace \"Demo NS\" is not valid: a lowercase RFC 1123 label")]
+    [InlineData("my.ns:sample-sa", "the namespace \"my.ns\" is not valid: must not contain dots")]
     [InlineData(":sample-sa", "namespace is empty")]
     [InlineData("demo:", "name is empty")]
     [InlineData("demo:a:b", "is not of the form NAMESPACE/NAME")]

@@ -199,8 +199,9 @@ internal static class PermissionMapping
         var subjects = new List<Subject>();
         foreach (var text in Given(serviceAccounts))
         {
+            // Parsing refuses a namespace or name no ServiceAccount can have: the server checks only the name, and not
+            // the namespace, of a ServiceAccount subject, so a mistyped namespace would silently bind nobody.
             var account = PermissionSubject.ParseServiceAccount(text, defaultNamespace);
-            ValidateBoundServiceAccount(account, text);
             subjects.Add(new Subject { Kind = SubjectKinds.ServiceAccount, Name = account.Name, Namespace = account.Namespace });
         }
         subjects.AddRange(Given(users).Select(u => new Subject { Kind = SubjectKinds.User, ApiGroup = "rbac.authorization.k8s.io", Name = u }));
@@ -210,22 +211,6 @@ internal static class PermissionMapping
             throw PermissionErrors.InvalidArgument("ServiceAccount", "A binding needs at least one subject: give -ServiceAccount, -User or -Group.");
         }
         return subjects;
-    }
-
-    /// <summary>
-    /// Refuses a ServiceAccount to bind whose namespace is not a DNS-1123 label or whose name is not a DNS-1123 subdomain,
-    /// naming -ServiceAccount. The server checks only the name, and not at all the namespace, of a ServiceAccount subject,
-    /// so a mistyped namespace would silently bind nobody.
-    /// </summary>
-    internal static void ValidateBoundServiceAccount(PermissionSubject account, string text)
-    {
-        var problem = NameValidation.Dns1123LabelErrors(account.Namespace!).Select(e => $"the namespace \"{account.Namespace}\": {e}")
-            .Concat(NameValidation.Dns1123SubdomainErrors(account.Name!).Select(e => $"the name \"{account.Name}\": {e}"))
-            .FirstOrDefault();
-        if (problem is not null)
-        {
-            throw PermissionErrors.InvalidArgument("ServiceAccount", $"\"{text}\" is not a ServiceAccount NAMESPACE:NAME; {problem}");
-        }
     }
 
     /// <summary>The labels of a new role or binding from -Label; null when none are given.</summary>
