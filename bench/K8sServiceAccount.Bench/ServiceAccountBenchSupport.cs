@@ -121,9 +121,9 @@ internal sealed class CmdletPath
 
     /// <summary>
     /// Test-K8sPermission with piped rows, on the calling thread as on the pipeline thread: each check is added to a
-    /// PermissionBatch as ProcessRecord adds it (started at once, or waited for while -ThrottleLimit checks are in
-    /// flight), the outcomes ready at each wake-up are taken there (WriteObject's place), and EndProcessing waits for
-    /// the rest. Returns the outcomes by input position.
+    /// PermissionBatch as ProcessRecord adds it (started at once on this thread, or, while -ThrottleLimit outcomes are
+    /// pending, once a wake-up has taken a finished one: WriteObject's place), and EndProcessing waits for the rest.
+    /// Returns the outcomes by input position.
     /// </summary>
     public PermissionCheckOutcome[] CheckPipeline(KubernetesConnection connection, IPermissionEvaluator evaluator, IReadOnlyList<PermissionCheck> checks, int throttleLimit)
     {
@@ -139,12 +139,10 @@ internal sealed class CmdletPath
 
         foreach (var check in checks)
         {
-            ValueTask<int> adding;
             using (connection.UseLog(_clientLog))
             {
-                adding = batch.AddAsync(check);
+                PipelineAdmission.Add(batch, check, Take, (task, drain) => _log.RunAndDrain(task, static _ => { }, drain));
             }
-            _log.RunAndDrain(adding.IsCompletedSuccessfully ? Task.CompletedTask : adding.AsTask(), static _ => { }, Take);
         }
 
         batch.Complete();

@@ -36,6 +36,7 @@ public sealed class PermissionBatch : IAsyncDisposable
     private readonly Action? _outcomeAvailable;
     private readonly CancellationToken _callerToken;
     private readonly CancellationTokenSource _stop;
+    private readonly CancellationTokenRegistration _wakeOnStop;
     private readonly SemaphoreSlim _slots;
     private readonly Channel<PermissionCheckOutcome> _outcomes =
         Channel.CreateUnbounded<PermissionCheckOutcome>(new UnboundedChannelOptions { SingleReader = true });
@@ -53,8 +54,9 @@ public sealed class PermissionBatch : IAsyncDisposable
     /// <param name="evaluator">Answers each check (the API server, a snapshot, policy files).</param>
     /// <param name="throttleLimit">How many checks may be in flight (running, or finished but not yet taken); at least 1.</param>
     /// <param name="outcomeAvailable">
-    /// Called, on whatever thread finished a check, each time an outcome can be taken: lets a consumer that cannot await
-    /// (a thread blocked in a wait loop) wake up and call <see cref="TryTake"/>. Must be quick and must not throw.
+    /// Called, on whatever thread finished a check, each time an outcome can be taken, and when the batch is cancelled or
+    /// fails: lets a consumer that cannot await (a thread blocked in a wait loop) wake up and call <see cref="TryTake"/>
+    /// or <see cref="TryAdd"/>. Must be quick and must not throw.
     /// </param>
     /// <param name="cancellationToken">Cancels the checks in flight and any wait in <see cref="AddAsync"/>.</param>
     /// <exception cref="K8sClientException">InvalidThrottleLimit: <paramref name="throttleLimit"/> is below 1.</exception>
@@ -72,6 +74,11 @@ public sealed class PermissionBatch : IAsyncDisposable
         ThrottleLimit = throttleLimit;
         _slots = new SemaphoreSlim(throttleLimit, throttleLimit);
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // A consumer that waits to add (TryAdd) learns of a cancellation or failure only if woken for it.
+        if (outcomeAvailable is not null)
+        {
+            _wakeOnStop = _stop.Token.UnsafeRegister(static state => ((Action)state!)(), outcomeAvailable);
+        }
     }
 
     /// <summary>How many checks may be in flight at once.</summary>
@@ -115,6 +122,23 @@ public sealed class PermissionBatch : IAsyncDisposable
 
         // The usual case, a free slot, starts the check without allocating a wait.
         return _slots.Wait(0) ? ValueTask.FromResult(Start(check)) : new ValueTask<int>(AddWhenFreeAsync(check, cancellationToken));
+    }
+
+    /// <summary>
+    /// Starts a check on the calling thread (until the evaluator's first await) if a slot is free; false, and nothing
+    /// added, when <see cref="ThrottleLimit"/> outcomes are pending. For a consumer that also adds, as a pipeline thread
+    /// does: it takes outcomes (freeing slots) and retries here when woken, so a freed slot is used at once, without the
+    /// hand-off to the thread pool that resuming an <see cref="AddAsync"/> wait costs. Callers must not add concurrently.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">After <see cref="Complete"/>.</exception>
+    /// <exception cref="OperationCanceledException">The batch was cancelled.</exception>
+    /// <remarks>Throws the batch's failure when it has failed.</remarks>
+    public bool TryAdd(PermissionCheck check, out int index)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        ThrowIfClosed();
+        index = _slots.Wait(0) ? Start(check) : -1;
+        return index >= 0;
     }
 
     /// <summary>Takes an outcome that is ready, freeing its slot for the next check; false when none is ready now.</summary>
@@ -185,6 +209,7 @@ public sealed class PermissionBatch : IAsyncDisposable
         {
             // Cancelled or failed: whoever needed the failure has seen it through AddAsync, Completion or TakeAllAsync.
         }
+        _wakeOnStop.Dispose();
         _stop.Dispose();
         _slots.Dispose();
     }

@@ -129,13 +129,12 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
         }
 
         batch ??= StartBatch();
-        ValueTask<int> adding;
-        // On the cluster the check starts here: its requests must log to this command's streams.
+        // The check starts here, on the pipeline thread, as soon as a slot is free: at once, or when a finished check's
+        // result has been written (freeing its slot) during the wait. On the cluster its requests log to this command.
         using (OnCluster ? Connection.UseLog(Log) : null)
         {
-            adding = batch.AddAsync(check, CancellationToken);
+            PipelineAdmission.Add(batch, check, WriteOutcomes, WaitForBatch);
         }
-        WaitForBatch(adding.IsCompletedSuccessfully ? Task.CompletedTask : adding.AsTask());
     }
 
     /// <summary>Waits for the checks still in flight, writing each result as it finishes, and completes the progress record.</summary>
@@ -147,7 +146,7 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
         }
 
         batch.Complete();
-        WaitForBatch(batch.Completion);
+        WaitForBatch(batch.Completion, WriteOutcomes);
         // Every check has ended: this only releases the batch's cancellation link.
         batch.DisposeAsync().AsTask().GetAwaiter().GetResult();
         if (progress is not null)
@@ -185,13 +184,13 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
         return new PermissionBatch(evaluator, ThrottleLimit, WakePipelineThread, CancellationToken);
     }
 
-    // Blocks the pipeline thread on the batch (a free slot, or its end) while writing results, errors and the client's log.
-    // A check that could not run is an outcome; what fails here is the batch itself, and that ends the command.
-    private void WaitForBatch(Task task)
+    // Blocks the pipeline thread on the batch (a free slot, or its end) while writing results, errors and the client's log
+    // through drain. A check that could not run is an outcome; what fails here is the batch itself, and that ends the command.
+    private void WaitForBatch(Task task, Action drain)
     {
         try
         {
-            WaitAndDrain(task, WriteOutcomes);
+            WaitAndDrain(task, drain);
         }
         catch (K8sClientException e)
         {

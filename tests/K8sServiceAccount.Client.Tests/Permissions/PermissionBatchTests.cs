@@ -234,6 +234,39 @@ public sealed class PermissionBatchTests
     }
 
     [Fact]
+    public async Task TryAdd_starts_a_check_only_into_a_free_slot_and_wakes_its_caller_when_the_batch_stops()
+    {
+        var evaluator = new ManualEvaluator();
+        var wakes = 0;
+        using var stop = new CancellationTokenSource();
+        await using var batch = new PermissionBatch(evaluator, 1, () => Interlocked.Increment(ref wakes), stop.Token);
+
+        Assert.True(batch.TryAdd(Check(0), out var first));
+        Assert.Equal(0, first);
+        Assert.False(batch.TryAdd(Check(1), out var refused));
+        Assert.Equal((-1, 1, 1), (refused, batch.Added, evaluator.Running));
+
+        evaluator.Release(0);
+        Assert.Equal(0, (await TakeAsync(batch)).Index);
+        Assert.True(batch.TryAdd(Check(1), out var second));
+        Assert.Equal(1, second);
+
+        // Cancelling wakes a caller that waits to add, which then learns of it from TryAdd.
+        var before = Volatile.Read(ref wakes);
+        stop.Cancel();
+        Assert.True(Volatile.Read(ref wakes) > before, "cancelling the batch did not wake its consumer");
+        Assert.ThrowsAny<OperationCanceledException>(() => batch.TryAdd(Check(2), out _));
+    }
+
+    [Fact]
+    public async Task TryAdd_after_Complete_is_refused()
+    {
+        await using var batch = new PermissionBatch(new ManualEvaluator(), 1);
+        batch.Complete();
+        Assert.Throws<InvalidOperationException>(() => batch.TryAdd(Check(0), out _));
+    }
+
+    [Fact]
     public async Task A_producer_waits_while_the_limit_is_in_flight_and_a_slot_frees_only_when_an_outcome_is_taken()
     {
         var evaluator = new ManualEvaluator();
