@@ -20,6 +20,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     private readonly CancellationTokenSource cancellation = new();
     private readonly PipelineLog log = new();
     private ClientLog? clientLog;
+    private bool disposed;
     private ResolvedConnection? resolved;
     private KubernetesConnection? connection;
 
@@ -252,6 +253,12 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     /// </summary>
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         cancellation.Cancel();
         cancellation.Dispose();
         GC.SuppressFinalize(this);
