@@ -178,6 +178,37 @@ public class PermissionStreamingTests
     }
 
     [Fact]
+    public void ARowAddedAfterCtrlCEndsThroughThePipelineWaitLikeAHeldBackRow()
+    {
+        // Ctrl+C pressed between two rows (or before the first): the batch is already cancelled when the row arrives.
+        // WaitAndDrain turns the cancellation into PipelineStoppedException; a row that found the batch stopped must end
+        // through it too, not with a bare OperationCanceledException that PowerShell reports as an error.
+        var log = new PipelineLog();
+        using var stop = new CancellationTokenSource();
+        stop.Cancel();
+        var batch = new PermissionBatch(new DelayEvaluator(), 2, log.Wake, stop.Token);
+
+        var stopped = Task.Run(() => Assert.Throws<PipelineStopStandIn>(() =>
+            PipelineAdmission.Add(batch, Row(0, 1), () => { }, (task, drain) =>
+            {
+                try
+                {
+                    log.RunAndDrain(task, _ => { }, drain);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    throw new PipelineStopStandIn();
+                }
+            })));
+        Assert.True(stopped.Wait(Patience), "the row's admission did not end");
+        Assert.Equal(0, batch.Added);
+    }
+
+    // Stands for the PipelineStoppedException that K8sClusterCmdlet.WaitAndDrain throws for Ctrl+C (these tests do not load
+    // System.Management.Automation).
+    private sealed class PipelineStopStandIn : Exception;
+
+    [Fact]
     public void AWaitOnAFinishedTaskWritesWhatIsQueuedAndReturnsAtOnce()
     {
         var log = new PipelineLog();
