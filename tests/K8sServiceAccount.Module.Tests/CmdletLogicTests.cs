@@ -228,6 +228,32 @@ public class CmdletLogicTests
         Assert.Equal(new LogLine(LogLevel.Warning, "still shown"), Assert.Single(written));
     }
 
+    // PowerShell's rules (MshCommandRuntime.VerbosePreference/DebugPreference): -Verbose or -Debug given (also as :$false)
+    // decides; without -Verbose, -Debug shows verbose output too; else the preference variable.
+    [Theory]
+    [InlineData(true, null, false, true)]
+    [InlineData(false, null, true, false)]
+    [InlineData(false, true, true, false)]
+    [InlineData(null, true, false, true)]
+    [InlineData(null, false, true, true)]
+    [InlineData(null, false, false, false)]
+    [InlineData(null, null, true, true)]
+    [InlineData(null, null, false, false)]
+    public void VerboseLinesAreFormattedWhenPowerShellWouldShowThem(bool? verboseSwitch, bool? debugSwitch, bool preferenceShows, bool shown)
+    {
+        Assert.Equal(shown, ClientLog.VerboseShown(verboseSwitch, debugSwitch, preferenceShows));
+    }
+
+    [Theory]
+    [InlineData(true, false, true)]
+    [InlineData(false, true, false)]
+    [InlineData(null, true, true)]
+    [InlineData(null, false, false)]
+    public void DebugLinesAreFormattedWhenPowerShellWouldShowThem(bool? debugSwitch, bool preferenceShows, bool shown)
+    {
+        Assert.Equal(shown, ClientLog.DebugShown(debugSwitch, preferenceShows));
+    }
+
     [Fact]
     public void ClientExceptionsKeepTheirIdCategoryMessageAndTarget()
     {
