@@ -244,9 +244,14 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>Releases the invocation's cancellation source; the shared connection stays open for later commands.</summary>
+    /// <summary>
+    /// Cancels whatever the invocation still has running (checks in flight when an earlier command in the pipeline
+    /// failed and EndProcessing never ran) and releases its cancellation source; the shared connection stays open for
+    /// later commands.
+    /// </summary>
     public void Dispose()
     {
+        cancellation.Cancel();
         cancellation.Dispose();
         GC.SuppressFinalize(this);
     }

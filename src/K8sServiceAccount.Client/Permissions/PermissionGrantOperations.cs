@@ -79,6 +79,9 @@ public sealed record GrantResult
 /// one of them — exactly the rules an earlier Grant with the same input appended — and leaves other rules alone. Revoke
 /// without rules removes the subject from the binding. When the role is left with no rules, or the binding with no
 /// subjects, both the role and the binding are deleted. Revoking what is not there changes nothing.</para>
+/// <para>A Grant that creates the role and then cannot make or update the binding (not allowed to, escalation
+/// prevention, a conflict) deletes the role it created again before reporting the failure, so a refused Grant leaves
+/// nothing behind. A role that existed before the call keeps the rules the call added (they bind no one new).</para>
 /// <para>Objects are labelled <c>app.kubernetes.io/managed-by=K8sServiceAccount</c>. Updates use the object's
 /// resourceVersion, so a concurrent change fails with 409 Conflict instead of being overwritten.</para>
 /// </remarks>
@@ -152,8 +155,33 @@ public sealed class PermissionGrantOperations
             }
         }
 
-        var bindingAction = await EnsureBindingAsync(request.ClusterWide, ns, name, subject, cancellationToken).ConfigureAwait(false);
+        GrantAction bindingAction;
+        try
+        {
+            bindingAction = await EnsureBindingAsync(request.ClusterWide, ns, name, subject, cancellationToken).ConfigureAwait(false);
+        }
+        catch (K8sClientException) when (roleAction == GrantAction.Created)
+        {
+            await DeleteCreatedRoleAsync(request.ClusterWide, ns, name).ConfigureAwait(false);
+            throw;
+        }
+
         return Result(request, name, ns, roleAction, bindingAction, added);
+    }
+
+    // Undoes this call's role creation after the binding failed. Best effort: if even this fails, the binding's error is
+    // the one to report, and the role binds no one.
+    private async Task DeleteCreatedRoleAsync(bool clusterWide, string @namespace, string name)
+    {
+        try
+        {
+            await (clusterWide
+                ? _objects.DeleteClusterRoleAsync(name, CancellationToken.None)
+                : _objects.DeleteRoleAsync(@namespace, name, CancellationToken.None)).ConfigureAwait(false);
+        }
+        catch (K8sClientException)
+        {
+        }
     }
 
     // The rules of the Role or ClusterRole Grant/Revoke manage, with the way to write them back: the two kinds share no base type.

@@ -33,10 +33,11 @@ public sealed record ResolvedResource(
 /// </remarks>
 public sealed class ResourceNameResolver
 {
+    // kubectl auth can-i's list, which is shorter than the verbs RBAC knows: it warns for approve, sign, escalate and
+    // attest too (the check still runs), and so do we, since the warning is kubectl's.
     private static readonly HashSet<string> KnownResourceVerbs = new(StringComparer.Ordinal)
     {
         "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "use", "bind", "impersonate", "*",
-        "approve", "sign", "escalate", "attest",
     };
 
     private static readonly HashSet<string> KnownNonResourceVerbs = new(StringComparer.Ordinal)
@@ -137,7 +138,8 @@ public sealed class ResourceNameResolver
             }
         }
 
-        if (_discovery is not null && !KnownResourceVerbs.Contains(check.Verb))
+        // As kubectl: no verb warning for a cluster-wide check (-A).
+        if (_discovery is not null && check.Namespace.Length > 0 && !KnownResourceVerbs.Contains(check.Verb))
         {
             warnings.Add($"verb '{check.Verb}' is not a known verb");
         }

@@ -83,6 +83,21 @@ public sealed class KubeconfigBadInputTests
     }
 
     [Fact]
+    public void A_CA_that_is_not_PEM_fails_every_resolution_while_a_good_one_keeps_resolving()
+    {
+        // Parsed CAs are remembered (by their digest) so that resolving on every call stays cheap; a bad one is not.
+        for (var i = 0; i < 3; i++)
+        {
+            var error = Assert.Throws<KubeconfigException>(() => KubeconfigFixtures.Resolve("ca-file-and-data", "not-pem"));
+            Assert.Equal("clusters[2].cluster.certificate-authority", error.Field);
+        }
+
+        var good = KubeconfigFixtures.Resolve("ca-file-and-data", "both");
+        Assert.NotNull(good.CertificateAuthorityData);
+        Assert.Equal(good.CertificateAuthorityData, KubeconfigFixtures.Resolve("ca-file-and-data", "both").CertificateAuthorityData);
+    }
+
+    [Fact]
     public void Missing_current_context_lists_the_contexts()
     {
         var error = Assert.Throws<KubeconfigException>(() => KubeconfigFixtures.Resolve("no-current-context"));

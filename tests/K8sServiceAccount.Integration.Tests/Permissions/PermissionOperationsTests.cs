@@ -197,6 +197,38 @@ public sealed class PermissionOperationsTests(PermissionsServer server) : IClass
     }
 
     [Fact]
+    public async Task A_grant_whose_binding_is_refused_leaves_no_role_behind()
+    {
+        // esc-carol may create roles but not bindings: the Role is made, the RoleBinding is Forbidden.
+        await server.EnsureNamespaceAsync("perm-rollback");
+        var objects = new RbacObjectOperations(server.Admin);
+        await objects.CreateRoleAsync(new Role
+        {
+            Metadata = new ObjectMeta { Name = "role-only", Namespace = "perm-rollback" },
+            Rules = [PolicyRules.Resource(["create", "get", "update", "delete"], ["rbac.authorization.k8s.io"], ["roles"]), PolicyRules.Resource(["get"], [""], ["pods"])],
+        });
+        await objects.CreateRoleBindingAsync(new RoleBinding
+        {
+            Metadata = new ObjectMeta { Name = "role-only", Namespace = "perm-rollback" },
+            RoleRef = new RoleRef { Kind = "Role", Name = "role-only" },
+            Subjects = [new Subject { Kind = "User", Name = "esc-carol" }],
+        });
+        var carol = new PermissionGrantOperations(server.ConnectAs("esc-carol"));
+        var request = new GrantRequest
+        {
+            Subject = PermissionSubject.ServiceAccount("perm-rollback", "app"),
+            Namespace = "perm-rollback",
+            Rules = [PolicyRules.Resource(["get"], [""], ["pods"])],
+        };
+
+        var error = await Assert.ThrowsAsync<K8sServiceAccount.Client.Http.KubernetesApiException>(() => carol.GrantAsync(request));
+
+        Assert.Equal("KubernetesForbidden", error.ErrorId);
+        Assert.Contains("rolebindings", error.Message);
+        Assert.Null(await objects.TryGetRoleAsync("perm-rollback", PermissionGrantOperations.DefaultName(request.Subject)));
+    }
+
+    [Fact]
     public async Task Rbac_objects_round_trip_and_missing_ones_are_not_found()
     {
         await server.EnsureNamespaceAsync("perm-crud");
