@@ -55,8 +55,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     /// the shortened-token warning): what they write reaches the verbose, debug and warning streams through
     /// <see cref="Invoke{T}"/> on the pipeline thread.
     /// </summary>
-    private protected IClientLog Log => clientLog ??= new ClientLog(log,
-        StreamShown("Verbose", "VerbosePreference"), StreamShown("Debug", "DebugPreference"));
+    private protected IClientLog Log => clientLog ??= NewClientLog();
 
     /// <summary>False for commands that must ignore the session connection (Connect-K8sCluster itself).</summary>
     private protected virtual bool UsesSessionConnection => true;
@@ -297,26 +296,38 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// Whether WriteVerbose/WriteDebug output of this command is shown: -Verbose/-Debug (also given as :$false) decide,
-    /// else the caller's $VerbosePreference/$DebugPreference. Outside a runspace (tests), shown.
+    /// The client's log, told which of this command's streams PowerShell shows (-Verbose, -Debug, also given as :$false,
+    /// and the caller's $VerbosePreference/$DebugPreference). Outside a runspace (tests), all.
     /// </summary>
-    private bool StreamShown(string switchName, string preferenceVariable)
+    private ClientLog NewClientLog()
     {
-        object? preference;
+        bool? verboseSwitch, debugSwitch;
+        bool verbosePreference, debugPreference;
         try
         {
-            if (MyInvocation.BoundParameters.TryGetValue(switchName, out var bound) && bound is SwitchParameter given)
-            {
-                return given.IsPresent;
-            }
-
-            preference = GetVariableValue(preferenceVariable);
+            verboseSwitch = BoundSwitch("Verbose");
+            debugSwitch = BoundSwitch("Debug");
+            verbosePreference = PreferenceShows("VerbosePreference");
+            debugPreference = PreferenceShows("DebugPreference");
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException)
         {
-            return true;
+            return new ClientLog(log);
         }
 
+        return new ClientLog(log,
+            ClientLog.VerboseShown(verboseSwitch, debugSwitch, verbosePreference),
+            ClientLog.DebugShown(debugSwitch, debugPreference));
+    }
+
+    private bool? BoundSwitch(string name) =>
+        MyInvocation.BoundParameters.TryGetValue(name, out var bound) && bound is SwitchParameter given ? given.IsPresent : null;
+
+    // A preference variable shows its stream unless SilentlyContinue or Ignore; a value that is not a preference shows it
+    // (the lines are formatted and PowerShell decides).
+    private bool PreferenceShows(string variable)
+    {
+        var preference = GetVariableValue(variable);
         if (preference is PSObject wrapped)
         {
             preference = wrapped.BaseObject;

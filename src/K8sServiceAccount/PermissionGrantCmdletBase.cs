@@ -86,7 +86,7 @@ public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
             {
                 Verbs = verb ?? [],
                 Resources = Resource ?? [],
-                Groups = Group?.Select(g => g.Trim() == "core" ? "" : g.Trim()).ToArray(),
+                Groups = Group?.Select(PermissionMapping.ApiGroup).ToArray(),
                 ResourceNames = ResourceName ?? [],
                 NonResourceUrls = NonResourceUrl ?? [],
             };

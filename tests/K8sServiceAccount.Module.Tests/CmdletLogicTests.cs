@@ -132,82 +132,94 @@ public class CmdletLogicTests
     [Fact]
     public void LogLinesFromOtherThreadsAreWrittenOnTheWaitingThreadInOrder()
     {
-        var log = new PipelineLog();
-        var pipelineThread = Environment.CurrentManagedThreadId;
-        var written = new List<(LogLine Line, int Thread)>();
-        var task = Task.Run(async () =>
+        PipelineThread.Run(() =>
         {
-            log.Enqueue(LogLevel.Verbose, "GET /api/v1/namespaces");
-            await Task.Delay(10);
-            log.Enqueue(LogLevel.Debug, "200 OK");
-            log.Enqueue(LogLevel.Warning, "server warning");
-            return 42;
-        });
+            var log = new PipelineLog();
+            var pipelineThread = Environment.CurrentManagedThreadId;
+            var written = new List<(LogLine Line, int Thread)>();
+            var task = Task.Run(async () =>
+            {
+                log.Enqueue(LogLevel.Verbose, "GET /api/v1/namespaces");
+                await Task.Delay(10);
+                log.Enqueue(LogLevel.Debug, "200 OK");
+                log.Enqueue(LogLevel.Warning, "server warning");
+                return 42;
+            });
 
-        Assert.Equal(42, log.RunAndDrain(task, line => written.Add((line, Environment.CurrentManagedThreadId))));
-        Assert.Equal(
-            [new LogLine(LogLevel.Verbose, "GET /api/v1/namespaces"), new LogLine(LogLevel.Debug, "200 OK"), new LogLine(LogLevel.Warning, "server warning")],
-            written.Select(w => w.Line));
-        Assert.All(written, w => Assert.Equal(pipelineThread, w.Thread));
+            Assert.Equal(42, log.RunAndDrain(task, line => written.Add((line, Environment.CurrentManagedThreadId))));
+            Assert.Equal(
+                [new LogLine(LogLevel.Verbose, "GET /api/v1/namespaces"), new LogLine(LogLevel.Debug, "200 OK"), new LogLine(LogLevel.Warning, "server warning")],
+                written.Select(w => w.Line));
+            Assert.All(written, w => Assert.Equal(pipelineThread, w.Thread));
+        });
     }
 
     [Fact]
     public void ItemsStreamToTheWaitingThreadAsTheyArriveWithTheLogBeforeThem()
     {
-        var log = new PipelineLog();
-        var pipelineThread = Environment.CurrentManagedThreadId;
-        var items = new System.Collections.Concurrent.ConcurrentQueue<int>();
-        var seen = new List<string>();
-        using var firstItemSeen = new ManualResetEventSlim();
-        var task = Task.Run(() =>
+        PipelineThread.Run(() =>
         {
-            log.Enqueue(LogLevel.Verbose, "page 1");
-            items.Enqueue(1);
-            log.Wake();
-            // The second item waits until the first was handed over: the results stream rather than batch.
-            Assert.True(firstItemSeen.Wait(TimeSpan.FromSeconds(10)));
-            items.Enqueue(2);
-            log.Wake();
-        });
-
-        log.RunAndDrain(task, line => seen.Add(line.Message), () =>
-        {
-            while (items.TryDequeue(out var item))
+            var log = new PipelineLog();
+            var pipelineThread = Environment.CurrentManagedThreadId;
+            var items = new System.Collections.Concurrent.ConcurrentQueue<int>();
+            var seen = new List<string>();
+            using var firstItemSeen = new ManualResetEventSlim();
+            var task = Task.Run(() =>
             {
-                Assert.Equal(pipelineThread, Environment.CurrentManagedThreadId);
-                seen.Add("item " + item);
-                firstItemSeen.Set();
-            }
-        });
+                log.Enqueue(LogLevel.Verbose, "page 1");
+                items.Enqueue(1);
+                log.Wake();
+                // The second item waits until the first was handed over: the results stream rather than batch.
+                Assert.True(firstItemSeen.Wait(TimeSpan.FromSeconds(10)));
+                items.Enqueue(2);
+                log.Wake();
+            });
 
-        Assert.Equal(["page 1", "item 1", "item 2"], seen);
+            log.RunAndDrain(task, line => seen.Add(line.Message), () =>
+            {
+                while (items.TryDequeue(out var item))
+                {
+                    Assert.Equal(pipelineThread, Environment.CurrentManagedThreadId);
+                    seen.Add("item " + item);
+                    firstItemSeen.Set();
+                }
+            });
+
+            Assert.Equal(["page 1", "item 1", "item 2"], seen);
+        });
     }
 
     [Fact]
     public void AConsumerThatStopsEndsTheWaitAtOnce()
     {
-        var log = new PipelineLog();
-        using var release = new ManualResetEventSlim();
-        var task = Task.Run(() => { log.Wake(); release.Wait(TimeSpan.FromSeconds(10)); });
-        Assert.Throws<OperationCanceledException>(() => log.RunAndDrain(task, _ => { }, () => throw new OperationCanceledException()));
-        release.Set();
+        PipelineThread.Run(() =>
+        {
+            var log = new PipelineLog();
+            using var release = new ManualResetEventSlim();
+            var task = Task.Run(() => { log.Wake(); release.Wait(TimeSpan.FromSeconds(10)); });
+            Assert.Throws<OperationCanceledException>(() => log.RunAndDrain(task, _ => { }, () => throw new OperationCanceledException()));
+            release.Set();
+        });
     }
 
     [Fact]
     public void AFailedOperationRethrowsItsOwnExceptionAfterItsLog()
     {
-        var log = new PipelineLog();
-        var written = new List<LogLine>();
-        Func<int> fail = () =>
+        PipelineThread.Run(() =>
         {
-            log.Enqueue(LogLevel.Verbose, "before the failure");
-            throw new InvalidOperationException("boom");
-        };
-        var task = Task.Run(fail);
+            var log = new PipelineLog();
+            var written = new List<LogLine>();
+            Func<int> fail = () =>
+            {
+                log.Enqueue(LogLevel.Verbose, "before the failure");
+                throw new InvalidOperationException("boom");
+            };
+            var task = Task.Run(fail);
 
-        var thrown = Assert.Throws<InvalidOperationException>(() => log.RunAndDrain(task, written.Add));
-        Assert.Equal("boom", thrown.Message);
-        Assert.Equal("before the failure", Assert.Single(written).Message);
+            var thrown = Assert.Throws<InvalidOperationException>(() => log.RunAndDrain(task, written.Add));
+            Assert.Equal("boom", thrown.Message);
+            Assert.Equal("before the failure", Assert.Single(written).Message);
+        });
     }
 
     [Fact]
@@ -226,6 +238,32 @@ public class CmdletLogicTests
         Assert.False(debugOnly.IsVerboseEnabled);
         Assert.True(debugOnly.IsDebugEnabled);
         Assert.Equal(new LogLine(LogLevel.Warning, "still shown"), Assert.Single(written));
+    }
+
+    // PowerShell's rules (MshCommandRuntime.VerbosePreference/DebugPreference): -Verbose or -Debug given (also as :$false)
+    // decides; without -Verbose, -Debug shows verbose output too; else the preference variable.
+    [Theory]
+    [InlineData(true, null, false, true)]
+    [InlineData(false, null, true, false)]
+    [InlineData(false, true, true, false)]
+    [InlineData(null, true, false, true)]
+    [InlineData(null, false, true, true)]
+    [InlineData(null, false, false, false)]
+    [InlineData(null, null, true, true)]
+    [InlineData(null, null, false, false)]
+    public void VerboseLinesAreFormattedWhenPowerShellWouldShowThem(bool? verboseSwitch, bool? debugSwitch, bool preferenceShows, bool shown)
+    {
+        Assert.Equal(shown, ClientLog.VerboseShown(verboseSwitch, debugSwitch, preferenceShows));
+    }
+
+    [Theory]
+    [InlineData(true, false, true)]
+    [InlineData(false, true, false)]
+    [InlineData(null, true, true)]
+    [InlineData(null, false, false)]
+    public void DebugLinesAreFormattedWhenPowerShellWouldShowThem(bool? debugSwitch, bool preferenceShows, bool shown)
+    {
+        Assert.Equal(shown, ClientLog.DebugShown(debugSwitch, preferenceShows));
     }
 
     [Fact]

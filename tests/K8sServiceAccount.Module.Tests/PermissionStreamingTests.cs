@@ -50,113 +50,122 @@ public class PermissionStreamingTests
     [Fact]
     public void RowsAreCheckedWhileTheInputIsReadAndResultsAreWrittenOnThePipelineThreadBetweenRows()
     {
-        var log = new PipelineLog();
-        var evaluator = new DelayEvaluator();
-        var batch = new PermissionBatch(evaluator, 3, log.Wake);
-        var pipelineThread = Environment.CurrentManagedThreadId;
-        var written = new List<(int Index, int WrittenDuringRow)>();
-        var row = 0;
-        void WriteOutcomes()
+        PipelineThread.Run(() =>
         {
-            Assert.Equal(pipelineThread, Environment.CurrentManagedThreadId);
-            while (batch.TryTake(out var outcome))
+            var log = new PipelineLog();
+            var evaluator = new DelayEvaluator();
+            var batch = new PermissionBatch(evaluator, 3, log.Wake);
+            var pipelineThread = Environment.CurrentManagedThreadId;
+            var written = new List<(int Index, int WrittenDuringRow)>();
+            var row = 0;
+            void WriteOutcomes()
             {
-                written.Add((outcome.Index, row));
+                Assert.Equal(pipelineThread, Environment.CurrentManagedThreadId);
+                while (batch.TryTake(out var outcome))
+                {
+                    written.Add((outcome.Index, row));
+                }
             }
-        }
 
-        // ProcessRecord per row: a slow producer (5 ms between rows) feeding 20 checks of 1-30 ms.
-        for (row = 0; row < 20; row++)
-        {
-            PipelineAdmission.Add(batch, Row(row, 1 + (row * 7 % 30)), WriteOutcomes, (task, drain) => log.RunAndDrain(task, _ => { }, drain));
-            Assert.InRange(batch.InFlight, 0, 3);
-            Thread.Sleep(5);
-        }
+            // ProcessRecord per row: a slow producer (5 ms between rows) feeding 20 checks of 1-30 ms.
+            for (row = 0; row < 20; row++)
+            {
+                PipelineAdmission.Add(batch, Row(row, 1 + (row * 7 % 30)), WriteOutcomes, (task, drain) => log.RunAndDrain(task, _ => { }, drain));
+                Assert.InRange(batch.InFlight, 0, 3);
+                Thread.Sleep(5);
+            }
 
-        // EndProcessing: the rest.
-        var endedAt = row;
-        batch.Complete();
-        log.RunAndDrain(batch.Completion, _ => { }, WriteOutcomes);
+            // EndProcessing: the rest.
+            var endedAt = row;
+            batch.Complete();
+            log.RunAndDrain(batch.Completion, _ => { }, WriteOutcomes);
 
-        Assert.Equal(Enumerable.Range(0, 20), written.Select(w => w.Index).Order());
-        Assert.Contains(written, w => w.WrittenDuringRow < endedAt);
-        Assert.InRange(evaluator.Peak, 1, 3);
-        Assert.Equal(0, batch.InFlight);
+            Assert.Equal(Enumerable.Range(0, 20), written.Select(w => w.Index).Order());
+            Assert.Contains(written, w => w.WrittenDuringRow < endedAt);
+            Assert.InRange(evaluator.Peak, 1, 3);
+            Assert.Equal(0, batch.InFlight);
+        });
     }
 
     [Fact]
     public void AFullBatchHoldsTheRowBackUntilAResultIsWrittenThenStartsIt()
     {
-        var log = new PipelineLog();
-        var batch = new PermissionBatch(new DelayEvaluator(), 2, log.Wake);
-        for (var i = 0; i < 2; i++)
+        PipelineThread.Run(() =>
         {
-            Assert.True(batch.AddAsync(Row(i, 200)).IsCompletedSuccessfully);
-        }
+            var log = new PipelineLog();
+            var batch = new PermissionBatch(new DelayEvaluator(), 2, log.Wake);
+            for (var i = 0; i < 2; i++)
+            {
+                Assert.True(batch.AddAsync(Row(i, 200)).IsCompletedSuccessfully);
+            }
 
-        var taken = 0;
-        PipelineAdmission.Add(batch, Row(2, 1), () =>
-        {
-            // Until a result is written here, the third row cannot start.
-            if (taken == 0)
+            var taken = 0;
+            PipelineAdmission.Add(batch, Row(2, 1), () =>
             {
-                Assert.Equal(2, batch.Added);
-            }
-            while (batch.TryTake(out _))
-            {
-                taken++;
-            }
-        }, (task, drain) => log.RunAndDrain(task, _ => { }, drain));
+                // Until a result is written here, the third row cannot start.
+                if (taken == 0)
+                {
+                    Assert.Equal(2, batch.Added);
+                }
+                while (batch.TryTake(out _))
+                {
+                    taken++;
+                }
+            }, (task, drain) => log.RunAndDrain(task, _ => { }, drain));
 
-        Assert.True(taken >= 1);
-        Assert.Equal(3, batch.Added);
-        batch.Complete();
-        log.RunAndDrain(batch.Completion, _ => { }, () =>
-        {
-            while (batch.TryTake(out _))
+            Assert.True(taken >= 1);
+            Assert.Equal(3, batch.Added);
+            batch.Complete();
+            log.RunAndDrain(batch.Completion, _ => { }, () =>
             {
-                taken++;
-            }
+                while (batch.TryTake(out _))
+                {
+                    taken++;
+                }
+            });
+            Assert.Equal(3, taken);
         });
-        Assert.Equal(3, taken);
     }
 
     [Fact]
     public void ErrorsAndAnswersStreamAndQuietAnswersKeepInputOrder()
     {
-        var log = new PipelineLog();
-        var batch = new PermissionBatch(new DelayEvaluator(), 4, log.Wake);
-        var order = new InputOrder<bool>();
-        var answers = new List<bool>();
-        var errors = new List<string>();
-        void WriteOutcomes()
+        PipelineThread.Run(() =>
         {
-            while (batch.TryTake(out var outcome))
+            var log = new PipelineLog();
+            var batch = new PermissionBatch(new DelayEvaluator(), 4, log.Wake);
+            var order = new InputOrder<bool>();
+            var answers = new List<bool>();
+            var errors = new List<string>();
+            void WriteOutcomes()
             {
-                if (outcome.Error is not null)
+                while (batch.TryTake(out var outcome))
                 {
-                    errors.Add(outcome.Error.ErrorId);
-                    order.Skip(outcome.Index, answers.Add);
-                }
-                else
-                {
-                    order.Add(outcome.Index, outcome.Result!.Allowed, answers.Add);
+                    if (outcome.Error is not null)
+                    {
+                        errors.Add(outcome.Error.ErrorId);
+                        order.Skip(outcome.Index, answers.Add);
+                    }
+                    else
+                    {
+                        order.Add(outcome.Index, outcome.Result!.Allowed, answers.Add);
+                    }
                 }
             }
-        }
 
-        // The first row is the slowest: every later answer waits for it, then all come out in order.
-        PermissionCheck[] rows = [Row(0, 80), Row(1, 1, "list"), Row(2, 5, "fail"), Row(3, 1), Row(4, 10, "delete"), Row(5, 1)];
-        foreach (var row in rows)
-        {
-            PipelineAdmission.Add(batch, row, WriteOutcomes, (task, drain) => log.RunAndDrain(task, _ => { }, drain));
-        }
-        batch.Complete();
-        log.RunAndDrain(batch.Completion, _ => { }, WriteOutcomes);
+            // The first row is the slowest: every later answer waits for it, then all come out in order.
+            PermissionCheck[] rows = [Row(0, 80), Row(1, 1, "list"), Row(2, 5, "fail"), Row(3, 1), Row(4, 10, "delete"), Row(5, 1)];
+            foreach (var row in rows)
+            {
+                PipelineAdmission.Add(batch, row, WriteOutcomes, (task, drain) => log.RunAndDrain(task, _ => { }, drain));
+            }
+            batch.Complete();
+            log.RunAndDrain(batch.Completion, _ => { }, WriteOutcomes);
 
-        Assert.Equal([true, false, true, false, true], answers);
-        Assert.Equal(["KubernetesHttp500"], errors);
-        Assert.Equal(0, order.Waiting);
+            Assert.Equal([true, false, true, false, true], answers);
+            Assert.Equal(["KubernetesHttp500"], errors);
+            Assert.Equal(0, order.Waiting);
+        });
     }
 
     [Fact]
@@ -176,6 +185,37 @@ public class PermissionStreamingTests
         Assert.True(SpinWait.SpinUntil(() => batch.Completion.IsCompleted, Patience), "the check in flight ended");
         Assert.True(batch.Completion.IsCanceled);
     }
+
+    [Fact]
+    public void ARowAddedAfterCtrlCEndsThroughThePipelineWaitLikeAHeldBackRow()
+    {
+        // Ctrl+C pressed between two rows (or before the first): the batch is already cancelled when the row arrives.
+        // WaitAndDrain turns the cancellation into PipelineStoppedException; a row that found the batch stopped must end
+        // through it too, not with a bare OperationCanceledException that PowerShell reports as an error.
+        var log = new PipelineLog();
+        using var stop = new CancellationTokenSource();
+        stop.Cancel();
+        var batch = new PermissionBatch(new DelayEvaluator(), 2, log.Wake, stop.Token);
+
+        var stopped = Task.Run(() => Assert.Throws<PipelineStopStandIn>(() =>
+            PipelineAdmission.Add(batch, Row(0, 1), () => { }, (task, drain) =>
+            {
+                try
+                {
+                    log.RunAndDrain(task, _ => { }, drain);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    throw new PipelineStopStandIn();
+                }
+            })));
+        Assert.True(stopped.Wait(Patience), "the row's admission did not end");
+        Assert.Equal(0, batch.Added);
+    }
+
+    // Stands for the PipelineStoppedException that K8sClusterCmdlet.WaitAndDrain throws for Ctrl+C (these tests do not load
+    // System.Management.Automation).
+    private sealed class PipelineStopStandIn : Exception;
 
     [Fact]
     public void AWaitOnAFinishedTaskWritesWhatIsQueuedAndReturnsAtOnce()

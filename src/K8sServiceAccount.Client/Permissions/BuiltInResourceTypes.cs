@@ -72,15 +72,17 @@ public static class BuiltInResourceTypes
     private static readonly (string Resource, string Group)[] NonDiscoverable = [("users", ""), ("groups", ""), ("userextras", "authentication.k8s.io"), ("uids", "authentication.k8s.io")];
 
     /// <summary>
-    /// Resolves a type written without a group (<c>deployments</c>, <c>deploy</c>) or with one (<c>rs.apps</c>) to its plural
-    /// resource and group; false when it is not a built-in type (then nothing is known about it).
+    /// Resolves a type written without a group (<c>deployments</c>, <c>deploy</c>, <c>pod</c>, <c>Deployment</c>) or with one
+    /// (<c>rs.apps</c>) to its plural resource and group, from its plural, singular or short name or its kind, as discovery
+    /// does; false when it is not a built-in type (then nothing is known about it).
     /// </summary>
     public static bool TryResolve(string resource, string? group, out string pluralResource, out string resolvedGroup)
     {
         var lowered = resource.ToLowerInvariant();
         foreach (var type in Types)
         {
-            if ((type.Resource == lowered || type.ShortNames.Contains(lowered)) && (group is null || group == type.Group))
+            if ((type.Resource == lowered || Singular(type.Resource) == lowered || type.ShortNames.Contains(lowered))
+                && (group is null || group == type.Group))
             {
                 (pluralResource, resolvedGroup) = (type.Resource, type.Group);
                 return true;
@@ -97,4 +99,12 @@ public static class BuiltInResourceTypes
         (pluralResource, resolvedGroup) = (resource, group ?? "");
         return false;
     }
+
+    // The singular name of a type above, which is also its kind in lower case: endpoints stays endpoints (kind Endpoints),
+    // networkpolicies is networkpolicy, ingressclasses is ingressclass, componentstatuses is componentstatus.
+    private static string Singular(string plural) =>
+        plural == "endpoints" ? plural
+        : plural.EndsWith("ies", StringComparison.Ordinal) ? plural[..^3] + "y"
+        : plural.EndsWith("sses", StringComparison.Ordinal) || plural.EndsWith("uses", StringComparison.Ordinal) ? plural[..^2]
+        : plural[..^1];
 }

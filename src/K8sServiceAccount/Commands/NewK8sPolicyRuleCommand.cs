@@ -48,7 +48,7 @@ public sealed class NewK8sPolicyRuleCommand : PSCmdlet
         {
             Verbs = Verb,
             Resources = Resource ?? [],
-            Groups = Group?.Select(g => g.Trim() == "core" ? "" : g.Trim()).ToArray(),
+            Groups = Group?.Select(PermissionMapping.ApiGroup).ToArray(),
             ResourceNames = ResourceName ?? [],
             NonResourceUrls = NonResourceUrl ?? [],
         };

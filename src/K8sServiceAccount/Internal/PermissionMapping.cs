@@ -19,6 +19,9 @@ internal static class PermissionMapping
     internal static string[] Given(string[]? values) =>
         values?.Select(Given).Where(v => v is not null).Select(v => v!).Distinct(StringComparer.Ordinal).ToArray() ?? [];
 
+    /// <summary>An API group as the -Group parameters take it: "core" is the core group ("").</summary>
+    internal static string ApiGroup(string group) => group.Trim() is "core" ? "" : group.Trim();
+
     /// <summary>The ShouldProcess target: kind and namespace/name, or kind and name for cluster-scoped objects.</summary>
     internal static string Target(string kind, string? @namespace, string name) =>
         string.IsNullOrEmpty(@namespace) ? $"{kind} {name}" : $"{kind} {@namespace}/{name}";
@@ -57,7 +60,7 @@ internal static class PermissionMapping
             Verb = Given(verb) ?? "",
             Resource = Given(resource),
             // An empty Group (an Import-Csv cell without a value) means "from the resource text"; "core" is the core group.
-            Group = Given(group) is { } g ? (g == "core" ? "" : g) : null,
+            Group = Given(group) is { } g ? ApiGroup(g) : null,
             Subresource = Given(subresource),
             Name = Given(name),
             NonResourceUrl = url,

@@ -14,11 +14,24 @@ internal static class PipelineAdmission
     /// Starts <paramref name="check"/> when a slot is free, else waits through <paramref name="wait"/> (the pipeline
     /// thread's wait, e.g. K8sClusterCmdlet.WaitAndDrain), writing outcomes with <paramref name="writeOutcomes"/> at each
     /// wake-up and starting the check as soon as one has freed a slot. Outcomes ready now are written either way.
-    /// The batch's failure or cancellation ends the wait with its exception.
+    /// The batch's failure or cancellation ends the wait with its exception; so does a batch found stopped on arrival,
+    /// through <paramref name="wait"/> as well, which turns Ctrl+C into a stopped pipeline.
     /// </summary>
     internal static void Add(PermissionBatch batch, PermissionCheck check, Action writeOutcomes, Action<Task, Action> wait)
     {
-        if (batch.TryAdd(check, out _))
+        bool started;
+        try
+        {
+            started = batch.TryAdd(check, out _);
+        }
+        catch (Exception stopped)
+        {
+            // Ended as a held-back row's wait ends: the wait maps the exception (Ctrl+C is a stopped pipeline).
+            wait(Task.FromException(stopped), writeOutcomes);
+            throw;
+        }
+
+        if (started)
         {
             wait(Task.CompletedTask, writeOutcomes);
             return;

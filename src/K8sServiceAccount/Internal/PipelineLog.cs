@@ -138,6 +138,16 @@ internal sealed class ClientLog : K8sServiceAccount.Client.IClientLog
 
     public bool IsVerboseEnabled { get; }
 
+    /// <summary>
+    /// Whether PowerShell shows a command's WriteVerbose output: -Verbose (also -Verbose:$false) decides, else -Debug
+    /// shows it too, else the caller's $VerbosePreference (<paramref name="preferenceShows"/>).
+    /// </summary>
+    internal static bool VerboseShown(bool? verboseSwitch, bool? debugSwitch, bool preferenceShows) =>
+        verboseSwitch ?? (debugSwitch == true || preferenceShows);
+
+    /// <summary>Whether PowerShell shows a command's WriteDebug output: -Debug (also -Debug:$false) decides, else $DebugPreference.</summary>
+    internal static bool DebugShown(bool? debugSwitch, bool preferenceShows) => debugSwitch ?? preferenceShows;
+
     public bool IsDebugEnabled { get; }
 
     public void Verbose(string message) => queue.Enqueue(LogLevel.Verbose, message);

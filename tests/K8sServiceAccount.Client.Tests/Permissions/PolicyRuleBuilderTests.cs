@@ -155,6 +155,24 @@ public sealed class PolicyRuleBuilderTests
     }
 
     [Fact]
+    public void Without_a_cluster_singular_names_and_kinds_of_built_in_types_resolve_as_discovery_resolves_them()
+    {
+        // kubectl create role resolves --resource=pod or Deployment through the RESTMapper, which knows singular names and
+        // kinds: the rules name the plural, in the type's group.
+        var warnings = new List<string>();
+        var rules = PolicyRuleBuilder.Build(
+            new PolicyRuleRequest { Verbs = ["get"], Resources = ["pod", "Deployment", "networkpolicy", "ingress", "endpoints", "componentstatus", "storageclass.storage.k8s.io"] },
+            RoleScope.ClusterRole, warnings);
+        Assert.Equal(
+            "{APIGroups:[\"\"], Resources:[\"pods\" \"endpoints\" \"componentstatuses\"], Verbs:[\"get\"]} " +
+            "{APIGroups:[\"apps\"], Resources:[\"deployments\"], Verbs:[\"get\"]} " +
+            "{APIGroups:[\"networking.k8s.io\"], Resources:[\"networkpolicies\" \"ingresses\"], Verbs:[\"get\"]} " +
+            "{APIGroups:[\"storage.k8s.io\"], Resources:[\"storageclasses\"], Verbs:[\"get\"]}",
+            Text(rules));
+        Assert.Empty(warnings);
+    }
+
+    [Fact]
     public void Without_a_cluster_an_unknown_type_without_a_group_is_kept_in_core_with_a_warning()
     {
         var warnings = new List<string>();

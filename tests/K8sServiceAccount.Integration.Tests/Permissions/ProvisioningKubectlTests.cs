@@ -136,6 +136,7 @@ public sealed class ProvisioningKubectlTests(PermissionsServer server) : IClassF
     [InlineData("get,*", "pods,configmaps")]
     [InlineData("bind,escalate", "roles,clusterroles")]
     [InlineData("update", "deployments/scale,statefulsets/scale,*/scale")]
+    [InlineData("get", "pod,Deployment,configmap,job,clusterrole")]
     public async Task Rules_are_the_ones_kubectl_create_clusterrole_writes(string verbs, string resources)
     {
         using var kubectl = new Kubectl(server.Host.KubeconfigPath);
