@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Management.Automation;
-using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Models;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
@@ -17,15 +16,10 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "K8sClusterRole", SupportsShouldProcess = true, DefaultParameterSetName = RulesSet)]
 [OutputType(typeof(K8sRoleInfo))]
-public sealed class NewK8sClusterRoleCommand : K8sClusterCmdlet
+public sealed class NewK8sClusterRoleCommand : NewRbacObjectCmdletBase
 {
     private const string RulesSet = "Rule";
     private const string AggregationSet = "AggregationRule";
-
-    /// <summary>The ClusterRole's name.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    public string Name { get; set; } = string.Empty;
 
     /// <summary>The rules, from New-K8sPolicyRule or as hashtables (@{ Verbs = 'get'; NonResourceUrls = '/healthz' }).</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = RulesSet)]
@@ -42,38 +36,15 @@ public sealed class NewK8sClusterRoleCommand : K8sClusterCmdlet
     [ValidateNotNullOrEmpty]
     public Hashtable[] AggregationRule { get; set; } = Array.Empty<Hashtable>();
 
-    /// <summary>Labels to put on the ClusterRole, as a hashtable of strings (rbac.authorization.k8s.io/aggregate-to-view = 'true' makes an aggregating role pick it up).</summary>
-    [Parameter]
-    public Hashtable? Label { get; set; }
-
     /// <summary>Creates the ClusterRole and writes it.</summary>
     protected override void ProcessRecord()
     {
-        var target = PermissionMapping.Target("ClusterRole", null, Name);
-        try
-        {
-            var role = new ClusterRole { Metadata = new ObjectMeta { Name = Name, Labels = PermissionMapping.Labels(Label) } };
-            if (ParameterSetName == AggregationSet)
-            {
-                role.AggregationRule = PermissionMapping.AggregationRule(AggregationRule);
-            }
-            else
-            {
-                role.Rules = Rule.Select(PermissionMapping.ToPolicyRule).ToList();
-            }
-
-            // Before ShouldProcess, so that -WhatIf reports a bad name or rule too; nothing is sent for it.
-            RbacValidation.ValidateClusterRole(role);
-            if (!ShouldProcess(target, "Create"))
-            {
-                return;
-            }
-
-            WriteObject(PermissionMapping.ToRoleInfo(Invoke((connection, token) => new RbacObjectOperations(connection).CreateClusterRoleAsync(role, token))));
-        }
-        catch (K8sClientException e)
-        {
-            WriteErrorFor(e, target);
-        }
+        Create(PermissionMapping.Target("ClusterRole", null, Name),
+            () => ParameterSetName == AggregationSet
+                ? new ClusterRole { Metadata = Metadata(null), AggregationRule = PermissionMapping.AggregationRule(AggregationRule) }
+                : new ClusterRole { Metadata = Metadata(null), Rules = Rule.Select(PermissionMapping.ToPolicyRule).ToList() },
+            RbacValidation.ValidateClusterRole,
+            (objects, role, token) => objects.CreateClusterRoleAsync(role, token),
+            PermissionMapping.ToRoleInfo);
     }
 }
