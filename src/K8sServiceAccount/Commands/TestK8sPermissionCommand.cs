@@ -17,7 +17,7 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "K8sPermission")]
 [OutputType(typeof(K8sPermissionCheckResult), typeof(bool))]
-public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
+public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
 {
     private const string ActivityName = "Test-K8sPermission";
     private const long ProgressIntervalMs = 200;
@@ -31,40 +31,6 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
     private int failed;
     private ProgressRecord? progress;
     private long lastProgress;
-
-    /// <summary>The verb: get, list, watch, create, update, patch, delete, deletecollection, use, bind, escalate, impersonate, * or a custom verb.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    public string Verb { get; set; } = string.Empty;
-
-    /// <summary>
-    /// The resource type in kubectl's syntax: plural, singular or short name (pods, pod, po), with .group
-    /// (deployments.apps) and /subresource (deployments/scale). Resolved through the server's discovery, with kubectl's
-    /// warnings for unknown types; offline (-Policy) it is used as written (a plural without its group is in the core group,
-    /// with a warning when the policy names that type only in other API groups).
-    /// </summary>
-    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
-    public string? Resource { get; set; }
-
-    /// <summary>The API group (apps, batch; core for the core group); when empty, taken from -Resource or discovery.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? Group { get; set; }
-
-    /// <summary>The subresource (scale, status, log...), unless given in -Resource as TYPE/SUBRESOURCE.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? Subresource { get; set; }
-
-    /// <summary>The object name, for rules limited to resourceNames; any object when omitted.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? Name { get; set; }
-
-    /// <summary>A non-resource URL such as /healthz or /logs/ (instead of -Resource); checked at cluster level.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? NonResourceUrl { get; set; }
-
-    /// <summary>Check in every namespace and at cluster scope (kubectl -A): the action must be allowed cluster-wide.</summary>
-    [Parameter]
-    public SwitchParameter AllNamespaces { get; set; }
 
     /// <summary>
     /// Check a ServiceAccount instead of yourself: NAMESPACE/NAME, NAMESPACE:NAME, system:serviceaccount:NAMESPACE:NAME, or
@@ -114,13 +80,13 @@ public sealed class TestK8sPermissionCommand : RbacEvaluationCmdletBase
     /// </summary>
     protected override void ProcessRecord()
     {
-        var target = PermissionMapping.Given(Resource) ?? PermissionMapping.Given(NonResourceUrl) ?? Verb;
+        var target = ActionTarget;
         PermissionCheck check;
         try
         {
             var ns = DefaultNamespace();
             var subject = PermissionMapping.Subject(ServiceAccount, User, UserGroup, ns);
-            check = PermissionMapping.Check(Verb, Resource, Group, Subresource, Name, NonResourceUrl, AllNamespaces ? "" : ns, subject);
+            check = ActionCheck(ns, subject);
         }
         catch (K8sClientException e)
         {
