@@ -40,6 +40,20 @@ public class FormatAndHelpTests
     }
 
     [Fact]
+    public void ACheckResultShowsItsResourceInKubectlsResourceGroupSubresourceForm()
+    {
+        // kubectl writes deployments.apps/scale (and -Resource reads it back); deployments/scale.apps would read as the
+        // subresource "scale.apps". PowerShell is not available here, so the column's script is checked for that order.
+        var view = FormatFileNames()
+            .SelectMany(f => XDocument.Load(Path.Combine(StagedModule.Directory, f)).Descendants("View"))
+            .Single(v => v.Element("ViewSelectedBy")!.Element("TypeName")!.Value == "K8sServiceAccount.K8sPermissionCheckResult");
+        var resourceColumn = view.Descendants("ScriptBlock").Select(s => s.Value).Single(s => s.Contains("$_.Subresource", StringComparison.Ordinal));
+        var group = resourceColumn.IndexOf("$r += '.' + $_.Group", StringComparison.Ordinal);
+        var subresource = resourceColumn.IndexOf("$r += '/' + $_.Subresource", StringComparison.Ordinal);
+        Assert.True(group >= 0 && subresource > group, $"the Resource column must add .GROUP before /SUBRESOURCE: {resourceColumn}");
+    }
+
+    [Fact]
     public void EveryOutputTypeOfTheModuleHasAView()
     {
         var selected = FormatFileNames()

@@ -167,6 +167,59 @@ public class PermissionMappingTests
     }
 
     [Fact]
+    public void ACheckResultHasExactlyTheIssuesPropertiesAndCopiesEachOne()
+    {
+        // Issue 5: Subject, Namespace, Verb, Group, Resource, Subresource, Name, NonResourceUrl, Allowed, Reason,
+        // EvaluationError, Method; -Explain adds Verdict, GrantedBy and Explanation.
+        Assert.Equal(
+            ["Subject", "Namespace", "Verb", "Group", "Resource", "Subresource", "Name", "NonResourceUrl", "Allowed", "Reason", "EvaluationError", "Method", "Verdict", "GrantedBy", "Explanation"],
+            typeof(K8sPermissionCheckResult).GetProperties().Select(p => p.Name));
+        Assert.Equal(typeof(bool), typeof(K8sPermissionCheckResult).GetProperty("Allowed")!.PropertyType);
+        Assert.Equal(
+            ["SelfSubjectAccessReview", "SubjectAccessReview", "Impersonation", "Offline", "LocalRbac"],
+            Enum.GetNames<K8sPermissionCheckMethod>());
+
+        var check = new PermissionCheck { Verb = "update", Resource = "deployments", Group = "apps", Subresource = "scale", Name = "web", Namespace = "apps" };
+        var result = new PermissionCheckResult
+        {
+            Subject = "system:serviceaccount:apps:sa", Namespace = "apps", Verb = "update", Group = "apps", Resource = "deployments",
+            Subresource = "scale", Name = "web", Allowed = false, Reason = "no RBAC rule", EvaluationError = "role \"gone\" not found",
+            Method = PermissionCheckMethod.Impersonation, Check = check,
+        };
+        var output = PermissionMapping.ToResult(result);
+        Assert.Equal(
+            ("system:serviceaccount:apps:sa", "apps", "update", "apps", "deployments", "scale", "web", "", false, "no RBAC rule", "role \"gone\" not found", K8sPermissionCheckMethod.Impersonation),
+            (output.Subject, output.Namespace, output.Verb, output.Group, output.Resource, output.Subresource, output.Name, output.NonResourceUrl, output.Allowed, output.Reason, output.EvaluationError, output.Method));
+
+        var url = PermissionMapping.ToResult(new PermissionCheckResult
+        {
+            Subject = "(self)", Verb = "get", NonResourceUrl = "/healthz", Allowed = true, Method = PermissionCheckMethod.SelfSubjectAccessReview,
+            Check = new PermissionCheck { Verb = "get", NonResourceUrl = "/healthz" },
+        });
+        Assert.Equal(("/healthz", "", K8sPermissionCheckMethod.SelfSubjectAccessReview), (url.NonResourceUrl, url.Resource, url.Method));
+    }
+
+    [Fact]
+    public void AnIdentityKeepsUserUidGroupsAndExtra()
+    {
+        var identity = PermissionMapping.ToIdentity(new K8sServiceAccount.Client.Api.UserIdentity
+        {
+            Username = "system:serviceaccount:apps:sa",
+            Uid = "sa-uid",
+            Groups = ["system:serviceaccounts", "system:serviceaccounts:apps", "system:authenticated"],
+            Extra = new Dictionary<string, IReadOnlyList<string>> { ["authentication.kubernetes.io/credential-id"] = ["JTI=abc"] },
+        });
+        Assert.Equal(("system:serviceaccount:apps:sa", "sa-uid"), (identity.User, identity.Uid));
+        Assert.Equal(["system:serviceaccounts", "system:serviceaccounts:apps", "system:authenticated"], identity.Groups);
+        Assert.Equal(["JTI=abc"], identity.Extra["authentication.kubernetes.io/credential-id"]);
+        Assert.Equal("system:serviceaccount:apps:sa", identity.ToString());
+
+        var anonymous = PermissionMapping.ToIdentity(new K8sServiceAccount.Client.Api.UserIdentity { Username = "system:anonymous", Groups = ["system:unauthenticated"] });
+        Assert.Null(anonymous.Uid);
+        Assert.Empty(anonymous.Extra);
+    }
+
+    [Fact]
     public void TheModuleMethodEnumMirrorsTheClientOne()
     {
         Assert.Equal(Enum.GetNames<PermissionCheckMethod>(), Enum.GetNames<K8sPermissionCheckMethod>());

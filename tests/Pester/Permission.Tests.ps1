@@ -216,6 +216,30 @@ Describe 'Rules, roles and bindings' {
         Remove-K8sClusterRole -Name pester-aggregate, pester-pods -Confirm:$false
     }
 
+    It 'binds cluster-wide, lists effective rules with their binding, and checks on a snapshot (Method LocalRbac)' {
+        New-K8sClusterRole -Name pester-cm-reader -Rule (New-K8sPolicyRule -Verb get, list -Resource configmaps) | Out-Null
+        $crb = New-K8sClusterRoleBinding -Name pester-cm-reader -ClusterRole pester-cm-reader -ServiceAccount "$($ns):sample-sa"
+        $crb.Kind | Should -Be 'ClusterRoleBinding'
+        (Get-K8sClusterRoleBinding -Name pester-cm-reader).RoleName | Should -Be 'pester-cm-reader'
+
+        $rule = Get-K8sPermission -ServiceAccount $sa | Where-Object { $_.Resources -contains 'configmaps' }
+        $rule.BindingKind | Should -Be 'ClusterRoleBinding'
+        $rule.BindingName | Should -Be 'pester-cm-reader'
+        $rule.Scope | Should -BeNullOrEmpty
+        $own = Get-K8sPermission
+        $own | Should -Not -BeNullOrEmpty
+        $own.Incomplete | Should -Not -Contain $true
+
+        $snapshot = Get-K8sRbacSnapshot
+        $local = Test-K8sPermission -Verb list -Resource configmaps -ServiceAccount $sa -Snapshot $snapshot
+        $local.Allowed | Should -BeTrue
+        $local.Method | Should -Be 'LocalRbac'
+
+        Remove-K8sClusterRoleBinding -Name pester-cm-reader -Confirm:$false
+        Remove-K8sClusterRole -Name pester-cm-reader -Confirm:$false
+        Test-K8sPermission -Verb list -Resource configmaps -ServiceAccount $sa -Quiet | Should -BeFalse
+    }
+
     It 'shows who the connection is' {
         $me = Get-K8sIdentity
         $me.Groups | Should -Contain 'system:masters'

@@ -347,11 +347,12 @@ public sealed class RbacSnapshot : IPermissionEvaluator
         {
             return $"{a.Verb} {a.NonResourceUrl}";
         }
-        var resource = a.Subresource.Length > 0 ? a.Resource + "/" + a.Subresource : a.Resource;
+        // kubectl's form: RESOURCE.GROUP/SUBRESOURCE.
         var group = a.Group.Length > 0 ? "." + a.Group : "";
+        var subresource = a.Subresource.Length > 0 ? "/" + a.Subresource : "";
         var name = a.Name.Length > 0 ? $" \"{a.Name}\"" : "";
         var scope = a.Namespace.Length > 0 ? $" in namespace {a.Namespace}" : " at cluster scope";
-        return $"{a.Verb} {resource}{group}{name}{scope}";
+        return $"{a.Verb} {a.Resource}{group}{subresource}{name}{scope}";
     }
 
     private static string Qualified(string? name, string? @namespace) => string.IsNullOrEmpty(@namespace) ? name ?? "" : $"{@namespace}/{name}";

@@ -111,6 +111,15 @@ public sealed class RbacSnapshotTests
     }
 
     [Fact]
+    public async Task An_explanation_writes_a_subresource_as_kubectl_does()
+    {
+        // kubectl's form is RESOURCE.GROUP/SUBRESOURCE (deployments.apps/scale), not deployments/scale.apps.
+        var denied = await Snapshot().ExplainAsync(new PermissionCheck { Verb = "deletecollection", Resource = "deployments.apps/scale", Namespace = "ns1", Name = "web", Subject = SampleSa });
+        Assert.Equal(ExplanationVerdict.NotGranted, denied.Verdict);
+        Assert.StartsWith("No RBAC rule allows system:serviceaccount:ns1:sample-sa to deletecollection deployments.apps/scale \"web\" in namespace ns1", denied.Message);
+    }
+
+    [Fact]
     public async Task A_denial_explained_names_the_bindings_that_could_not_be_resolved()
     {
         // A binding to a missing role may be the very reason for a "no": the explanation says so, as the server's reason does.

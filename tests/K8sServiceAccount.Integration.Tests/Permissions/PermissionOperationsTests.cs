@@ -249,6 +249,60 @@ public sealed class PermissionOperationsTests(PermissionsServer server) : IClass
     }
 
     [Fact]
+    public async Task ClusterRoles_RoleBindings_and_ClusterRoleBindings_round_trip_through_get_list_replace_and_delete()
+    {
+        // The client operations behind Get-, Remove- and Grant's reconcile for the three kinds besides Role.
+        await server.EnsureNamespaceAsync("perm-crud3");
+        var objects = new RbacObjectOperations(server.Admin);
+        var labels = new Dictionary<string, string> { ["audit"] = "crud3" };
+
+        var clusterRole = await objects.CreateClusterRoleAsync(new ClusterRole
+        {
+            Metadata = new ObjectMeta { Name = "perm-crud3-reader", Labels = labels },
+            Rules = [PolicyRules.Resource(["get"], [""], ["nodes"])],
+        });
+        Assert.Equal("perm-crud3-reader", (await objects.GetClusterRoleAsync("perm-crud3-reader")).Metadata.Name);
+        Assert.Equal(["perm-crud3-reader"], (await objects.ListClusterRolesAsync("audit=crud3")).Select(r => r.Metadata.Name));
+        clusterRole.Rules = [.. clusterRole.Rules!, PolicyRules.Resource(["list"], [""], ["nodes"])];
+        var replacedRole = await objects.ReplaceClusterRoleAsync(clusterRole);
+        Assert.Equal(2, replacedRole.Rules!.Count);
+        Assert.NotEqual(clusterRole.Metadata.ResourceVersion, replacedRole.Metadata.ResourceVersion);
+
+        var subject = new Subject { Kind = "ServiceAccount", Name = "app", Namespace = "perm-crud3" };
+        var roleBinding = await objects.CreateRoleBindingAsync(new RoleBinding
+        {
+            Metadata = new ObjectMeta { Name = "perm-crud3-rb", Namespace = "perm-crud3", Labels = labels },
+            RoleRef = new RoleRef { Kind = "ClusterRole", Name = "perm-crud3-reader" },
+            Subjects = [subject],
+        });
+        Assert.Equal("perm-crud3-reader", (await objects.GetRoleBindingAsync("perm-crud3", "perm-crud3-rb")).RoleRef.Name);
+        Assert.Equal(["perm-crud3-rb"], (await objects.ListRoleBindingsAsync("perm-crud3", "audit=crud3")).Select(b => b.Metadata.Name));
+        Assert.Contains(await objects.ListRoleBindingsAsync(null), b => b.Metadata.Name == "perm-crud3-rb");
+        roleBinding.Subjects = [subject, new Subject { Kind = "User", ApiGroup = "rbac.authorization.k8s.io", Name = "crud3-user" }];
+        Assert.Equal(2, (await objects.ReplaceRoleBindingAsync(roleBinding)).Subjects!.Count);
+
+        var clusterBinding = await objects.CreateClusterRoleBindingAsync(new ClusterRoleBinding
+        {
+            Metadata = new ObjectMeta { Name = "perm-crud3-crb", Labels = labels },
+            RoleRef = new RoleRef { Kind = "ClusterRole", Name = "perm-crud3-reader" },
+            Subjects = [subject],
+        });
+        Assert.Equal("perm-crud3-reader", (await objects.GetClusterRoleBindingAsync("perm-crud3-crb")).RoleRef.Name);
+        Assert.Equal(["perm-crud3-crb"], (await objects.ListClusterRoleBindingsAsync("audit=crud3")).Select(b => b.Metadata.Name));
+        clusterBinding.Subjects = [subject, new Subject { Kind = "Group", ApiGroup = "rbac.authorization.k8s.io", Name = "crud3-group" }];
+        Assert.Equal(2, (await objects.ReplaceClusterRoleBindingAsync(clusterBinding)).Subjects!.Count);
+
+        await objects.DeleteClusterRoleBindingAsync("perm-crud3-crb");
+        await objects.DeleteRoleBindingAsync("perm-crud3", "perm-crud3-rb");
+        await objects.DeleteClusterRoleAsync("perm-crud3-reader");
+        Assert.Null(await objects.TryGetClusterRoleBindingAsync("perm-crud3-crb"));
+        Assert.Null(await objects.TryGetRoleBindingAsync("perm-crud3", "perm-crud3-rb"));
+        Assert.Null(await objects.TryGetClusterRoleAsync("perm-crud3-reader"));
+        var gone = await Assert.ThrowsAsync<K8sServiceAccount.Client.Http.KubernetesApiException>(() => objects.DeleteClusterRoleBindingAsync("perm-crud3-crb"));
+        Assert.Equal("KubernetesNotFound", gone.ErrorId);
+    }
+
+    [Fact]
     public async Task Discovery_of_the_server_resolves_kubectl_shorthand_with_its_warnings()
     {
         var log = new CollectingLog();
