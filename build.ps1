@@ -6,8 +6,9 @@
     A thin wrapper over the dotnet commands that CI and the README use, so there is one way to build.
     Build: dotnet build -c Release, which stages out/K8sServiceAccount/.
     Test: dotnet test on the solution.
-    Pester: runs tests/Pester against the staged module in a child pwsh (needs Pester 5), so this session never
-    loads the module's assemblies and a rebuild never meets a locked file.
+    Pester: runs tests/Pester/Invoke-PesterSuite.ps1 in a child pwsh, with the Pester 5.7.1 that the build restores
+    from NuGet and stages at out/modules/Pester, so this session never loads the module's assemblies and a rebuild
+    never meets a locked file.
     Demo: builds and runs scripts/Demo.ps1 in a child pwsh: the main story against the local API server, no cluster
     needed (its xunit mirror is tests/K8sServiceAccount.Integration.Tests/Scenarios/DemoScenarioTests.cs).
     Package: builds and packs the staged module into out/packages/K8sServiceAccount.<version>.nupkg
@@ -34,6 +35,19 @@ function Invoke-Dotnet {
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($args -join ' ') failed with exit code $LASTEXITCODE" }
 }
 
+function Invoke-ChildPwsh {
+    # The pwsh running this script, in a new process: an ordinary install runs as pwsh itself, while the .NET tool
+    # (dotnet pwsh, pinned in .config/dotnet-tools.json) runs as dotnet with pwsh.dll, so the process path alone is
+    # not enough.
+    $process = [Environment]::ProcessPath
+    if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        & $process (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive @args
+    }
+    else {
+        & $process -NoProfile -NonInteractive @args
+    }
+}
+
 function Assert-Staged {
     $expected = 'K8sServiceAccount.psd1', 'K8sServiceAccount.dll', 'K8sServiceAccount.Format.ps1xml',
         'en-US/K8sServiceAccount.dll-Help.xml', 'en-US/about_K8sServiceAccount.help.txt',
@@ -56,20 +70,14 @@ switch ($Task) {
     'Pester' {
         Invoke-Dotnet build $solution -c $Configuration
         Assert-Staged
-        if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0.0')) {
-            throw 'Pester 5 is required: Install-PSResource Pester -Version "[5.0,6.0)" -Scope CurrentUser'
-        }
-        $tests = Join-Path $PSScriptRoot 'tests/Pester'
-        $pwsh = (Get-Process -Id $PID).Path
-        & $pwsh -NoProfile -Command "Import-Module Pester -MinimumVersion 5.0.0; `$r = Invoke-Pester -Path '$tests' -PassThru -Output Detailed; exit `$r.FailedCount + `$r.FailedBlocksCount"
+        Invoke-ChildPwsh -File (Join-Path $PSScriptRoot 'tests/Pester/Invoke-PesterSuite.ps1')
         if ($LASTEXITCODE -ne 0) { throw "Pester: $LASTEXITCODE test(s) or block(s) failed" }
     }
     'Demo' {
         Invoke-Dotnet build $solution -c $Configuration
         Assert-Staged
         $demo = Join-Path $PSScriptRoot 'scripts/Demo.ps1'
-        $pwsh = (Get-Process -Id $PID).Path
-        & $pwsh -NoProfile -File $demo -Configuration $Configuration
+        Invoke-ChildPwsh -File $demo -Configuration $Configuration
         if ($LASTEXITCODE -ne 0) { throw "The demo failed with exit code $LASTEXITCODE" }
     }
     'Package' {

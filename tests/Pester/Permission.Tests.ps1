@@ -155,7 +155,7 @@ subjects:
         $binding = '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"scaler"},"roleRef":{"kind":"Role","name":"scaler"},"subjects":[{"kind":"ServiceAccount","name":"sample-sa"}]}' | ConvertFrom-Json
         Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount $sa -Namespace $ns -Policy $role, $binding -Kubeconfig $missing -Quiet | Should -BeTrue
         $role.metadata | Add-Member -NotePropertyName namspace -NotePropertyValue $ns
-        { Test-K8sPermission -Verb get -Resource pods -ServiceAccount $sa -Policy $role -Kubeconfig $missing -ErrorAction Stop } | Should -Throw -ErrorId 'RbacDocumentInvalid'
+        { Test-K8sPermission -Verb get -Resource pods -ServiceAccount $sa -Policy $role -Kubeconfig $missing -ErrorAction Stop } | Should -Throw -ErrorId 'RbacDocumentInvalid,K8sServiceAccount.Commands.TestK8sPermissionCommand'
     }
 
     It 'answers who can, and how two ServiceAccounts differ' {
@@ -181,7 +181,7 @@ Describe 'Rules, roles and bindings' {
     It 'builds rules with kubectl''s checks and refuses bad ones with a stable id' {
         $rule = New-K8sPolicyRule -Verb get, update -Resource deployments, deployments/scale -Group apps, extensions
         $rule.ApiGroups | Should -Be @('apps', 'extensions')
-        { New-K8sPolicyRule -Verb get -NonResourceUrl 'healthz' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidNonResourceUrl'
+        { New-K8sPolicyRule -Verb get -NonResourceUrl 'healthz' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidNonResourceUrl,K8sServiceAccount.Commands.NewK8sPolicyRuleCommand'
     }
 
     It 'creates, gets and removes a Role and a RoleBinding' {
@@ -192,7 +192,7 @@ Describe 'Rules, roles and bindings' {
 
         Get-K8sRoleBinding -Name pod-reader | Remove-K8sRoleBinding -Confirm:$false
         Get-K8sRole -Name 'pod-*' | Remove-K8sRole -Confirm:$false
-        { Get-K8sRole -Name pod-reader -ErrorAction Stop } | Should -Throw -ErrorId 'KubernetesNotFound'
+        { Get-K8sRole -Name pod-reader -ErrorAction Stop } | Should -Throw -ErrorId 'KubernetesNotFound,K8sServiceAccount.Commands.GetK8sRoleCommand'
     }
 
     It 'resolves resources as kubectl create role does and says in -Verbose when a Grant changes nothing' {
@@ -202,7 +202,7 @@ Describe 'Rules, roles and bindings' {
         $verbose = Grant-K8sPermission @words -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
         $verbose.Message | Should -Contain "Nothing changed: Role $ns/k8ssa-grant:$($ns):words already grants every requested rule and RoleBinding $ns/k8ssa-grant:$($ns):words already binds system:serviceaccount:$($ns):words."
         Revoke-K8sPermission @words -Confirm:$false | Select-Object -ExpandProperty RoleAction | Should -Be 'Deleted'
-        { New-K8sRoleBinding -Name bad -ClusterRole view -ServiceAccount "$($ns):Bad_Name" -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidServiceAccount'
+        { New-K8sRoleBinding -Name bad -ClusterRole view -ServiceAccount "$($ns):Bad_Name" -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidServiceAccount,K8sServiceAccount.Commands.NewK8sRoleBindingCommand'
     }
 
     It 'labels objects and aggregates ClusterRoles by label' {
