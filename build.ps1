@@ -35,18 +35,8 @@ function Invoke-Dotnet {
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($args -join ' ') failed with exit code $LASTEXITCODE" }
 }
 
-function Invoke-ChildPwsh {
-    # The pwsh running this script, in a new process: an ordinary install runs as pwsh itself, while the .NET tool
-    # (dotnet pwsh, pinned in .config/dotnet-tools.json) runs as dotnet with pwsh.dll, so the process path alone is
-    # not enough.
-    $process = [Environment]::ProcessPath
-    if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
-        & $process (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive @args
-    }
-    else {
-        & $process -NoProfile -NonInteractive @args
-    }
-}
+# Invoke-ChildPwsh: the pwsh running this script, in a new process (shared with the Pester files and the demo).
+. (Join-Path $PSScriptRoot 'tests/Pester/TestServer.ps1')
 
 function Assert-Staged {
     $expected = 'K8sServiceAccount.psd1', 'K8sServiceAccount.dll', 'K8sServiceAccount.Format.ps1xml',

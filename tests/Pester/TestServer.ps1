@@ -1,10 +1,23 @@
 <#
-    Shared setup for the Pester files (dot-sourced in their BeforeAll) and scripts/Demo.ps1: where the staged module
-    is, and the local API server (tests/K8sServiceAccount.LocalApiServer) started as a process of its own on a free
+    Shared setup for the Pester files (dot-sourced in their BeforeAll), scripts/Demo.ps1 and build.ps1: how to start a
+    child pwsh, where the staged module is, and the local API server (tests/K8sServiceAccount.LocalApiServer) started as a process of its own on a free
     port, so that the caller can always stop it. The server writes an admin kubeconfig (user admin, group
     system:masters) when it is ready.
     Not a test file: Pester runs only *.Tests.ps1.
 #>
+
+function Invoke-ChildPwsh {
+    # Runs the pwsh that runs this script in a new process, with -NoProfile -NonInteractive and the given arguments:
+    # an ordinary install runs as pwsh itself, while the .NET tool (dotnet pwsh, pinned in .config/dotnet-tools.json)
+    # runs as dotnet with pwsh.dll, so the process path alone is not enough. $LASTEXITCODE is the child's.
+    $process = [Environment]::ProcessPath
+    if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        & $process (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive @args
+    }
+    else {
+        & $process -NoProfile -NonInteractive @args
+    }
+}
 
 function Get-StagedModulePath {
     # The module as the build stages it, never the source folder.

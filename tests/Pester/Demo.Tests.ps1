@@ -1,0 +1,39 @@
+#Requires -Version 7.4
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+<#
+    The README's main job: scripts/Demo.ps1 (what `dotnet pwsh ./build.ps1 -Task Demo` runs after building) in a child
+    pwsh, as a user runs it, against its own local API server. It must exit 0, show the story's answers, run kubectl
+    auth whoami as sample-sa, never print the token, and leave no server behind.
+#>
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    $script:demo = Join-Path $PSScriptRoot '../../scripts/Demo.ps1'
+    # The configuration that was built last (dotnet test builds Debug, build.ps1 Release).
+    $serverDll = Find-LocalApiServerDll -BuildDirectory (Join-Path $TestDrive 'server')
+    $configuration = Split-Path -Leaf (Split-Path -Parent (Split-Path -Parent $serverDll))
+    $script:output = Invoke-ChildPwsh -File $script:demo -Configuration $configuration 2>&1 | Out-String -Width 200
+    $script:exitCode = $LASTEXITCODE
+}
+
+Describe 'The demo (the README main job)' {
+    It 'exits 0' {
+        $exitCode | Should -Be 0 -Because $output
+    }
+
+    It 'creates sample-sa, grants, checks, explains and cleans up' {
+        $output | Should -Match '== New-K8sServiceAccount sample-sa'
+        $output | Should -Match 'k8ssa-grant:default:sample-sa'
+        $output | Should -Match 'granted by:'
+        $output | Should -Match 'The local API server is stopped'
+    }
+
+    It 'shows who the ServiceAccount kubeconfig authenticates as (kubectl auth whoami)' {
+        $output | Should -Match 'Username\s+system:serviceaccount:default:sample-sa'
+    }
+
+    It 'never prints a token' {
+        # A JWT is three base64url parts; the demo prints claims only.
+        $output | Should -Not -Match 'eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.'
+    }
+}
