@@ -128,7 +128,8 @@ internal sealed class CmdletPath
     public PermissionCheckOutcome[] CheckPipeline(KubernetesConnection connection, IPermissionEvaluator evaluator, IReadOnlyList<PermissionCheck> checks, int throttleLimit)
     {
         var outcomes = new PermissionCheckOutcome[checks.Count];
-        var batch = new PermissionBatch(evaluator, throttleLimit, _log.Wake);
+        // As Test-K8sPermission makes it: outcomes in input order.
+        var batch = new PermissionBatch(evaluator, throttleLimit, _log.Wake, inputOrder: true);
         void Take()
         {
             while (batch.TryTake(out var outcome))

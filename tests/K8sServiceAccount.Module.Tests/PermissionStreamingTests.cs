@@ -7,8 +7,8 @@ namespace K8sServiceAccount.Module.Tests;
 /// <summary>
 /// Test-K8sPermission's streaming on the pipeline thread, without a runspace: each row is added to a
 /// <see cref="PermissionBatch"/> and the thread waits in <see cref="PipelineLog.RunAndDrain(Task, Action{LogLine}, Action?)"/>
-/// (as K8sClusterCmdlet.WaitAndDrain does) while the outcomes that finish are written on it; -Quiet answers are put back in
-/// input order by <see cref="InputOrder{T}"/>.
+/// (as K8sClusterCmdlet.WaitAndDrain does) while the outcomes that finish are written on it, in input order as
+/// Test-K8sPermission asks the batch for them.
 /// </summary>
 public class PermissionStreamingTests
 {
@@ -128,33 +128,29 @@ public class PermissionStreamingTests
     }
 
     [Fact]
-    public void ErrorsAndAnswersStreamAndQuietAnswersKeepInputOrder()
+    public void ErrorsAndAnswersKeepInputOrderAndTheSlowRowHoldsBackTheWindow()
     {
         PipelineThread.Run(() =>
         {
             var log = new PipelineLog();
-            var batch = new PermissionBatch(new DelayEvaluator(), 4, log.Wake);
-            var order = new InputOrder<bool>();
-            var answers = new List<bool>();
-            var errors = new List<string>();
+            var batch = new PermissionBatch(new DelayEvaluator(), 4, log.Wake, inputOrder: true);
+            var written = new List<string>();
+            var addedWhenFirstWritten = -1;
             void WriteOutcomes()
             {
                 while (batch.TryTake(out var outcome))
                 {
-                    if (outcome.Error is not null)
+                    if (addedWhenFirstWritten < 0)
                     {
-                        errors.Add(outcome.Error.ErrorId);
-                        order.Skip(outcome.Index, answers.Add);
+                        addedWhenFirstWritten = batch.Added;
                     }
-                    else
-                    {
-                        order.Add(outcome.Index, outcome.Result!.Allowed, answers.Add);
-                    }
+                    written.Add(outcome.Error is not null ? outcome.Error.ErrorId : outcome.Result!.Allowed.ToString());
                 }
             }
 
-            // The first row is the slowest: every later answer waits for it, then all come out in order.
-            PermissionCheck[] rows = [Row(0, 80), Row(1, 1, "list"), Row(2, 5, "fail"), Row(3, 1), Row(4, 10, "delete"), Row(5, 1)];
+            // The first row is the slowest: every later outcome waits for it, and so does the fifth row, since the four
+            // slots are held until their outcomes are written; then all come out in order.
+            PermissionCheck[] rows = [Row(0, 150), Row(1, 1, "list"), Row(2, 5, "fail"), Row(3, 1), Row(4, 10, "delete"), Row(5, 1)];
             foreach (var row in rows)
             {
                 PipelineAdmission.Add(batch, row, WriteOutcomes, (task, drain) => log.RunAndDrain(task, _ => { }, drain));
@@ -162,9 +158,8 @@ public class PermissionStreamingTests
             batch.Complete();
             log.RunAndDrain(batch.Completion, _ => { }, WriteOutcomes);
 
-            Assert.Equal([true, false, true, false, true], answers);
-            Assert.Equal(["KubernetesHttp500"], errors);
-            Assert.Equal(0, order.Waiting);
+            Assert.Equal(["True", "False", "KubernetesHttp500", "True", "False", "True"], written);
+            Assert.Equal(4, addedWhenFirstWritten);
         });
     }
 
@@ -231,24 +226,5 @@ public class PermissionStreamingTests
 
         var failed = Task.FromException(new InvalidOperationException("boom"));
         Assert.Equal("boom", Assert.Throws<InvalidOperationException>(() => log.RunAndDrain(failed, _ => { }, null)).Message);
-    }
-
-    [Fact]
-    public void InputOrderWritesEachValueOnceEveryEarlierPositionHasArrived()
-    {
-        var order = new InputOrder<string>();
-        var written = new List<string>();
-        order.Add(2, "c", written.Add);
-        order.Add(1, "b", written.Add);
-        Assert.Empty(written);
-        Assert.Equal(2, order.Waiting);
-
-        order.Skip(0, written.Add);
-        Assert.Equal(["b", "c"], written);
-        order.Add(3, "d", written.Add);
-        Assert.Equal(["b", "c", "d"], written);
-        Assert.Equal(0, order.Waiting);
-
-        Assert.Throws<InvalidOperationException>(() => order.Add(1, "again", written.Add));
     }
 }

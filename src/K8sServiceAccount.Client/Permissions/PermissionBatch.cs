@@ -17,11 +17,13 @@ public readonly record struct PermissionBatchProgress(int Completed, int? Total,
 
 /// <summary>
 /// A stream of checks answered concurrently with a bound: the producer adds checks as they arrive
-/// (<see cref="AddAsync"/>), each starts at once when a slot is free, and the consumer takes outcomes as they finish
-/// (<see cref="TryTake"/>, <see cref="TakeAllAsync"/>), in completion order. A slot is held from the moment a check is
-/// added until its outcome is taken, so at most <see cref="ThrottleLimit"/> checks run or wait to be read at any time:
-/// a producer faster than the checks, or than the consumer, waits in <see cref="AddAsync"/> instead of queuing, and the
-/// memory a long input needs stays bounded.
+/// (<see cref="AddAsync"/>), each starts at once when a slot is free, and the consumer takes outcomes
+/// (<see cref="TryTake"/>, <see cref="TakeAllAsync"/>) as they finish (completion order) or, with <c>inputOrder</c>, in
+/// the order the checks were added, each as soon as every earlier one has been taken. A slot is held from the moment a
+/// check is added until its outcome is taken, so at most <see cref="ThrottleLimit"/> checks run or wait to be read at
+/// any time: a producer faster than the checks, or than the consumer, waits in <see cref="AddAsync"/> instead of
+/// queuing, and the memory a long input needs stays bounded. In input order that bound is also the reorder window: a
+/// slow check holds back the outcomes after it, and with them the slots, so the checks after the window wait for it.
 /// </summary>
 /// <remarks>
 /// One producer and one consumer; they may be the same thread (a PowerShell pipeline thread alternates between adding a
@@ -41,6 +43,9 @@ public sealed class PermissionBatch : IAsyncDisposable
     private readonly Channel<PermissionCheckOutcome> _outcomes =
         Channel.CreateUnbounded<PermissionCheckOutcome>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // With input order: the outcomes that finished before an earlier one (guarded by itself).
+    private readonly InputOrder<PermissionCheckOutcome>? _inputOrder;
+    private readonly Action<PermissionCheckOutcome> _write;
 
     // The checks running, plus one while adding is open: the batch completes when this reaches zero.
     private int _open = 1;
@@ -59,8 +64,9 @@ public sealed class PermissionBatch : IAsyncDisposable
     /// or <see cref="TryAdd"/>. Must be quick and must not throw.
     /// </param>
     /// <param name="cancellationToken">Cancels the checks in flight and any wait in <see cref="AddAsync"/>.</param>
+    /// <param name="inputOrder">Outcomes are taken in the order their checks were added, not as they finish.</param>
     /// <exception cref="K8sClientException">InvalidThrottleLimit: <paramref name="throttleLimit"/> is below 1.</exception>
-    public PermissionBatch(IPermissionEvaluator evaluator, int throttleLimit, Action? outcomeAvailable = null, CancellationToken cancellationToken = default)
+    public PermissionBatch(IPermissionEvaluator evaluator, int throttleLimit, Action? outcomeAvailable = null, CancellationToken cancellationToken = default, bool inputOrder = false)
     {
         ArgumentNullException.ThrowIfNull(evaluator);
         if (throttleLimit < 1)
@@ -72,6 +78,8 @@ public sealed class PermissionBatch : IAsyncDisposable
         _outcomeAvailable = outcomeAvailable;
         _callerToken = cancellationToken;
         ThrottleLimit = throttleLimit;
+        _inputOrder = inputOrder ? new InputOrder<PermissionCheckOutcome>() : null;
+        _write = outcome => _outcomes.Writer.TryWrite(outcome);
         _slots = new SemaphoreSlim(throttleLimit, throttleLimit);
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // A consumer that waits to add (TryAdd) learns of a cancellation or failure only if woken for it.
@@ -256,8 +264,10 @@ public sealed class PermissionBatch : IAsyncDisposable
                 outcome = new PermissionCheckOutcome(index, check, null, error);
             }
 
-            _outcomes.Writer.TryWrite(outcome);
-            _outcomeAvailable?.Invoke();
+            if (Publish(outcome))
+            {
+                _outcomeAvailable?.Invoke();
+            }
         }
         catch (Exception) when (_stop.IsCancellationRequested)
         {
@@ -270,6 +280,21 @@ public sealed class PermissionBatch : IAsyncDisposable
         finally
         {
             Leave();
+        }
+    }
+
+    // Makes an outcome takeable: at once, or in input order once every earlier one is. True when any became takeable.
+    private bool Publish(PermissionCheckOutcome outcome)
+    {
+        if (_inputOrder is null)
+        {
+            _write(outcome);
+            return true;
+        }
+
+        lock (_inputOrder)
+        {
+            return _inputOrder.Add(outcome.Index, outcome, _write) > 0;
         }
     }
 

@@ -9,7 +9,8 @@ namespace K8sServiceAccount.Commands;
 /// Gets a token for a ServiceAccount: by default a short-lived bound token from the TokenRequest API (as kubectl
 /// create token, with the same checks before the request); with -Legacy a long-lived token from a
 /// kubernetes.io/service-account-token Secret, created if needed and waited for with a watch. The token is a
-/// SecureString unless -AsPlainText; it never appears in verbose, debug or error output.
+/// SecureString unless -AsPlainText; it never appears in verbose, debug or error output. Issuing a bound token and creating
+/// a Secret ask ShouldProcess: -WhatIf sends neither request.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "K8sSaToken", DefaultParameterSetName = BoundSet, SupportsShouldProcess = true)]
 [OutputType(typeof(K8sSaTokenInfo), typeof(string))]
@@ -120,6 +121,12 @@ public sealed class GetK8sSaTokenCommand : K8sClusterCmdlet
             if (Legacy)
             {
                 WriteLegacyToken(ns);
+                return;
+            }
+
+            // A TokenRequest creates a credential on the server, though it leaves no object behind.
+            if (!ShouldProcess(ServiceAccountMapping.Target("ServiceAccount", ns, ServiceAccount), "Request a token"))
+            {
                 return;
             }
 

@@ -8,7 +8,8 @@ namespace K8sServiceAccount.Commands;
 /// <summary>
 /// Makes a kubeconfig that authenticates as a ServiceAccount with a fresh bound token, for the cluster of the
 /// current connection (its server, CA bundle, tls-server-name and proxy-url). Written to -Path readable by the
-/// owner only (no overwrite without -Force), or returned as a string. The kubeconfig contains the token.
+/// owner only (no overwrite without -Force), or returned as a string with -AsPlainText: the kubeconfig contains the
+/// token, so one of the two is required. Requesting the token asks ShouldProcess: -WhatIf requests none.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "K8sSaKubeconfig", SupportsShouldProcess = true)]
 [OutputType(typeof(string), typeof(K8sSaKubeconfigFile))]
@@ -42,8 +43,31 @@ public sealed class NewK8sSaKubeconfigCommand : K8sClusterCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Return the kubeconfig as text instead of writing it to -Path. The token in it is then readable by anyone who sees the output.</summary>
+    [Parameter]
+    public SwitchParameter AsPlainText { get; set; }
+
     protected override void BeginProcessing()
     {
+        // Where the token goes is decided before any is issued.
+        if (Path is null && !AsPlainText)
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new PSArgumentException("The kubeconfig contains a token: give -Path to write it to a file only you can read, or -AsPlainText to return it as text."),
+                "PathOrAsPlainTextRequired",
+                ErrorCategory.InvalidArgument,
+                null));
+        }
+
+        if (Path is not null && AsPlainText)
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new PSArgumentException("-AsPlainText returns the kubeconfig as text and -Path writes it to a file: give one of them."),
+                "AsPlainTextWithPath",
+                ErrorCategory.InvalidArgument,
+                null));
+        }
+
         try
         {
             new TokenRequestOptions { Duration = Duration }.Validate();
@@ -59,26 +83,27 @@ public sealed class NewK8sSaKubeconfigCommand : K8sClusterCmdlet
         var settings = Settings;
         var ns = settings.Namespace;
         var fullPath = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
+        var account = ServiceAccountMapping.Target("ServiceAccount", ns, ServiceAccount);
         try
         {
-            if (fullPath is not null)
+            // Checked before a token is issued; the writer checks again at the moment it writes.
+            if (fullPath is not null && !Force && File.Exists(fullPath))
             {
-                // Checked before a token is issued; the writer checks again at the moment it writes.
-                if (!Force && File.Exists(fullPath))
+                throw new K8sClientException(
+                    "FileAlreadyExists",
+                    K8sErrorCategory.ResourceExists,
+                    $"The file {fullPath} already exists; it was not overwritten. Use -Force to replace it.")
                 {
-                    throw new K8sClientException(
-                        "FileAlreadyExists",
-                        K8sErrorCategory.ResourceExists,
-                        $"The file {fullPath} already exists; it was not overwritten. Use -Force to replace it.")
-                    {
-                        Target = fullPath,
-                    };
-                }
+                    Target = fullPath,
+                };
+            }
 
-                if (!ShouldProcess(fullPath, $"Write a kubeconfig for {ServiceAccountMapping.Target("ServiceAccount", ns, ServiceAccount)}"))
-                {
-                    return;
-                }
+            // The token request is the step with an effect on the server (a credential), so it is asked for either way.
+            if (fullPath is null
+                ? !ShouldProcess(account, "Request a token and return a kubeconfig with it as text")
+                : !ShouldProcess(fullPath, $"Request a token for {account} and write a kubeconfig with it"))
+            {
+                return;
             }
 
             var options = new TokenRequestOptions { Duration = Duration };

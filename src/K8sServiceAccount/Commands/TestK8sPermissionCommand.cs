@@ -11,9 +11,10 @@ namespace K8sServiceAccount.Commands;
 /// Checks whether you, a ServiceAccount, a user or groups may perform an action, as kubectl auth can-i does: on the
 /// server (SelfSubjectAccessReview, SubjectAccessReview, impersonation when SubjectAccessReview is forbidden), on an
 /// RBAC snapshot (-Snapshot) or offline on policy files (-Policy). Piped rows (objects, hashtables, Import-Csv rows) are
-/// checked as they arrive, concurrently up to -ThrottleLimit, and each result is written as soon as it is known, while
-/// later rows are still being read; when the limit is reached the input waits. A denial is a result with Allowed false;
-/// an error is written only when a check could not run.
+/// checked as they arrive, concurrently up to -ThrottleLimit, and results (and errors) are written in input order, each as
+/// soon as it and every earlier row are done, while later rows are still being read. -ThrottleLimit bounds the rows
+/// checked or waiting to be written: when it is reached (a slow row holds back the ones after it) the input waits. A
+/// denial is a result with Allowed false; an error is written only when a check could not run.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "K8sPermission")]
 [OutputType(typeof(K8sPermissionCheckResult), typeof(bool))]
@@ -24,8 +25,6 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
 
     // Explanations by result object (two rows may ask the same question), removed as each result is written.
     private readonly ConcurrentDictionary<PermissionCheckResult, PermissionExplanation> explanations = new(ReferenceEqualityComparer.Instance);
-    // -Quiet writes its answers in input order.
-    private readonly InputOrder<bool> quietAnswers = new();
     private PermissionBatch? batch;
     private int completed;
     private int failed;
@@ -67,8 +66,9 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
     public SwitchParameter Quiet { get; set; }
 
     /// <summary>
-    /// How many checks are in flight at the same time (default 16): a check waits for a free slot, and the pipeline input
-    /// waits with it, so a long input is read only as fast as it is checked.
+    /// How many rows are in flight at the same time (default 16), checked or waiting for an earlier row's result to be
+    /// written: a row waits for a free slot, and the pipeline input waits with it, so a long input is read only as fast as
+    /// it is checked.
     /// </summary>
     [Parameter]
     [ValidateRange(1, 256)]
@@ -147,7 +147,8 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
             throw;
         }
 
-        return new PermissionBatch(evaluator, ThrottleLimit, WakePipelineThread, CancellationToken);
+        // Input order: a result waits for the earlier rows', within the -ThrottleLimit rows the batch holds.
+        return new PermissionBatch(evaluator, ThrottleLimit, WakePipelineThread, CancellationToken, inputOrder: true);
     }
 
     // Blocks the pipeline thread on the batch (a free slot, or its end) while writing results, errors and the client's log
@@ -182,14 +183,10 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
             {
                 failed++;
                 WriteErrorFor(outcome.Error, outcome.Check.Resource ?? outcome.Check.NonResourceUrl);
-                if (Quiet)
-                {
-                    quietAnswers.Skip(outcome.Index, WriteAnswer);
-                }
             }
             else if (Quiet)
             {
-                quietAnswers.Add(outcome.Index, outcome.Result!.Allowed, WriteAnswer);
+                WriteObject(outcome.Result!.Allowed);
             }
             else
             {
@@ -202,8 +199,6 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
             ReportProgress();
         }
     }
-
-    private void WriteAnswer(bool allowed) => WriteObject(allowed);
 
     // The input's length is unknown while it streams: progress counts checks, without a percentage. One row alone shows
     // none, and updates are spaced out since local checks can finish far faster than a host redraws.

@@ -296,6 +296,83 @@ public sealed class PermissionBatchTests
     }
 
     [Fact]
+    public async Task In_input_order_a_slow_check_holds_back_the_outcomes_after_it_and_the_next_admission()
+    {
+        var evaluator = new ManualEvaluator();
+        await using var batch = new PermissionBatch(evaluator, 3, inputOrder: true);
+        for (var i = 0; i < 3; i++)
+        {
+            await batch.AddAsync(Check(i));
+        }
+
+        // Checks 1 and 2 finish, but 0 has not: nothing can be taken, and their slots stay held, so 3 waits.
+        evaluator.Release(1);
+        evaluator.Release(2);
+        var fourth = batch.AddAsync(Check(3)).AsTask();
+        await Task.Delay(50);
+        Assert.False(batch.TryTake(out _));
+        Assert.False(fourth.IsCompleted);
+        Assert.Equal(3, batch.InFlight);
+
+        evaluator.Release(0);
+        Assert.Equal(0, (await TakeAsync(batch)).Index);
+        Assert.Equal(3, await fourth.WaitAsync(Patience));
+        Assert.Equal(1, (await TakeAsync(batch)).Index);
+        Assert.Equal(2, (await TakeAsync(batch)).Index);
+        Assert.False(batch.TryTake(out _));
+
+        evaluator.Release(3);
+        Assert.Equal(3, (await TakeAsync(batch)).Index);
+        batch.Complete();
+        await batch.Completion.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task In_input_order_outcomes_and_errors_come_in_the_order_added_while_checks_finish_in_any_order()
+    {
+        var evaluator = new GatedEvaluator { Gate = _ => Task.Delay(Random.Shared.Next(0, 8)) };
+        await using var batch = new PermissionBatch(evaluator, 8, inputOrder: true);
+        var producer = Task.Run(async () =>
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                await batch.AddAsync(Check(i, i % 7 == 3 ? "fail" : "get"));
+            }
+            batch.Complete();
+        });
+
+        var outcomes = new List<PermissionCheckOutcome>();
+        await foreach (var outcome in batch.TakeAllAsync())
+        {
+            outcomes.Add(outcome);
+        }
+        await producer;
+
+        Assert.Equal(Enumerable.Range(0, 300), outcomes.Select(o => o.Index));
+        Assert.All(outcomes, o => Assert.Equal(o.Index % 7 == 3, o.Error is not null));
+        Assert.InRange(evaluator.Peak, 2, 8);
+    }
+
+    [Fact]
+    public void InputOrder_writes_each_value_once_every_earlier_position_has_arrived()
+    {
+        var order = new InputOrder<string>();
+        var written = new List<string>();
+        Assert.Equal(0, order.Add(2, "c", written.Add));
+        Assert.Equal(0, order.Add(1, "b", written.Add));
+        Assert.Empty(written);
+        Assert.Equal(2, order.Waiting);
+
+        Assert.Equal(3, order.Add(0, "a", written.Add));
+        Assert.Equal(["a", "b", "c"], written);
+        Assert.Equal(1, order.Add(3, "d", written.Add));
+        Assert.Equal(["a", "b", "c", "d"], written);
+        Assert.Equal(0, order.Waiting);
+
+        Assert.Throws<InvalidOperationException>(() => order.Add(1, "again", written.Add));
+    }
+
+    [Fact]
     public async Task A_fast_producer_and_a_slow_consumer_never_have_more_than_the_limit_in_memory()
     {
         var evaluator = new GatedEvaluator { Gate = _ => Task.Delay(Random.Shared.Next(0, 3)) };
