@@ -103,6 +103,12 @@ Describe 'Grant-K8sPermission' {
         Grant-K8sPermission apps/web -Verb delete -Resource pods -WhatIf | Should -BeNullOrEmpty
         Test-K8sPermission delete pods -ServiceAccount apps/web -Quiet | Should -BeFalse
     }
+
+    It 'lists the Roles it made in every namespace (help example 2 of Get-K8sRole)' {
+        $roles = Get-K8sRole 'k8ssa-grant:*' -AllNamespaces
+        $roles.Name | Sort-Object | Should -Be @('k8ssa-grant:apps:sample-sa', 'k8ssa-grant:apps:web', 'k8ssa-grant:apps:worker')
+        $roles.Namespace | Sort-Object -Unique | Should -Be 'apps'
+    }
 }
 
 Describe 'Test-K8sPermission' {
