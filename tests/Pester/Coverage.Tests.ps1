@@ -18,8 +18,8 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    # The command names every test file invokes, with the files that invoke each one.
-    $script:invokedBy = @{}
+    # The command names the test files invoke (command names are case-insensitive).
+    $script:invoked = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
     $script:parseErrors = [System.Collections.Generic.List[string]]::new()
     foreach ($file in Get-ChildItem -LiteralPath $PSScriptRoot -Filter '*.Tests.ps1' -Recurse) {
         $tokens = $null
@@ -27,12 +27,8 @@ BeforeAll {
         $ast = [System.Management.Automation.Language.Parser]::ParseFile($file.FullName, [ref] $tokens, [ref] $errors)
         foreach ($problem in $errors) { $parseErrors.Add("$($file.Name):$($problem.Extent.StartLineNumber): $($problem.Message)") }
         # $true: into nested script blocks too.
-        $commands = $ast.FindAll({ param($node) $node -is [System.Management.Automation.Language.CommandAst] }, $true)
-        foreach ($command in $commands) {
-            $name = $command.GetCommandName()
-            if (-not $name) { continue }
-            if (-not $invokedBy.ContainsKey($name)) { $invokedBy[$name] = [System.Collections.Generic.HashSet[string]]::new() }
-            $null = $invokedBy[$name].Add($file.Name)
+        foreach ($command in $ast.FindAll({ param($node) $node -is [System.Management.Automation.Language.CommandAst] }, $true)) {
+            if ($name = $command.GetCommandName()) { $null = $invoked.Add($name) }
         }
     }
 }
@@ -43,6 +39,6 @@ Describe 'Coverage of the exported cmdlets' {
     }
 
     It '<_> is invoked by a test file' -ForEach $cmdlets {
-        $invokedBy.ContainsKey($_) | Should -BeTrue -Because "no *.Tests.ps1 file in tests/Pester invokes $_; add a scenario that runs it through the staged module"
+        $invoked.Contains($_) | Should -BeTrue -Because "no *.Tests.ps1 file in tests/Pester invokes $_; add a scenario that runs it through the staged module"
     }
 }
