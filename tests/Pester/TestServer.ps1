@@ -86,3 +86,29 @@ function Stop-LocalApiServer {
         $Server.Process.WaitForExit()
     }
 }
+
+function New-TestServerObject {
+    <#
+    .SYNOPSIS
+        Creates an object the module has no cmdlet for (a Namespace of a test file's own, a Pod to bind a token to)
+        on the local API server, as its admin; returns the created object.
+    .EXAMPLE
+        New-TestServerObject -Server $server -Path /api/v1/namespaces -Object @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = 'ns1' } }
+    #>
+    param(
+        [Parameter(Mandatory)] [object] $Server,
+        # The collection's path, e.g. /api/v1/namespaces/NS/pods.
+        [Parameter(Mandatory)] [string] $Path,
+        [Parameter(Mandatory)] [hashtable] $Object
+    )
+
+    $text = Get-Content -Raw -LiteralPath $Server.Kubeconfig
+    $field = { param($key) [regex]::Match($text, "(?m)^\s*$($key): (\S+)").Groups[1].Value }
+    $pem = { param($key) [System.Text.Encoding]::UTF8.GetString([Convert]::FromBase64String((& $field $key))) }
+    $certificate = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem(
+        (& $pem 'client-certificate-data'), (& $pem 'client-key-data'))
+    # The server is the one this process started on 127.0.0.1, with a CA of its own that Invoke-RestMethod cannot be
+    # given; the module's calls in the tests do verify it.
+    Invoke-RestMethod -Method Post -Uri "$(& $field 'server')$Path" -Certificate $certificate -SkipCertificateCheck `
+        -ContentType 'application/json' -Body ($Object | ConvertTo-Json -Depth 10 -Compress)
+}
