@@ -147,7 +147,7 @@ Describe 'New-K8sSaKubeconfig' {
         $saved = $env:RUNNER_TEMP
         try {
             $env:RUNNER_TEMP = $TestDrive
-            New-K8sSaKubeconfig deployer | Set-Content -Path $env:RUNNER_TEMP/kubeconfig
+            New-K8sSaKubeconfig deployer -AsPlainText | Set-Content -Path $env:RUNNER_TEMP/kubeconfig
             (Get-K8sIdentity -Kubeconfig "$env:RUNNER_TEMP/kubeconfig").User | Should -Be 'system:serviceaccount:apps:deployer'
         }
         finally { $env:RUNNER_TEMP = $saved }
