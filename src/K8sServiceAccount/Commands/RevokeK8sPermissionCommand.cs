@@ -20,31 +20,22 @@ public sealed class RevokeK8sPermissionCommand : PermissionGrantCmdletBase
     [ValidateNotNullOrEmpty]
     public string[]? Verb { get; set; }
 
-    /// <summary>Revokes and writes what was done.</summary>
-    protected override void ProcessRecord()
+    /// <summary>Revokes from each subject and writes what was done.</summary>
+    protected override void ProcessRecord() => ForEachRequest(Verb, rulesRequired: false, (request, target) =>
     {
-        string? target = ServiceAccount ?? User ?? UserGroup;
-        try
+        var what = request.Rules.Count == 0 ? "all granted permissions" : string.Join(" ", request.Rules.Select(r => Client.Rbac.EscalationCheck.CompactString(r)));
+        if (!ShouldProcess(target, $"Revoke {what} from {request.Subject}"))
         {
-            (var request, target) = Prepare(Verb, rulesRequired: false);
-            var what = request.Rules.Count == 0 ? "all granted permissions" : string.Join(" ", request.Rules.Select(r => Client.Rbac.EscalationCheck.CompactString(r)));
-            if (!ShouldProcess(target, $"Revoke {what} from {request.Subject}"))
-            {
-                return;
-            }
-
-            var result = Invoke((connection, token) => new PermissionGrantOperations(connection).RevokeAsync(request, token));
-            WriteVerbose(PermissionMapping.Describe(result, grant: false, withRules: request.Rules.Count > 0));
-            if (PermissionMapping.StillGrantedWarning(result) is { } warning)
-            {
-                WriteWarning(warning);
-            }
-
-            WriteObject(PermissionMapping.ToGrant(result));
+            return;
         }
-        catch (K8sClientException e)
+
+        var result = Invoke((connection, token) => new PermissionGrantOperations(connection).RevokeAsync(request, token));
+        WriteVerbose(PermissionMapping.Describe(result, grant: false, withRules: request.Rules.Count > 0));
+        if (PermissionMapping.StillGrantedWarning(result) is { } warning)
         {
-            WriteErrorFor(e, target);
+            WriteWarning(warning);
         }
-    }
+
+        WriteObject(PermissionMapping.ToGrant(result));
+    });
 }
