@@ -89,8 +89,8 @@ try {
 finally {
     Write-Step 'Cleaning up'
     if (Get-Module K8sServiceAccount) {
-        Revoke-K8sPermission @grant -Confirm:$false -ErrorAction Continue | Format-Table Name, RoleAction, BindingAction
-        Remove-K8sServiceAccount -Name sample-sa -Confirm:$false -PassThru -ErrorAction Continue | Format-Table Namespace, Name
+        Revoke-K8sPermission @grant -Force -ErrorAction Continue | Format-Table Name, RoleAction, BindingAction
+        Remove-K8sServiceAccount -Name sample-sa -Force -PassThru -ErrorAction Continue | Format-Table Namespace, Name
         Disconnect-K8sCluster
     }
     Stop-LocalApiServer -Server $server

@@ -1,11 +1,13 @@
 #Requires -Version 7.4
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 <#
-    Issue 9, defect 4, against the local API server (TestServer.ps1):
+    Issue 9, defects 4 and 9, against the local API server (TestServer.ps1):
     - One name per concept: -ApiGroup is an API group (Test-K8sPermission, Get-K8sPermissionSubject,
       Grant/Revoke-K8sPermission, New-K8sPolicyRule, and the ApiGroup property of results and piped rows); -Group is a
       subject's group (string[]) as kubectl create rolebinding --group takes it. An old script's -Group meaning an API
       group fails loudly instead of silently checking or granting something else.
+    - Remove-* and Revoke-K8sPermission confirm (ConfirmImpact High) and take -Force to skip it, as Az does; in a
+      non-interactive session a prompt that cannot be shown is an error naming -Force, never a silent no-op.
 #>
 
 BeforeAll {
@@ -15,6 +17,18 @@ BeforeAll {
     $script:kubeconfig = $server.Kubeconfig
     $script:ns = 'default'
     Connect-K8sCluster -Kubeconfig $script:kubeconfig -Namespace $script:ns
+
+    # A child pwsh with -NonInteractive, as a runbook or CI step runs: the same pwsh as this one, the staged module.
+    function Invoke-NonInteractive([string] $Script) {
+        $file = Join-Path $TestDrive ('child-{0}.ps1' -f [guid]::NewGuid())
+        $prelude = "Import-Module '$(Get-StagedModulePath)' -ErrorAction Stop`nConnect-K8sCluster -Kubeconfig '$($script:kubeconfig)' -Namespace $($script:ns)`n"
+        Set-Content -LiteralPath $file -Value ($prelude + $Script)
+        $exe = (Get-Process -Id $PID).Path
+        $arguments = @('-NoProfile', '-NonInteractive', '-File', $file)
+        if ([System.IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments }
+        $output = & $exe @arguments 2>&1
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
+    }
 }
 
 AfterAll {
@@ -67,7 +81,7 @@ Describe 'One name per concept: -ApiGroup is an API group, -Group a subject''s g
         $answer.Subject | Should -BeLike '*alice*'
         Test-K8sPermission list pods -User alice -Group devs -Quiet | Should -BeFalse
         (Get-K8sPermission -User alice -Group devs, ops).Where({ $_.BindingName -eq 'naming-ops-view' }) | Should -Not -BeNullOrEmpty
-        Remove-K8sRoleBinding naming-ops-view -Confirm:$false
+        Remove-K8sRoleBinding naming-ops-view -Force
     }
 
     It 'binds a result''s ApiGroup when piped back, and an Import-Csv ApiGroup column' {
@@ -97,7 +111,7 @@ Describe 'One name per concept: -ApiGroup is an API group, -Group a subject''s g
         $granted = Grant-K8sPermission -Group devs, ops -Verb get -Resource pods
         $granted.Name | Should -Be @('k8ssa-grant:group:devs', 'k8ssa-grant:group:ops')
         Test-K8sPermission get pods -User carol -Group ops -Quiet | Should -BeTrue
-        $revoked = Revoke-K8sPermission -Group devs, ops -Confirm:$false
+        $revoked = Revoke-K8sPermission -Group devs, ops -Force
         $revoked.BindingAction | Should -Be @('Deleted', 'Deleted')
         Test-K8sPermission get pods -User carol -Group ops -Quiet | Should -BeFalse
     }
@@ -117,5 +131,77 @@ Describe 'One name per concept: -ApiGroup is an API group, -Group a subject''s g
         (Get-Help Grant-K8sPermission -Parameter Group).description.Text | Should -BeLike '*group*'
         (Get-Help Test-K8sPermission -Full | Out-String) | Should -Not -BeLike '*UserGroup*'
         (Get-Help about_K8sServiceAccount | Out-String) | Should -Not -BeLike '*UserGroup*'
+    }
+}
+
+Describe 'Remove and Revoke confirm, and -Force skips it' {
+    It 'is ConfirmImpact High with a -Force switch on every Remove and Revoke command' {
+        $names = 'Remove-K8sServiceAccount', 'Remove-K8sRole', 'Remove-K8sClusterRole', 'Remove-K8sRoleBinding', 'Remove-K8sClusterRoleBinding', 'Revoke-K8sPermission'
+        foreach ($name in $names) {
+            $command = Get-Command $name
+            $command.Parameters['Force'].SwitchParameter | Should -BeTrue -Because $name
+            $attribute = $command.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]
+            $attribute.ConfirmImpact | Should -Be 'High' -Because $name
+            (Get-Help $name -Parameter Force).description.Text | Should -BeLike '*confirm*' -Because $name
+        }
+        # No other command confirms by default.
+        $high = (Get-Command -Module K8sServiceAccount -CommandType Cmdlet).Where({
+                $_.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact -eq 'High' })
+        $high.Name | Sort-Object | Should -Be ($names | Sort-Object)
+    }
+
+    It 'deletes with -Force in a -NonInteractive session, and without it stops with an error naming -Force' {
+        $null = New-K8sServiceAccount -Name naming-gone, naming-kept, naming-whatif
+        $child = Invoke-NonInteractive @'
+Remove-K8sServiceAccount naming-gone -Force
+Remove-K8sServiceAccount naming-whatif -Force -WhatIf
+try { Remove-K8sServiceAccount naming-kept; 'NOT STOPPED' } catch { 'ERROR ' + $_.FullyQualifiedErrorId; $_.Exception.Message }
+'@
+        $child.Output | Should -Not -BeLike '*NOT STOPPED*'
+        $child.Output | Should -BeLike '*ERROR ConfirmationRequired,K8sServiceAccount.Commands.RemoveK8sServiceAccountCommand*'
+        $child.Output | Should -BeLike '*-Force*'
+        $child.Output | Should -BeLike '*What if: Performing the operation "Delete" on target "ServiceAccount default/naming-whatif"*'
+        Get-K8sServiceAccount -Name naming-gone -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        (Get-K8sServiceAccount -Name naming-kept).Name | Should -Be 'naming-kept'
+        (Get-K8sServiceAccount -Name naming-whatif).Name | Should -Be 'naming-whatif'
+        Remove-K8sServiceAccount naming-kept, naming-whatif -Force
+    }
+
+    It 'removes RBAC objects and revokes with -Force in a -NonInteractive session; -WhatIf still only reports' {
+        $null = New-K8sRole -Name naming-role -Rule (New-K8sPolicyRule -Verb get -Resource pods)
+        $null = Grant-K8sPermission -User dave -Verb get -Resource pods
+        $child = Invoke-NonInteractive @'
+Remove-K8sRole naming-role -Force -WhatIf
+'whatif-role ' + [bool](Get-K8sRole naming-role -ErrorAction SilentlyContinue)
+Remove-K8sRole naming-role -Force
+'removed-role ' + -not (Get-K8sRole naming-role -ErrorAction SilentlyContinue)
+(Revoke-K8sPermission -User dave -Force).BindingAction
+'@
+        $child.Output | Should -BeLike '*whatif-role True*'
+        $child.Output | Should -BeLike '*removed-role True*'
+        $child.Output | Should -BeLike '*Deleted*'
+        Get-K8sRoleBinding -Name 'k8ssa-grant:user:dave' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'still asks with -Force -Confirm, and -Force does not override $WhatIfPreference' {
+        $null = New-K8sServiceAccount -Name naming-pref
+        $child = Invoke-NonInteractive @'
+try { Remove-K8sServiceAccount naming-pref -Force -Confirm; 'NOT STOPPED' } catch { 'ERROR ' + $_.FullyQualifiedErrorId }
+$WhatIfPreference = $true
+Remove-K8sServiceAccount naming-pref -Force
+'@
+        $child.Output | Should -BeLike '*ERROR ConfirmationRequired*'
+        $child.Output | Should -BeLike '*What if:*naming-pref*'
+        (Get-K8sServiceAccount -Name naming-pref).Name | Should -Be 'naming-pref'
+        Remove-K8sServiceAccount naming-pref -Force
+    }
+
+    It 'says in the about topic exactly which commands prompt' {
+        $about = Get-Help about_K8sServiceAccount | Out-String
+        $about | Should -Not -BeLike '*never prompts*'
+        foreach ($name in 'Remove-K8sServiceAccount', 'Remove-K8sRole', 'Remove-K8sClusterRole', 'Remove-K8sRoleBinding', 'Remove-K8sClusterRoleBinding', 'Revoke-K8sPermission') {
+            $about | Should -BeLike "*$name*" -Because 'the about topic names every command that prompts'
+        }
+        $about | Should -BeLike '*-Force*'
     }
 }
