@@ -39,7 +39,7 @@ $grant = @{
     ServiceAccount = 'default/sample-sa'
     Verb           = 'get', 'update'
     Resource       = 'deployments', 'deployments/scale'
-    Group          = 'apps', 'extensions'
+    ApiGroup       = 'apps', 'extensions'
 }
 
 function Write-Step([string] $Text) { Write-Host "`n== $Text" -ForegroundColor Cyan }
@@ -60,15 +60,15 @@ try {
 
     Write-Step 'Test-K8sPermission: a batch piped as objects'
     $checks = @(
-        [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'get'; Resource = 'deployments'; Group = 'apps' }
-        [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'update'; Resource = 'deployments/scale'; Group = 'apps' }
-        [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'patch'; Resource = 'deployments/scale'; Group = 'apps' }
-        [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'delete'; Resource = 'deployments'; Group = 'apps' }
+        [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'get'; Resource = 'deployments'; ApiGroup = 'apps' }
+        [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'update'; Resource = 'deployments/scale'; ApiGroup = 'apps' }
+        [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'patch'; Resource = 'deployments/scale'; ApiGroup = 'apps' }
+        [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'delete'; Resource = 'deployments'; ApiGroup = 'apps' }
     )
-    $checks | Test-K8sPermission | Format-Table Subject, Verb, Group, Resource, Subresource, Allowed
+    $checks | Test-K8sPermission | Format-Table Subject, Verb, ApiGroup, Resource, Subresource, Allowed
 
     Write-Step 'Test-K8sPermission -Explain: which binding, role and rule allow it'
-    Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount default/sample-sa -Explain |
+    Test-K8sPermission -Verb update -Resource deployments/scale -ApiGroup apps -ServiceAccount default/sample-sa -Explain |
         Format-List Subject, Verb, Resource, Subresource, Allowed, Verdict, Explanation
 
     Write-Step 'Get-K8sSaToken for 30 minutes | ConvertFrom-K8sSaToken (its claims; the token itself is never shown)'
@@ -89,8 +89,8 @@ try {
 finally {
     Write-Step 'Cleaning up'
     if (Get-Module K8sServiceAccount) {
-        Revoke-K8sPermission @grant -Confirm:$false -ErrorAction Continue | Format-Table Name, RoleAction, BindingAction
-        Remove-K8sServiceAccount -Name sample-sa -Confirm:$false -PassThru -ErrorAction Continue | Format-Table Namespace, Name
+        Revoke-K8sPermission @grant -Force -ErrorAction Continue | Format-Table Name, RoleAction, BindingAction
+        Remove-K8sServiceAccount -Name sample-sa -Force -PassThru -ErrorAction Continue | Format-Table Namespace, Name
         Disconnect-K8sCluster
     }
     Stop-LocalApiServer -Server $server

@@ -6,7 +6,7 @@ namespace K8sServiceAccount;
 
 /// <summary>
 /// The action parameters of Test-K8sPermission and Get-K8sPermissionSubject, as kubectl auth can-i takes them: -Verb,
-/// -Resource, -Group, -Subresource, -Name, -NonResourceUrl (all bindable from pipeline objects by property name) and
+/// -Resource, -ApiGroup, -Subresource, -Name, -NonResourceUrl (all bindable from pipeline objects by property name) and
 /// -AllNamespaces.
 /// </summary>
 public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
@@ -25,9 +25,12 @@ public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     public string? Resource { get; set; }
 
-    /// <summary>The API group (apps, batch; core for the core group); when empty, taken from -Resource or discovery.</summary>
+    /// <summary>
+    /// The API group (apps, batch; core for the core group), as kubectl writes it in RESOURCE.GROUP; when empty, taken
+    /// from -Resource or discovery. Bound from a piped row's ApiGroup (Test-K8sPermission's results carry it).
+    /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? Group { get; set; }
+    public string? ApiGroup { get; set; }
 
     /// <summary>The subresource (scale, status, log...), unless given in -Resource as TYPE/SUBRESOURCE.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -52,7 +55,7 @@ public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
 
     /// <summary>The action as a check for <paramref name="subject"/>, in <paramref name="namespace"/> unless -AllNamespaces.</summary>
     private protected PermissionCheck ActionCheck(string @namespace, PermissionSubject subject) =>
-        PermissionMapping.Check(Verb, Resource, Group, Subresource, Name, NonResourceUrl, AllNamespaces ? "" : @namespace, subject);
+        PermissionMapping.Check(Verb, Resource, ApiGroup, Subresource, Name, NonResourceUrl, AllNamespaces ? "" : @namespace, subject);
 
     /// <summary>What a failed check is reported against: -Resource, else -NonResourceUrl, else -Verb.</summary>
     private protected string ActionTarget => PermissionMapping.Given(Resource) ?? PermissionMapping.Given(NonResourceUrl) ?? Verb;

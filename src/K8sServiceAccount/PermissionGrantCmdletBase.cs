@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Models;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
@@ -7,7 +8,7 @@ namespace K8sServiceAccount;
 
 /// <summary>
 /// Shared parameters and request building of Grant-K8sPermission and Revoke-K8sPermission: the subject (a
-/// ServiceAccount, user or group), the rule (-Resource, -Group, -ResourceName, -NonResourceUrl), -ClusterWide and the
+/// ServiceAccount, user or groups), the rule (-Resource, -ApiGroup, -ResourceName, -NonResourceUrl), -ClusterWide and the
 /// name of the managed role and binding. Each cmdlet declares -Verb itself, since only Grant requires it.
 /// </summary>
 public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
@@ -25,10 +26,13 @@ public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
     [ValidateNotNullOrEmpty]
     public string? User { get; set; }
 
-    /// <summary>A group instead of a ServiceAccount (for example system:serviceaccounts:NAMESPACE for all its ServiceAccounts).</summary>
+    /// <summary>
+    /// Groups instead of a ServiceAccount (for example system:serviceaccounts:NAMESPACE for all its ServiceAccounts), as
+    /// kubectl create rolebinding --group; each group is a subject of its own (its own role and binding unless -Name).
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string? UserGroup { get; set; }
+    public string[]? Group { get; set; }
 
     /// <summary>
     /// The resources in kubectl's syntax: deployments, deployments.apps, deployments/scale, deploy, *. Resolved through the cluster's discovery as kubectl create role does (deployments is apps/deployments); a type the server does not have is an error.
@@ -39,7 +43,7 @@ public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
 
     /// <summary>The API groups for all resources ('' or core for the core group), e.g. apps,extensions; by default from each resource's text.</summary>
     [Parameter]
-    public string[]? Group { get; set; }
+    public string[]? ApiGroup { get; set; }
 
     /// <summary>Limit the rule to objects with these names.</summary>
     [Parameter]
@@ -66,18 +70,14 @@ public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
     }
 
     /// <summary>
-    /// Builds the request from the parameters and names its target for ShouldProcess and errors. <paramref name="verb"/>
-    /// is the derived cmdlet's -Verb (mandatory for Grant, optional for Revoke); rules are built when
-    /// <paramref name="rulesRequired"/> or when any rule parameter is given.
+    /// Builds one request per subject (the ServiceAccount, the user, or each group) from the parameters, each with its
+    /// target for ShouldProcess and errors. <paramref name="verb"/> is the derived cmdlet's -Verb (mandatory for Grant,
+    /// optional for Revoke); rules are built once, when <paramref name="rulesRequired"/> or when any rule parameter is given.
     /// </summary>
-    private protected (GrantRequest Request, string Target) Prepare(string[]? verb, bool rulesRequired)
+    private protected IReadOnlyList<(GrantRequest Request, string Target)> Prepare(string[]? verb, bool rulesRequired)
     {
         var ns = Settings.Namespace;
-        var subject = PermissionMapping.Subject(ServiceAccount, User, UserGroup is null ? null : [UserGroup], ns);
-        if (subject.Kind == PermissionSubjectKind.Self)
-        {
-            throw PermissionErrors.InvalidArgument("ServiceAccount", "Give the ServiceAccount (or -User or -UserGroup) whose permissions to change.");
-        }
+        var subjects = PermissionMapping.GrantSubjects(ServiceAccount, User, Group, ns);
 
         IReadOnlyList<PolicyRule> rules = [];
         if (rulesRequired || verb is not null || Resource is not null || NonResourceUrl is not null)
@@ -86,7 +86,7 @@ public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
             {
                 Verbs = verb ?? [],
                 Resources = Resource ?? [],
-                Groups = Group?.Select(PermissionMapping.ApiGroup).ToArray(),
+                Groups = ApiGroup?.Select(PermissionMapping.ApiGroup).ToArray(),
                 ResourceNames = ResourceName ?? [],
                 NonResourceUrls = NonResourceUrl ?? [],
             };
@@ -98,11 +98,44 @@ public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
             warnings.ForEach(WriteWarning);
         }
 
-        var request = new GrantRequest { Subject = subject, Rules = rules, Namespace = ns, ClusterWide = ClusterWide, Name = Name };
-        var name = Name ?? PermissionGrantOperations.DefaultName(subject);
-        var target = ClusterWide
-            ? $"{PermissionMapping.Target("ClusterRole", null, name)} and {PermissionMapping.Target("ClusterRoleBinding", null, name)}"
-            : $"{PermissionMapping.Target("Role", ns, name)} and {PermissionMapping.Target("RoleBinding", ns, name)}";
-        return (request, target);
+        return subjects.Select(subject =>
+        {
+            var request = new GrantRequest { Subject = subject, Rules = rules, Namespace = ns, ClusterWide = ClusterWide, Name = Name };
+            var name = Name ?? PermissionGrantOperations.DefaultName(subject);
+            var target = ClusterWide
+                ? $"{PermissionMapping.Target("ClusterRole", null, name)} and {PermissionMapping.Target("ClusterRoleBinding", null, name)}"
+                : $"{PermissionMapping.Target("Role", ns, name)} and {PermissionMapping.Target("RoleBinding", ns, name)}";
+            return (request, target);
+        }).ToList();
+    }
+
+    /// <summary>
+    /// Prepares the requests and runs <paramref name="apply"/> on each: an error is written for the subject it concerns
+    /// (or, when the arguments are wrong, for the whole command) while the other subjects are still processed.
+    /// </summary>
+    private protected void ForEachRequest(string[]? verb, bool rulesRequired, Action<GrantRequest, string> apply)
+    {
+        IReadOnlyList<(GrantRequest Request, string Target)> requests;
+        try
+        {
+            requests = Prepare(verb, rulesRequired);
+        }
+        catch (K8sClientException e)
+        {
+            WriteErrorFor(e, ServiceAccount ?? User ?? (Group is null ? null : string.Join(",", Group)));
+            return;
+        }
+
+        foreach (var (request, target) in requests)
+        {
+            try
+            {
+                apply(request, target);
+            }
+            catch (K8sClientException e)
+            {
+                WriteErrorFor(e, target);
+            }
+        }
     }
 }

@@ -7,8 +7,8 @@ namespace K8sServiceAccount;
 
 /// <summary>
 /// Shared parameter and behaviour of Remove-K8sRole, Remove-K8sRoleBinding, Remove-K8sClusterRole and
-/// Remove-K8sClusterRoleBinding: each named object is deleted after ShouldProcess, and a failure is written as an
-/// error for that object while the others are still deleted.
+/// Remove-K8sClusterRoleBinding: each named object is deleted after confirmation (skipped with -Force), and a failure
+/// is written as an error for that object while the others are still deleted.
 /// </summary>
 public abstract class RemoveRbacObjectCmdletBase : K8sClusterCmdlet
 {
@@ -16,6 +16,10 @@ public abstract class RemoveRbacObjectCmdletBase : K8sClusterCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = Array.Empty<string>();
+
+    /// <summary>Do not ask for confirmation (ConfirmImpact High). -WhatIf still only reports, and an explicit -Confirm still asks.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
 
     // Only this module's cmdlets derive from it: the hook they use names client types and stays off the public surface.
     private protected RemoveRbacObjectCmdletBase()
@@ -28,7 +32,7 @@ public abstract class RemoveRbacObjectCmdletBase : K8sClusterCmdlet
         foreach (var name in Name)
         {
             var target = PermissionMapping.Target(kind, ns, name);
-            if (!ShouldProcess(target, "Delete"))
+            if (!Confirmation.ShouldProcess(this, Force, target, "Delete"))
             {
                 continue;
             }

@@ -48,7 +48,7 @@ public class FormatAndHelpTests
             .SelectMany(f => XDocument.Load(Path.Combine(StagedModule.Directory, f)).Descendants("View"))
             .Single(v => v.Element("ViewSelectedBy")!.Element("TypeName")!.Value == "K8sServiceAccount.K8sPermissionCheckResult");
         var resourceColumn = view.Descendants("ScriptBlock").Select(s => s.Value).Single(s => s.Contains("$_.Subresource", StringComparison.Ordinal));
-        var group = resourceColumn.IndexOf("$r += '.' + $_.Group", StringComparison.Ordinal);
+        var group = resourceColumn.IndexOf("$r += '.' + $_.ApiGroup", StringComparison.Ordinal);
         var subresource = resourceColumn.IndexOf("$r += '/' + $_.Subresource", StringComparison.Ordinal);
         Assert.True(group >= 0 && subresource > group, $"the Resource column must add .GROUP before /SUBRESOURCE: {resourceColumn}");
     }

@@ -45,14 +45,44 @@ public class PermissionMappingTests
         var error = Assert.Throws<K8sClientException>(() => PermissionMapping.Subject("apps/sa", "jane", null, "default"));
         Assert.Equal("InvalidServiceAccount", error.ErrorId);
         Assert.Equal("ServiceAccount", error.Target);
-        // Test-K8sPermission, Grant- and Revoke-K8sPermission call the user's groups -UserGroup (-Group is the API group there).
-        Assert.Contains("-User/-UserGroup", error.Message, StringComparison.Ordinal);
-        var getPermission = Assert.Throws<K8sClientException>(() => PermissionMapping.Subject("apps/sa", null, ["ops"], "default", groupParameter: "Group"));
-        Assert.Contains("-User/-Group,", getPermission.Message, StringComparison.Ordinal);
+        // -Group is a subject's group in every cmdlet; an error about it names -ApiGroup, which an older -Group meant.
+        Assert.Contains("-User/-Group", error.Message, StringComparison.Ordinal);
+        var groups = Assert.Throws<K8sClientException>(() => PermissionMapping.Subject("apps/sa", null, ["ops"], "default"));
+        Assert.Equal("InvalidGroup", groups.ErrorId);
+        Assert.Contains("-User/-Group,", groups.Message, StringComparison.Ordinal);
+        Assert.Contains("-ApiGroup", groups.Message, StringComparison.Ordinal);
 
         var bad = Assert.Throws<K8sClientException>(() => PermissionMapping.Subject("a/b/c", null, null, "default"));
         Assert.Equal("InvalidServiceAccount", bad.ErrorId);
         Assert.Contains("a/b/c", bad.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TestK8sPermissionRefusesGroupsWithoutAUserNamingApiGroup()
+    {
+        // kubectl --as-group needs --as; an old script's -Group (then the API group) must not become a subject's group.
+        var error = Assert.Throws<K8sClientException>(() => PermissionMapping.Subject(null, null, ["devs"], "default", groupsNeedUser: true));
+        Assert.Equal(("InvalidGroup", "Group"), (error.ErrorId, error.Target));
+        Assert.Contains("-User", error.Message, StringComparison.Ordinal);
+        Assert.Contains("-ApiGroup", error.Message, StringComparison.Ordinal);
+        var user = PermissionMapping.Subject(null, "alice", ["devs", "ops"], "default", groupsNeedUser: true);
+        Assert.Equal("alice", user.Name);
+        Assert.Equal(["devs", "ops"], user.Groups);
+    }
+
+    [Fact]
+    public void GrantSubjectsAreOneKindAndEachGroupIsASubjectOfItsOwn()
+    {
+        var groups = PermissionMapping.GrantSubjects(null, null, ["devs", "ops", ""], "default");
+        Assert.Equal([["devs"], ["ops"]], groups.Select(g => g.Groups.ToArray()));
+        Assert.All(groups, g => Assert.Null(g.Name));
+        Assert.Equal("jane", Assert.Single(PermissionMapping.GrantSubjects(null, "jane", null, "default")).Name);
+
+        var userAndGroup = Assert.Throws<K8sClientException>(() => PermissionMapping.GrantSubjects(null, "jane", ["apps"], "default"));
+        Assert.Equal("InvalidGroup", userAndGroup.ErrorId);
+        Assert.Contains("-ApiGroup", userAndGroup.Message, StringComparison.Ordinal);
+        Assert.Equal("InvalidGroup", Assert.Throws<K8sClientException>(() => PermissionMapping.GrantSubjects("apps/sa", null, ["apps"], "default")).ErrorId);
+        Assert.Equal("InvalidServiceAccount", Assert.Throws<K8sClientException>(() => PermissionMapping.GrantSubjects(null, null, null, "default")).ErrorId);
     }
 
     [Fact]
@@ -169,10 +199,10 @@ public class PermissionMappingTests
     [Fact]
     public void ACheckResultHasExactlyTheIssuesPropertiesAndCopiesEachOne()
     {
-        // Issue 5: Subject, Namespace, Verb, Group, Resource, Subresource, Name, NonResourceUrl, Allowed, Reason,
+        // Issue 5: Subject, Namespace, Verb, ApiGroup (Group before issue 9), Resource, Subresource, Name, NonResourceUrl, Allowed, Reason,
         // EvaluationError, Method; -Explain adds Verdict, GrantedBy and Explanation.
         Assert.Equal(
-            ["Subject", "Namespace", "Verb", "Group", "Resource", "Subresource", "Name", "NonResourceUrl", "Allowed", "Reason", "EvaluationError", "Method", "Verdict", "GrantedBy", "Explanation"],
+            ["Subject", "Namespace", "Verb", "ApiGroup", "Resource", "Subresource", "Name", "NonResourceUrl", "Allowed", "Reason", "EvaluationError", "Method", "Verdict", "GrantedBy", "Explanation"],
             typeof(K8sPermissionCheckResult).GetProperties().Select(p => p.Name));
         Assert.Equal(typeof(bool), typeof(K8sPermissionCheckResult).GetProperty("Allowed")!.PropertyType);
         Assert.Equal(
@@ -189,7 +219,7 @@ public class PermissionMappingTests
         var output = PermissionMapping.ToResult(result);
         Assert.Equal(
             ("system:serviceaccount:apps:sa", "apps", "update", "apps", "deployments", "scale", "web", "", false, "no RBAC rule", "role \"gone\" not found", K8sPermissionCheckMethod.Impersonation),
-            (output.Subject, output.Namespace, output.Verb, output.Group, output.Resource, output.Subresource, output.Name, output.NonResourceUrl, output.Allowed, output.Reason, output.EvaluationError, output.Method));
+            (output.Subject, output.Namespace, output.Verb, output.ApiGroup, output.Resource, output.Subresource, output.Name, output.NonResourceUrl, output.Allowed, output.Reason, output.EvaluationError, output.Method));
 
         var url = PermissionMapping.ToResult(new PermissionCheckResult
         {

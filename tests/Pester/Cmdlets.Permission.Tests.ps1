@@ -80,8 +80,7 @@ AfterAll {
 
 Describe 'Grant-K8sPermission' {
     It 'grants get/update on deployments and deployments/scale to sample-sa (help example 1)' {
-        # naming: -Group is the API group here (to become -ApiGroup).
-        $grant = Grant-K8sPermission -ServiceAccount apps/sample-sa -Verb get,update -Resource deployments,deployments/scale -Group apps,extensions
+        $grant = Grant-K8sPermission -ServiceAccount apps/sample-sa -Verb get,update -Resource deployments,deployments/scale -ApiGroup apps,extensions
         $grant.Subject | Should -Be 'system:serviceaccount:apps:sample-sa'
         $grant.Namespace | Should -Be 'apps'
         $grant.RoleKind | Should -Be 'Role'
@@ -113,8 +112,7 @@ Describe 'Grant-K8sPermission' {
 
 Describe 'Test-K8sPermission' {
     It 'checks update on deployments/scale for sample-sa (help example 1)' {
-        # naming: -Group is the API group here (to become -ApiGroup).
-        $result = Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount apps/sample-sa
+        $result = Test-K8sPermission -Verb update -Resource deployments/scale -ApiGroup apps -ServiceAccount apps/sample-sa
         $result.Allowed | Should -BeTrue
         $result.Method | Should -Be 'SubjectAccessReview'
     }
@@ -183,8 +181,7 @@ Describe 'Get-K8sPermission' {
 
 Describe 'Get-K8sPermissionSubject' {
     It 'names who may scale deployments in apps (help example 1)' {
-        # naming: -Group is the API group here (to become -ApiGroup).
-        $subjects = Get-K8sPermissionSubject -Verb update -Resource deployments/scale -Group apps -Namespace apps
+        $subjects = Get-K8sPermissionSubject -Verb update -Resource deployments/scale -ApiGroup apps -Namespace apps
         ($subjects | Where-Object SubjectKind -eq ServiceAccount).SubjectName | Should -Be 'sample-sa'
         ($subjects | Where-Object SubjectName -eq sample-sa).BindingName | Should -Be 'k8ssa-grant:apps:sample-sa'
     }
@@ -215,8 +212,7 @@ Describe 'Compare-K8sPermission' {
 
 Describe 'Revoke-K8sPermission' {
     It 'revokes what help example 1 of Grant-K8sPermission granted (help example 1)' {
-        # naming: -Group is the API group here (to become -ApiGroup).
-        $revoked = Revoke-K8sPermission -ServiceAccount apps/sample-sa -Verb get,update -Resource deployments,deployments/scale -Group apps,extensions -Confirm:$false
+        $revoked = Revoke-K8sPermission -ServiceAccount apps/sample-sa -Verb get,update -Resource deployments,deployments/scale -ApiGroup apps,extensions -Confirm:$false
         $revoked.RoleAction | Should -Be 'Deleted'
         Test-K8sPermission update deployments/scale -ServiceAccount apps/sample-sa -Quiet | Should -BeFalse
     }

@@ -27,8 +27,7 @@ AfterAll {
 
 Describe 'New-K8sPolicyRule' {
     It 'builds a rule for deployments and their scale in apps and extensions (help example 1)' {
-        # naming: -Group is the API group here (to become -ApiGroup).
-        $rule = New-K8sPolicyRule -Verb get,update -Resource deployments,deployments/scale -Group apps,extensions
+        $rule = New-K8sPolicyRule -Verb get,update -Resource deployments,deployments/scale -ApiGroup apps,extensions
         $rule.Verbs | Should -Be @('get', 'update')
         $rule.Resources | Should -Be @('deployments', 'deployments/scale')
         $rule.ApiGroups | Should -Be @('apps', 'extensions')
@@ -49,8 +48,7 @@ Describe 'New-K8sPolicyRule' {
 
 Describe 'Role and RoleBinding' {
     It 'creates deploy-scaler in apps from a rule (help example 1 of New-K8sRole)' {
-        # naming: -Group is the API group here (to become -ApiGroup).
-        $role = New-K8sRole -Name deploy-scaler -Namespace apps -Rule (New-K8sPolicyRule -Verb get,update -Resource deployments,deployments/scale -Group apps,extensions)
+        $role = New-K8sRole -Name deploy-scaler -Namespace apps -Rule (New-K8sPolicyRule -Verb get,update -Resource deployments,deployments/scale -ApiGroup apps,extensions)
         $role.Kind | Should -Be 'Role'
         $role.Namespace | Should -Be 'apps'
         $role.Rules.Count | Should -Be 1
@@ -93,7 +91,7 @@ Describe 'Role and RoleBinding' {
     }
 
     It 'binds the view ClusterRole to a group (help example 2 of New-K8sRoleBinding)' {
-        # naming: -Group is the subject's group here, as kubectl create rolebinding --group.
+        # -Group is a subject's group, as kubectl create rolebinding --group.
         $binding = New-K8sRoleBinding viewers -ClusterRole view -Group system:serviceaccounts:apps
         $binding.RoleKind | Should -Be 'ClusterRole'
         $binding.Subjects.Kind | Should -Be 'Group'

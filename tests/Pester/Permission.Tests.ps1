@@ -26,7 +26,7 @@ BeforeAll {
         ServiceAccount = $script:sa
         Verb           = 'get', 'update'
         Resource       = 'deployments', 'deployments/scale'
-        Group          = 'apps', 'extensions'
+        ApiGroup       = 'apps', 'extensions'
     }
 }
 
@@ -56,7 +56,7 @@ Describe 'The main permission scenario' {
     }
 
     It 'shows what sample-sa may and may not do; a denial is a result, not an error' {
-        $allowed = Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount $sa
+        $allowed = Test-K8sPermission -Verb update -Resource deployments/scale -ApiGroup apps -ServiceAccount $sa
         $allowed.Allowed | Should -BeTrue
         $allowed.Method | Should -Be 'SubjectAccessReview'
         $allowed.Resource | Should -Be 'deployments'
@@ -66,22 +66,22 @@ Describe 'The main permission scenario' {
         $denied.Allowed | Should -BeFalse
         $problems | Should -BeNullOrEmpty
 
-        Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount $sa -Namespace kube-public -Quiet | Should -BeFalse
+        Test-K8sPermission -Verb update -Resource deployments/scale -ApiGroup apps -ServiceAccount $sa -Namespace kube-public -Quiet | Should -BeFalse
     }
 
     It 'explains which binding, role and rule grant it' {
-        $explained = Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount $sa -Explain
+        $explained = Test-K8sPermission -Verb update -Resource deployments/scale -ApiGroup apps -ServiceAccount $sa -Explain
         $explained.Verdict | Should -Be 'GrantedByRbac'
         $explained.GrantedBy.BindingKind | Should -Be 'RoleBinding'
         $explained.GrantedBy.BindingName | Should -Be "k8ssa-grant:$($ns):sample-sa"
         $explained.GrantedBy.RoleKind | Should -Be 'Role'
 
-        (Test-K8sPermission -Verb delete -Resource deployments -Group apps -ServiceAccount $sa -Explain).Verdict | Should -Be 'NotGranted'
+        (Test-K8sPermission -Verb delete -Resource deployments -ApiGroup apps -ServiceAccount $sa -Explain).Verdict | Should -Be 'NotGranted'
     }
 
     It 'checks a batch of Import-Csv rows concurrently' {
         $rows = @"
-ServiceAccount,Namespace,Verb,Resource,Group
+ServiceAccount,Namespace,Verb,Resource,ApiGroup
 $sa,$ns,get,deployments,apps
 $sa,$ns,update,deployments/scale,apps
 $sa,$ns,delete,deployments,apps
@@ -105,7 +105,7 @@ $sa,$ns,update,deployments.apps,
         & {
             foreach ($verb in 'get', 'delete', 'update') {
                 $events.Add("row $verb")
-                [pscustomobject]@{ ServiceAccount = $sa; Namespace = $ns; Verb = $verb; Resource = 'deployments'; Group = 'apps' }
+                [pscustomobject]@{ ServiceAccount = $sa; Namespace = $ns; Verb = $verb; Resource = 'deployments'; ApiGroup = 'apps' }
                 Start-Sleep -Milliseconds 300
             }
         } | Test-K8sPermission -ThrottleLimit 2 | ForEach-Object { $events.Add("result $($_.Verb) $($_.Allowed)") }
@@ -145,21 +145,21 @@ subjects:
 "@
         # A kubeconfig that does not exist proves no connection is resolved.
         $missing = Join-Path $TestDrive 'no-such-kubeconfig'
-        $offline = Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount $sa -Namespace $ns -Policy $policy -Kubeconfig $missing
+        $offline = Test-K8sPermission -Verb update -Resource deployments/scale -ApiGroup apps -ServiceAccount $sa -Namespace $ns -Policy $policy -Kubeconfig $missing
         $offline.Allowed | Should -BeTrue
         $offline.Method | Should -Be 'Offline'
-        Test-K8sPermission -Verb delete -Resource deployments -Group apps -ServiceAccount $sa -Namespace $ns -Policy $policy -Kubeconfig $missing -Quiet | Should -BeFalse
+        Test-K8sPermission -Verb delete -Resource deployments -ApiGroup apps -ServiceAccount $sa -Namespace $ns -Policy $policy -Kubeconfig $missing -Quiet | Should -BeFalse
 
         # The same documents as objects already in the session (ConvertFrom-Json output).
         $role = '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"scaler"},"rules":[{"apiGroups":["apps"],"resources":["deployments/scale"],"verbs":["update"]}]}' | ConvertFrom-Json
         $binding = '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"scaler"},"roleRef":{"kind":"Role","name":"scaler"},"subjects":[{"kind":"ServiceAccount","name":"sample-sa"}]}' | ConvertFrom-Json
-        Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount $sa -Namespace $ns -Policy $role, $binding -Kubeconfig $missing -Quiet | Should -BeTrue
+        Test-K8sPermission -Verb update -Resource deployments/scale -ApiGroup apps -ServiceAccount $sa -Namespace $ns -Policy $role, $binding -Kubeconfig $missing -Quiet | Should -BeTrue
         $role.metadata | Add-Member -NotePropertyName namspace -NotePropertyValue $ns
         { Test-K8sPermission -Verb get -Resource pods -ServiceAccount $sa -Policy $role -Kubeconfig $missing -ErrorAction Stop } | Should -Throw -ErrorId 'RbacDocumentInvalid,K8sServiceAccount.Commands.TestK8sPermissionCommand'
     }
 
     It 'answers who can, and how two ServiceAccounts differ' {
-        $holders = Get-K8sPermissionSubject -Verb update -Resource deployments/scale -Group apps
+        $holders = Get-K8sPermissionSubject -Verb update -Resource deployments/scale -ApiGroup apps
         ($holders | Where-Object SubjectKind -eq 'ServiceAccount').SubjectName | Should -Contain 'sample-sa'
         $holders.SubjectName | Should -Contain 'system:masters'
 
@@ -172,14 +172,14 @@ subjects:
         $revoked = Revoke-K8sPermission @grant -Confirm:$false
         $revoked.RoleAction | Should -Be 'Deleted'
         $revoked.BindingAction | Should -Be 'Deleted'
-        Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount $sa -Quiet | Should -BeFalse
+        Test-K8sPermission -Verb update -Resource deployments/scale -ApiGroup apps -ServiceAccount $sa -Quiet | Should -BeFalse
         Get-K8sRole -Name 'k8ssa-grant:*' | Should -BeNullOrEmpty
     }
 }
 
 Describe 'Rules, roles and bindings' {
     It 'builds rules with kubectl''s checks and refuses bad ones with a stable id' {
-        $rule = New-K8sPolicyRule -Verb get, update -Resource deployments, deployments/scale -Group apps, extensions
+        $rule = New-K8sPolicyRule -Verb get, update -Resource deployments, deployments/scale -ApiGroup apps, extensions
         $rule.ApiGroups | Should -Be @('apps', 'extensions')
         { New-K8sPolicyRule -Verb get -NonResourceUrl 'healthz' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidNonResourceUrl,K8sServiceAccount.Commands.NewK8sPolicyRuleCommand'
     }

@@ -256,7 +256,7 @@ public static class PolicyRuleBuilder
                     }
                     else if (group.Length == 0)
                     {
-                        warnings?.Add($"'{resource}' is not a built-in resource type; it is written in the core group. Give {resource}.GROUP (or -Group) for a custom resource.");
+                        warnings?.Add($"'{resource}' is not a built-in resource type; it is written in the core group. Give {resource}.GROUP (or -ApiGroup) for a custom resource.");
                     }
                 }
                 CheckSpecialVerbs(verbs, resource, group);

@@ -293,7 +293,7 @@ public sealed class RbacSnapshot : IPermissionEvaluator
             if (groups.Count > 0 && !groups.Contains("") && !groups.Contains("*"))
             {
                 _resolver.WarnOnce($"offline, '{attributes.Resource}' is evaluated in the core API group (there is no discovery to find its group), " +
-                    $"and the policy names it only in {string.Join(", ", groups.Select(g => $"'{g}'"))}: give -Group or write {attributes.Resource}.{groups[0]}");
+                    $"and the policy names it only in {string.Join(", ", groups.Select(g => $"'{g}'"))}: give -ApiGroup or write {attributes.Resource}.{groups[0]}");
             }
         }
         return attributes;

@@ -105,7 +105,7 @@ public sealed class ResourceNameResolver
                 group = check.Group;
             }
 
-            // An explicit group, even the core group "" (-Group core), must match; without one any group may.
+            // An explicit group, even the core group "" (-ApiGroup core), must match; without one any group may.
             var wantedGroup = check.Group ?? (group.Length > 0 ? group : null);
             var match = _discovery is null ? null : await FindAsync(lowered, resource, wantedGroup, cancellationToken).ConfigureAwait(false);
             if (match is null)

@@ -47,7 +47,7 @@ public sealed class GetK8sPermissionCommand : RbacEvaluationCmdletBase
         PermissionSubject subject;
         try
         {
-            subject = PermissionMapping.Subject(ServiceAccount, User, Group, NamespaceOrDefault, nameof(Group));
+            subject = PermissionMapping.Subject(ServiceAccount, User, Group, NamespaceOrDefault);
         }
         catch (K8sClientException e)
         {

@@ -6,7 +6,7 @@ using K8sServiceAccount.Internal;
 namespace K8sServiceAccount.Commands;
 
 /// <summary>
-/// Gives a ServiceAccount (or a user or group) permissions in one step: creates or reconciles a predictably named Role
+/// Gives a ServiceAccount (or a user, or groups) permissions in one step: creates or reconciles a predictably named Role
 /// and RoleBinding in the namespace (ClusterRole and ClusterRoleBinding with -ClusterWide), adding the rules and the
 /// subject that are missing and never removing anything, so running it again changes nothing. Objects are labelled
 /// app.kubernetes.io/managed-by=K8sServiceAccount. Granting what you do not hold yourself is refused by RBAC
@@ -21,25 +21,16 @@ public sealed class GrantK8sPermissionCommand : PermissionGrantCmdletBase
     [ValidateNotNullOrEmpty]
     public string[]? Verb { get; set; }
 
-    /// <summary>Grants and writes what was done.</summary>
-    protected override void ProcessRecord()
+    /// <summary>Grants to each subject and writes what was done.</summary>
+    protected override void ProcessRecord() => ForEachRequest(Verb, rulesRequired: true, (request, target) =>
     {
-        string? target = ServiceAccount ?? User ?? UserGroup;
-        try
+        if (!ShouldProcess(target, $"Grant {string.Join(" ", request.Rules.Select(r => Client.Rbac.EscalationCheck.CompactString(r)))} to {request.Subject}"))
         {
-            (var request, target) = Prepare(Verb, rulesRequired: true);
-            if (!ShouldProcess(target, $"Grant {string.Join(" ", request.Rules.Select(r => Client.Rbac.EscalationCheck.CompactString(r)))} to {request.Subject}"))
-            {
-                return;
-            }
+            return;
+        }
 
-            var result = Invoke((connection, token) => new PermissionGrantOperations(connection).GrantAsync(request, token));
-            WriteVerbose(PermissionMapping.Describe(result, grant: true));
-            WriteObject(PermissionMapping.ToGrant(result));
-        }
-        catch (K8sClientException e)
-        {
-            WriteErrorFor(e, target);
-        }
-    }
+        var result = Invoke((connection, token) => new PermissionGrantOperations(connection).GrantAsync(request, token));
+        WriteVerbose(PermissionMapping.Describe(result, grant: true));
+        WriteObject(PermissionMapping.ToGrant(result));
+    });
 }

@@ -11,7 +11,7 @@ namespace K8sServiceAccount.Commands;
 /// non-resource URLs start with '/', have '*' only at the end and take only HTTP verbs; resource names need resources.
 /// Resources are written as kubectl takes them (deployments.apps, deployments/scale); built-in types resolve to their
 /// groups as kubectl create role resolves them (deployments is apps/deployments, deploy is expanded). One rule per API
-/// group unless -Group gives the groups for all resources. A non-standard verb is allowed with kubectl's warning.
+/// group unless -ApiGroup gives the groups for all resources. A non-standard verb is allowed with kubectl's warning.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "K8sPolicyRule")]
 [OutputType(typeof(K8sPolicyRule))]
@@ -29,7 +29,7 @@ public sealed class NewK8sPolicyRuleCommand : PSCmdlet
 
     /// <summary>The API groups for all resources ('' or core for the core group), e.g. apps,extensions; by default from each resource's text.</summary>
     [Parameter]
-    public string[]? Group { get; set; }
+    public string[]? ApiGroup { get; set; }
 
     /// <summary>Limit the rule to objects with these names.</summary>
     [Parameter]
@@ -48,7 +48,7 @@ public sealed class NewK8sPolicyRuleCommand : PSCmdlet
         {
             Verbs = Verb,
             Resources = Resource ?? [],
-            Groups = Group?.Select(PermissionMapping.ApiGroup).ToArray(),
+            Groups = ApiGroup?.Select(PermissionMapping.ApiGroup).ToArray(),
             ResourceNames = ResourceName ?? [],
             NonResourceUrls = NonResourceUrl ?? [],
         };

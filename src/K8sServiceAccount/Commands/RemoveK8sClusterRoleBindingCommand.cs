@@ -4,7 +4,7 @@ namespace K8sServiceAccount.Commands;
 
 /// <summary>
 /// Deletes cluster role bindings. Permissions granted through them end at once. Asks for confirmation (ConfirmImpact High)
-/// unless -Confirm:$false; takes Name from piped objects (Get-K8sClusterRoleBinding | Remove-K8sClusterRoleBinding).
+/// unless -Force (or -Confirm:$false); takes Name from piped objects (Get-K8sClusterRoleBinding | Remove-K8sClusterRoleBinding).
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "K8sClusterRoleBinding", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(void))]

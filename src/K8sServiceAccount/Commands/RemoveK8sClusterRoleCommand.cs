@@ -4,7 +4,7 @@ namespace K8sServiceAccount.Commands;
 
 /// <summary>
 /// Deletes cluster roles. Permissions granted through them end at once. Asks for confirmation (ConfirmImpact High)
-/// unless -Confirm:$false; takes Name from piped objects (Get-K8sClusterRole | Remove-K8sClusterRole).
+/// unless -Force (or -Confirm:$false); takes Name from piped objects (Get-K8sClusterRole | Remove-K8sClusterRole).
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "K8sClusterRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(void))]

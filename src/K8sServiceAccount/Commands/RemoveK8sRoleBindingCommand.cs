@@ -4,7 +4,7 @@ namespace K8sServiceAccount.Commands;
 
 /// <summary>
 /// Deletes role bindings in the namespace (-Namespace, or the context's). Permissions granted through them end at once. Asks for confirmation (ConfirmImpact High)
-/// unless -Confirm:$false; takes Name and Namespace from piped objects (Get-K8sRoleBinding | Remove-K8sRoleBinding).
+/// unless -Force (or -Confirm:$false); takes Name and Namespace from piped objects (Get-K8sRoleBinding | Remove-K8sRoleBinding).
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "K8sRoleBinding", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(void))]

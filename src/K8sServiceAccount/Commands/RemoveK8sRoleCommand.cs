@@ -4,7 +4,7 @@ namespace K8sServiceAccount.Commands;
 
 /// <summary>
 /// Deletes roles in the namespace (-Namespace, or the context's). Permissions granted through them end at once. Asks for confirmation (ConfirmImpact High)
-/// unless -Confirm:$false; takes Name and Namespace from piped objects (Get-K8sRole | Remove-K8sRole).
+/// unless -Force (or -Confirm:$false); takes Name and Namespace from piped objects (Get-K8sRole | Remove-K8sRole).
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "K8sRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(void))]

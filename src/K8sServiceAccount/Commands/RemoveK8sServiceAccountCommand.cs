@@ -7,7 +7,8 @@ namespace K8sServiceAccount.Commands;
 
 /// <summary>
 /// Deletes ServiceAccounts. Tokens issued for a deleted ServiceAccount stop working, even if a ServiceAccount of
-/// the same name is created again. Asks for confirmation (ConfirmImpact High) unless -Confirm:$false.
+/// the same name is created again. Asks for confirmation (ConfirmImpact High) unless -Force
+/// (or -Confirm:$false).
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "K8sServiceAccount", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(K8sServiceAccountInfo))]
@@ -30,12 +31,16 @@ public sealed class RemoveK8sServiceAccountCommand : K8sClusterCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Do not ask for confirmation (ConfirmImpact High). -WhatIf still only reports, and an explicit -Confirm still asks.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessRecord()
     {
         var ns = Settings.Namespace;
         foreach (var name in Name)
         {
-            if (!ShouldProcess(ServiceAccountMapping.Target("ServiceAccount", ns, name), "Delete"))
+            if (!Confirmation.ShouldProcess(this, Force, ServiceAccountMapping.Target("ServiceAccount", ns, name), "Delete"))
             {
                 continue;
             }

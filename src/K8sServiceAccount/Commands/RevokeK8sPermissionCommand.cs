@@ -9,7 +9,7 @@ namespace K8sServiceAccount.Commands;
 /// Takes back what Grant-K8sPermission gave: with -Verb and -Resource (or -NonResourceUrl), removes exactly the rules a
 /// Grant with the same arguments added; without them, removes the subject from the binding. When the role is left with
 /// no rules, or the binding with no subjects, both are deleted. Revoking what is not there changes nothing. Asks for
-/// confirmation (ConfirmImpact High) unless -Confirm:$false.
+/// confirmation (ConfirmImpact High) unless -Force (or -Confirm:$false).
 /// </summary>
 [Cmdlet(VerbsSecurity.Revoke, "K8sPermission", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(K8sPermissionGrant))]
@@ -20,31 +20,26 @@ public sealed class RevokeK8sPermissionCommand : PermissionGrantCmdletBase
     [ValidateNotNullOrEmpty]
     public string[]? Verb { get; set; }
 
-    /// <summary>Revokes and writes what was done.</summary>
-    protected override void ProcessRecord()
+    /// <summary>Do not ask for confirmation (ConfirmImpact High). -WhatIf still only reports, and an explicit -Confirm still asks.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Revokes from each subject and writes what was done.</summary>
+    protected override void ProcessRecord() => ForEachRequest(Verb, rulesRequired: false, (request, target) =>
     {
-        string? target = ServiceAccount ?? User ?? UserGroup;
-        try
+        var what = request.Rules.Count == 0 ? "all granted permissions" : string.Join(" ", request.Rules.Select(r => Client.Rbac.EscalationCheck.CompactString(r)));
+        if (!Confirmation.ShouldProcess(this, Force, target, $"Revoke {what} from {request.Subject}"))
         {
-            (var request, target) = Prepare(Verb, rulesRequired: false);
-            var what = request.Rules.Count == 0 ? "all granted permissions" : string.Join(" ", request.Rules.Select(r => Client.Rbac.EscalationCheck.CompactString(r)));
-            if (!ShouldProcess(target, $"Revoke {what} from {request.Subject}"))
-            {
-                return;
-            }
-
-            var result = Invoke((connection, token) => new PermissionGrantOperations(connection).RevokeAsync(request, token));
-            WriteVerbose(PermissionMapping.Describe(result, grant: false, withRules: request.Rules.Count > 0));
-            if (PermissionMapping.StillGrantedWarning(result) is { } warning)
-            {
-                WriteWarning(warning);
-            }
-
-            WriteObject(PermissionMapping.ToGrant(result));
+            return;
         }
-        catch (K8sClientException e)
+
+        var result = Invoke((connection, token) => new PermissionGrantOperations(connection).RevokeAsync(request, token));
+        WriteVerbose(PermissionMapping.Describe(result, grant: false, withRules: request.Rules.Count > 0));
+        if (PermissionMapping.StillGrantedWarning(result) is { } warning)
         {
-            WriteErrorFor(e, target);
+            WriteWarning(warning);
         }
-    }
+
+        WriteObject(PermissionMapping.ToGrant(result));
+    });
 }

@@ -40,18 +40,21 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
     public string? ServiceAccount { get; set; }
 
     /// <summary>
-    /// Check a user instead of yourself, with the groups the server gives that user when impersonating it (kubectl --as): the -UserGroup
-    /// groups plus system:authenticated; a user named system:serviceaccount:NAMESPACE:NAME without -UserGroup gets the
+    /// Check a user instead of yourself, with the groups the server gives that user when impersonating it (kubectl --as): the -Group
+    /// groups plus system:authenticated; a user named system:serviceaccount:NAMESPACE:NAME without -Group gets the
     /// ServiceAccount's groups, system:anonymous gets system:unauthenticated.
     /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? User { get; set; }
 
-    /// <summary>The groups of the user checked (kubectl --as-group); alone, checks an identity with only these groups.</summary>
+    /// <summary>
+    /// The groups of the user checked (kubectl --as-group); needs -User, as --as-group needs --as. A subject's group, never
+    /// an API group (that is -ApiGroup).
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string[]? UserGroup { get; set; }
+    public string[]? Group { get; set; }
 
     /// <summary>
     /// Also list every binding, role and rule that grants the action (or say that none does, naming any binding whose role
@@ -85,7 +88,7 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
         try
         {
             var ns = DefaultNamespace();
-            var subject = PermissionMapping.Subject(ServiceAccount, User, UserGroup, ns);
+            var subject = PermissionMapping.Subject(ServiceAccount, User, Group, ns, groupsNeedUser: true);
             check = ActionCheck(ns, subject);
         }
         catch (K8sClientException e)

@@ -19,7 +19,7 @@ internal static class PermissionMapping
     internal static string[] Given(string[]? values) =>
         values?.Select(Given).Where(v => v is not null).Select(v => v!).Distinct(StringComparer.Ordinal).ToArray() ?? [];
 
-    /// <summary>An API group as the -Group parameters take it: "core" is the core group ("").</summary>
+    /// <summary>An API group as the -ApiGroup parameters take it: "core" is the core group ("").</summary>
     internal static string ApiGroup(string group) => group.Trim() is "core" ? "" : group.Trim();
 
     /// <summary>The ShouldProcess target: kind and namespace/name, or kind and name for cluster-scoped objects.</summary>
@@ -27,24 +27,71 @@ internal static class PermissionMapping
         string.IsNullOrEmpty(@namespace) ? $"{kind} {name}" : $"{kind} {@namespace}/{name}";
 
     /// <summary>
-    /// The subject of a check or grant: a ServiceAccount (NAMESPACE/NAME, NAMESPACE:NAME, system:serviceaccount:NS:NAME, or a
-    /// bare NAME in <paramref name="defaultNamespace"/>), a user and/or groups, or, when none is given, the caller itself.
-    /// <paramref name="groupParameter"/> is the cmdlet's name for the user's groups, for error messages.
+    /// What every error about a subject's -Group adds: scripts written when -Group meant an API group in some cmdlets fail
+    /// with this rather than silently checking or granting something else.
     /// </summary>
-    internal static PermissionSubject Subject(string? serviceAccount, string? user, string[]? groups, string? defaultNamespace, string groupParameter = "UserGroup")
+    internal const string GroupIsNotApiGroup = " -Group is a subject's group (kubectl --group, --as-group); give an API group as -ApiGroup.";
+
+    /// <summary>
+    /// The subject of a check: a ServiceAccount (NAMESPACE/NAME, NAMESPACE:NAME, system:serviceaccount:NS:NAME, or a bare
+    /// NAME in <paramref name="defaultNamespace"/>), a user and/or groups, or, when none is given, the caller itself.
+    /// With <paramref name="groupsNeedUser"/> (Test-K8sPermission, as kubectl --as-group needs --as) -Group alone is refused.
+    /// </summary>
+    internal static PermissionSubject Subject(string? serviceAccount, string? user, string[]? groups, string? defaultNamespace, bool groupsNeedUser = false)
     {
         serviceAccount = Given(serviceAccount);
         user = Given(user);
         var groupList = Given(groups);
         if (serviceAccount is not null)
         {
-            if (user is not null || groupList.Length > 0)
+            if (groupList.Length > 0)
             {
-                throw PermissionErrors.InvalidArgument("ServiceAccount", $"Give either -ServiceAccount or -User/-{groupParameter}, not both.");
+                throw PermissionErrors.InvalidArgument("Group", "Give either -ServiceAccount or -User/-Group, not both." + GroupIsNotApiGroup);
+            }
+            if (user is not null)
+            {
+                throw PermissionErrors.InvalidArgument("ServiceAccount", "Give either -ServiceAccount or -User/-Group, not both.");
             }
             return PermissionSubject.ParseServiceAccount(serviceAccount, defaultNamespace);
         }
+        if (groupsNeedUser && user is null && groupList.Length > 0)
+        {
+            throw PermissionErrors.InvalidArgument("Group", "-Group gives the groups of the user named by -User (as kubectl --as-group needs --as): give -User too." + GroupIsNotApiGroup);
+        }
         return user is null && groupList.Length == 0 ? PermissionSubject.Self : PermissionSubject.User(user, groupList);
+    }
+
+    /// <summary>
+    /// The subjects of Grant-K8sPermission and Revoke-K8sPermission, each granted on its own (its own role and binding
+    /// unless -Name is given): the ServiceAccount, the user, or each group. One kind only, so that -User with an old
+    /// -Group meaning API groups is an error rather than a grant to a group.
+    /// </summary>
+    internal static IReadOnlyList<PermissionSubject> GrantSubjects(string? serviceAccount, string? user, string[]? groups, string? defaultNamespace)
+    {
+        serviceAccount = Given(serviceAccount);
+        user = Given(user);
+        var groupList = Given(groups);
+        if (groupList.Length > 0 && (serviceAccount is not null || user is not null))
+        {
+            throw PermissionErrors.InvalidArgument("Group", "Give one kind of subject: -ServiceAccount, -User or -Group." + GroupIsNotApiGroup);
+        }
+        if (serviceAccount is not null && user is not null)
+        {
+            throw PermissionErrors.InvalidArgument("ServiceAccount", "Give one kind of subject: -ServiceAccount, -User or -Group.");
+        }
+        if (serviceAccount is not null)
+        {
+            return [PermissionSubject.ParseServiceAccount(serviceAccount, defaultNamespace)];
+        }
+        if (user is not null)
+        {
+            return [PermissionSubject.User(user)];
+        }
+        if (groupList.Length == 0)
+        {
+            throw PermissionErrors.InvalidArgument("ServiceAccount", "Give the ServiceAccount (or -User or -Group) whose permissions to change.");
+        }
+        return groupList.Select(g => PermissionSubject.User(null, [g])).ToArray();
     }
 
     /// <summary>
@@ -52,15 +99,15 @@ internal static class PermissionMapping
     /// for resource checks; non-resource checks are always cluster-level.
     /// </summary>
     internal static PermissionCheck Check(
-        string? verb, string? resource, string? group, string? subresource, string? name, string? nonResourceUrl, string @namespace, PermissionSubject subject)
+        string? verb, string? resource, string? apiGroup, string? subresource, string? name, string? nonResourceUrl, string @namespace, PermissionSubject subject)
     {
         var url = Given(nonResourceUrl);
         var check = new PermissionCheck
         {
             Verb = Given(verb) ?? "",
             Resource = Given(resource),
-            // An empty Group (an Import-Csv cell without a value) means "from the resource text"; "core" is the core group.
-            Group = Given(group) is { } g ? ApiGroup(g) : null,
+            // An empty ApiGroup (an Import-Csv cell without a value) means "from the resource text"; "core" is the core group.
+            Group = Given(apiGroup) is { } g ? ApiGroup(g) : null,
             Subresource = Given(subresource),
             Name = Given(name),
             NonResourceUrl = url,
@@ -76,7 +123,7 @@ internal static class PermissionMapping
         Subject = result.Subject,
         Namespace = result.Namespace,
         Verb = result.Verb,
-        Group = result.Group,
+        ApiGroup = result.Group,
         Resource = result.Resource,
         Subresource = result.Subresource,
         Name = result.Name,

@@ -34,8 +34,8 @@ public sealed class K8sPermissionCheckResult
     /// <summary>The verb (get, list, update, ...).</summary>
     public string Verb { get; init; } = string.Empty;
 
-    /// <summary>The API group evaluated; empty for the core group.</summary>
-    public string Group { get; init; } = string.Empty;
+    /// <summary>The API group evaluated; empty for the core group. Binds to -ApiGroup when the result is piped back.</summary>
+    public string ApiGroup { get; init; } = string.Empty;
 
     /// <summary>The resource type evaluated (plural, as RBAC sees it).</summary>
     public string Resource { get; init; } = string.Empty;
@@ -75,7 +75,7 @@ public sealed class K8sPermissionCheckResult
     {
         var what = NonResourceUrl.Length > 0
             ? $"{Verb} {NonResourceUrl}"
-            : $"{Verb} {Resource}{(Subresource.Length > 0 ? "/" + Subresource : "")}{(Group.Length > 0 ? "." + Group : "")}";
+            : $"{Verb} {Resource}{(Subresource.Length > 0 ? "/" + Subresource : "")}{(ApiGroup.Length > 0 ? "." + ApiGroup : "")}";
         return $"{(Allowed ? "yes" : "no")}: {Subject} {what}";
     }
 }

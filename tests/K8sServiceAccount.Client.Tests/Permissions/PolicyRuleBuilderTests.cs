@@ -180,7 +180,7 @@ public sealed class PolicyRuleBuilderTests
         Assert.Equal(
             "{APIGroups:[\"\"], Resources:[\"crontabs\"], Verbs:[\"get\"]} {APIGroups:[\"stable.example.com\"], Resources:[\"crontabs\"], Verbs:[\"get\"]}",
             Text(rules));
-        Assert.Equal(["'crontabs' is not a built-in resource type; it is written in the core group. Give crontabs.GROUP (or -Group) for a custom resource."], warnings);
+        Assert.Equal(["'crontabs' is not a built-in resource type; it is written in the core group. Give crontabs.GROUP (or -ApiGroup) for a custom resource."], warnings);
     }
 
     [Fact]

@@ -272,7 +272,7 @@ public sealed class RbacSnapshotTests
         Assert.Equal((false, ""), (core.Allowed, core.Group));
         await offline.CheckAsync(new PermissionCheck { Verb = "update", Resource = "deployments", Namespace = "ns1", Subject = SampleSa });
         Assert.Equal(
-            ["offline, 'deployments' is evaluated in the core API group (there is no discovery to find its group), and the policy names it only in 'apps', 'extensions': give -Group or write deployments.apps"],
+            ["offline, 'deployments' is evaluated in the core API group (there is no discovery to find its group), and the policy names it only in 'apps', 'extensions': give -ApiGroup or write deployments.apps"],
             log.Warnings);
 
         // Nothing to say when the group is given, the policy names the type in the core group too, or not at all.

@@ -67,7 +67,7 @@ public sealed class ResourceNameResolverTests
     [Fact]
     public async Task An_explicit_core_group_is_a_group_not_any_group()
     {
-        // -Group core (""): deployments is not in the core group, so it must not resolve to apps/deployments.
+        // -ApiGroup core (""): deployments is not in the core group, so it must not resolve to apps/deployments.
         var (resolver, log, _) = NewResolver();
         var deployments = await Resolve(resolver, "deployments", group: "");
         Assert.Equal((false, "deployments", ""), (deployments.Found, deployments.Resource, deployments.Group));

@@ -33,7 +33,7 @@ public sealed class DemoScenarioTests(ServiceAccountScenarioFixture fixture) : I
         var created = await accounts.CreateAsync(new ServiceAccountDefinition { Namespace = Namespace, Name = "sample-sa" });
         Assert.Equal(("sample-sa", Namespace), (created.Metadata.Name, created.Metadata.Namespace));
 
-        // Grant-K8sPermission -ServiceAccount default/sample-sa -Verb get, update -Resource deployments, deployments/scale -Group apps, extensions
+        // Grant-K8sPermission -ServiceAccount default/sample-sa -Verb get, update -Resource deployments, deployments/scale -ApiGroup apps, extensions
         var subject = PermissionSubject.ParseServiceAccount("default/sample-sa");
         var warnings = new List<string>();
         var rules = await grants.BuildRulesAsync(
@@ -75,7 +75,7 @@ public sealed class DemoScenarioTests(ServiceAccountScenarioFixture fixture) : I
             table.Select(r => (r.Verb, r.Resource, r.Subresource, r.Allowed)));
         Assert.All(table, r => Assert.Equal(PermissionCheckMethod.SubjectAccessReview, r.Method));
 
-        // Test-K8sPermission -Verb update -Resource deployments/scale -Group apps -ServiceAccount default/sample-sa -Explain
+        // Test-K8sPermission -Verb update -Resource deployments/scale -ApiGroup apps -ServiceAccount default/sample-sa -Explain
         var scale = checks[1];
         var rbac = await RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection));
         var answer = await checker.CheckAsync(scale);

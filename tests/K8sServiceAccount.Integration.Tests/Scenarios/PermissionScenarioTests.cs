@@ -30,7 +30,7 @@ public sealed class PermissionScenarioTests(LocalServerFixture fixture) : IClass
         var subject = PermissionSubject.ParseServiceAccount($"{ns}/sample-sa");
         var grants = new PermissionGrantOperations(fixture.Transport);
 
-        // Grant-K8sPermission -ServiceAccount NS/sample-sa -Verb get,update -Resource deployments,deployments/scale -Group apps,extensions
+        // Grant-K8sPermission -ServiceAccount NS/sample-sa -Verb get,update -Resource deployments,deployments/scale -ApiGroup apps,extensions
         var rules = PolicyRuleBuilder.Build(ScaleDeployments, RoleScope.Role);
         var request = new GrantRequest { Subject = subject, Rules = rules, Namespace = ns };
         var granted = await grants.GrantAsync(request);
