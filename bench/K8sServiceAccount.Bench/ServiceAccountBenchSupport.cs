@@ -44,7 +44,7 @@ internal sealed class CmdletPath
     /// <summary>HTTP requests sent so far (each retry is one more).</summary>
     public long Requests => Interlocked.Read(ref _requests);
 
-    private SessionConnection? _session;
+    private ConnectionHandle? _session;
 
     /// <summary>
     /// Connect-K8sCluster: resolve once and keep the settings and the connection for the runspace; later calls
@@ -53,8 +53,8 @@ internal sealed class CmdletPath
     public void ConnectSession()
     {
         ResolvedConnection settings = ConnectionSelection.AsSession(
-            ConnectionResolver.Resolve(new ConnectionRequest(), _environment), DateTimeOffset.UtcNow);
-        _session = new SessionConnection(settings, CachedConnection(settings));
+            ConnectionResolver.Resolve(new ConnectionRequest(), _environment), K8sConnectionScope.Process, DateTimeOffset.UtcNow);
+        _session = new ConnectionHandle(settings, CachedConnection(settings));
     }
 
     /// <summary>Back to automatic resolution per call (Disconnect-K8sCluster).</summary>

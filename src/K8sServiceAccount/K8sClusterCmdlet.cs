@@ -9,8 +9,8 @@ using K8sServiceAccount.Internal;
 namespace K8sServiceAccount;
 
 /// <summary>
-/// Base of every cmdlet that talks to a cluster. Provides -Kubeconfig, -Context, -Namespace and -InCluster,
-/// chooses the connection in DESIGN.md's order (per-call parameters, then the runspace's session from
+/// Base of every cmdlet that talks to a cluster. Provides -Kubeconfig, -Context, -Namespace, -InCluster and
+/// -Connection, chooses the connection in DESIGN.md's order (per-call parameters, then the session from
 /// Connect-K8sCluster, then automatic as kubectl), cancels the client's work when the user presses Ctrl+C,
 /// writes the client's log to the verbose, debug and warning streams, and turns client exceptions into
 /// ErrorRecords with stable ids and categories.
@@ -22,6 +22,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     private ClientLog? clientLog;
     private bool disposed;
     private ResolvedConnection? resolved;
+    private ConnectionHandle? chosenHandle;
     private KubernetesConnection? connection;
 
     /// <summary>A kubeconfig file to use instead of KUBECONFIG or ~/.kube/config. It must exist and is not merged with other files.</summary>
@@ -47,6 +48,15 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter InCluster { get; set; }
 
+    /// <summary>
+    /// A connection from Connect-K8sCluster -PassThru or Get-K8sConnection, used instead of the session or the automatic
+    /// connection (and shared: in ForEach-Object -Parallel as $using:c, every runspace uses its one HTTP client).
+    /// Cannot be combined with -Kubeconfig, -Context or -InCluster.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public K8sConnectionInfo? Connection { get; set; }
+
     /// <summary>Cancelled when the user stops the command (Ctrl+C) so HTTP calls end at once.</summary>
     private protected CancellationToken CancellationToken => cancellation.Token;
 
@@ -57,6 +67,19 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     /// </summary>
     private protected IClientLog Log => clientLog ??= NewClientLog();
 
+    /// <summary>
+    /// The settings for the current pipeline object with the connection they use, for a K8sConnectionInfo that can be
+    /// given back as -Connection. The connection is made when first used, not here.
+    /// </summary>
+    private protected ConnectionHandle CurrentHandle
+    {
+        get
+        {
+            var settings = Settings;
+            return new ConnectionHandle(settings, connection ?? chosenHandle?.MadeConnection);
+        }
+    }
+
     /// <summary>False for commands that must ignore the session connection (Connect-K8sCluster itself).</summary>
     private protected virtual bool UsesSessionConnection => true;
 
@@ -65,7 +88,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
         ConnectionSelection.WithNamespace(resolved ??= ResolveConnection(), Namespace);
 
     /// <summary>The connection (one HttpClient, shared with every command that resolves the same settings).</summary>
-    private protected KubernetesConnection Connection
+    private protected KubernetesConnection ClientConnection
     {
         get
         {
@@ -74,7 +97,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
             {
                 try
                 {
-                    connection = ConnectionSelection.ConnectionFor(resolved);
+                    connection = chosenHandle?.Connection ?? ConnectionSelection.ConnectionFor(resolved);
                 }
                 catch (K8sClientException e)
                 {
@@ -94,7 +117,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     /// </summary>
     private protected T Invoke<T>(Func<KubernetesConnection, CancellationToken, Task<T>> operation)
     {
-        var target = Connection;
+        var target = ClientConnection;
         Task<T> task;
         using (target.UseLog(Log))
         {
@@ -120,7 +143,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     /// </summary>
     private protected bool MoveNext<T>(IAsyncEnumerator<T> items)
     {
-        var target = Connection;
+        var target = ClientConnection;
         ValueTask<bool> next;
         using (target.UseLog(Log))
         {
@@ -151,7 +174,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     /// </summary>
     private protected void InvokeEach<T>(Func<KubernetesConnection, CancellationToken, IAsyncEnumerable<T>> operation, Action<T> onItem)
     {
-        var target = Connection;
+        var target = ClientConnection;
         var token = cancellation.Token;
         var items = new System.Collections.Concurrent.ConcurrentQueue<T>();
         Task task;
@@ -265,12 +288,11 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
 
     private ResolvedConnection ResolveConnection()
     {
-        var parameters = new ConnectionParameters(ResolvedKubeconfigPath, Context, InCluster.IsPresent);
-        var runspace = Runspace.DefaultRunspace;
-        var session = runspace is null ? null : ConnectionSelection.Sessions.Get(runspace);
         Selection selection;
         try
         {
+            var parameters = new ConnectionParameters(ResolvedKubeconfigPath, Context, InCluster.IsPresent, GivenHandle());
+            var session = ConnectionSelection.SessionOf(Runspace.DefaultRunspace);
             selection = ConnectionSelection.Select(parameters, session, UsesSessionConnection, SystemEnvironment.Instance);
         }
         catch (K8sClientException e)
@@ -280,10 +302,10 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
         }
 
         WriteVerbose($"Connection: {selection.Settings.Source}: {selection.Settings.Reason}");
-        if (selection.SessionConnection is { } sessionConnection)
+        if (selection.Handle is { } handle)
         {
-            // The session's warnings were written by Connect-K8sCluster.
-            connection = sessionConnection;
+            // A session's or a given connection's warnings were written when it was made.
+            chosenHandle = handle;
             return selection.Settings;
         }
 
@@ -293,6 +315,21 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
         }
 
         return selection.Settings;
+    }
+
+    /// <summary>The connection -Connection carries; an object that was not made by this module in this process carries none.</summary>
+    private ConnectionHandle? GivenHandle()
+    {
+        if (Connection is null)
+        {
+            return null;
+        }
+
+        return Connection.Handle ?? throw new K8sClientException("ConnectionInvalid", K8sErrorCategory.InvalidArgument,
+            "-Connection must be a connection from Connect-K8sCluster -PassThru or Get-K8sConnection in this PowerShell process (one read back from a file or another process carries no connection).")
+        {
+            Target = "-Connection",
+        };
     }
 
     /// <summary>

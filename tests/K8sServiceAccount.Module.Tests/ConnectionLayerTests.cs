@@ -22,7 +22,7 @@ public class ConnectionLayerTests
         var selection = ConnectionSelection.Select(new ConnectionParameters(path, "beta", false), session: null, sessionAllowed: true, machine);
         var info = OutputMapping.ToConnectionInfo(selection.Settings);
 
-        Assert.Null(selection.SessionConnection);
+        Assert.Null(selection.Handle);
         Assert.Equal(K8sConnectionSource.Parameter, info.Source);
         Assert.Equal("beta", info.Context);
         Assert.Equal("beta-cluster", info.Cluster);
@@ -43,16 +43,16 @@ public class ConnectionLayerTests
         machine.Set("KUBECONFIG", automaticFile);
 
         var connected = ConnectionSelection.Select(new ConnectionParameters(sessionFile, "alpha", false), null, sessionAllowed: false, machine).Settings;
-        var sessionSettings = ConnectionSelection.AsSession(connected, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+        var sessionSettings = ConnectionSelection.AsSession(connected, K8sConnectionScope.Process, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
         using var connection = KubernetesConnection.Create(sessionSettings);
-        var session = new SessionConnection(sessionSettings, connection);
+        var session = new ConnectionHandle(sessionSettings, connection);
 
         var fromSession = ConnectionSelection.Select(new ConnectionParameters(null, null, false), session, sessionAllowed: true, machine);
-        Assert.Same(connection, fromSession.SessionConnection);
+        Assert.Same(connection, fromSession.Handle?.Connection);
         var info = OutputMapping.ToConnectionInfo(fromSession.Settings);
         Assert.Equal(K8sConnectionSource.Session, info.Source);
         Assert.Equal(new Uri("https://alpha.example:6443"), info.Server);
-        Assert.StartsWith("Connect-K8sCluster at 2026-01-02 03:04:05Z (Parameter: ", info.Reason);
+        Assert.StartsWith("Connect-K8sCluster -Scope Process at 2026-01-02 03:04:05Z (Parameter: ", info.Reason);
 
         // Connect-K8sCluster itself ignores the session it replaces.
         var automatic = ConnectionSelection.Select(new ConnectionParameters(null, null, false), session, sessionAllowed: false, machine);
@@ -63,7 +63,7 @@ public class ConnectionLayerTests
         var perCall = ConnectionSelection.Select(new ConnectionParameters(null, "beta", false), session, sessionAllowed: true, machine);
         Assert.Equal(ConnectionSource.Parameter, perCall.Settings.Source);
         Assert.Equal("beta", perCall.Settings.ContextName);
-        Assert.Null(perCall.SessionConnection);
+        Assert.Null(perCall.Handle);
     }
 
     [Fact]
@@ -158,6 +158,69 @@ public class ConnectionLayerTests
         File.WriteAllText(path, TestEnvironment.TwoContexts(token: "rotated-token-value-longer", server: first.Settings.Server.AbsoluteUri.TrimEnd('/')));
         File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
         Assert.NotSame(first, ConnectionSelection.ConnectionFor(Resolve()));
+    }
+
+    [Fact]
+    public void AGivenConnectionBeatsTheSessionKeepsItsClientAndConflictsWithTheOtherConnectionParameters()
+    {
+        using var machine = new TestEnvironment();
+        var path = machine.WriteFile("a.yaml", TestEnvironment.TwoContexts());
+        var settings = ConnectionSelection.Select(new ConnectionParameters(path, "beta", false), null, true, machine).Settings;
+        using var client = KubernetesConnection.Create(settings);
+        var given = new ConnectionHandle(settings, client);
+        var session = new ConnectionHandle(ConnectionSelection.Select(new ConnectionParameters(path, "alpha", false), null, true, machine).Settings);
+
+        var chosen = ConnectionSelection.Select(new ConnectionParameters(null, null, false, given), session, sessionAllowed: true, machine);
+        Assert.Same(given, chosen.Handle);
+        Assert.Same(client, chosen.Handle!.Connection);
+        Assert.Equal(ConnectionSource.Parameter, chosen.Settings.Source);
+        Assert.StartsWith("-Connection was given (Parameter: ", chosen.Settings.Reason);
+        Assert.Equal("beta", chosen.Settings.ContextName);
+
+        var conflict = Assert.Throws<K8sClientException>(() =>
+            ConnectionSelection.Select(new ConnectionParameters(path, "alpha", false, given), session, true, machine));
+        Assert.Equal("ConnectionParameterConflict", conflict.ErrorId);
+        Assert.Equal(K8sErrorCategory.InvalidArgument, conflict.Category);
+        Assert.StartsWith("-Connection cannot be used with -Kubeconfig or -Context:", conflict.Message);
+    }
+
+    [Fact]
+    public void TheProcessSessionIsSeenByEveryRunspaceAndARunspaceSessionOnlyByItsOwn()
+    {
+        using var machine = new TestEnvironment();
+        var path = machine.WriteFile("a.yaml", TestEnvironment.TwoContexts());
+        ConnectionHandle Handle(string context) => new(ConnectionSelection.Select(new ConnectionParameters(path, context, false), null, true, machine).Settings);
+        object one = new(), two = new();
+        var process = Handle("alpha");
+        var own = Handle("beta");
+        try
+        {
+            ConnectionSelection.Connect(K8sConnectionScope.Process, one, process);
+            Assert.Same(process, ConnectionSelection.SessionOf(one));
+            Assert.Same(process, ConnectionSelection.SessionOf(two));
+            Assert.Same(process, ConnectionSelection.SessionOf(null));
+
+            ConnectionSelection.Connect(K8sConnectionScope.Runspace, one, own);
+            Assert.Same(own, ConnectionSelection.SessionOf(one));
+            Assert.Same(process, ConnectionSelection.SessionOf(two));
+
+            // Disconnecting one scope leaves the other; connecting the process again makes it win in the connecting runspace.
+            Assert.Equal([K8sConnectionScope.Process], ConnectionSelection.Disconnect(K8sConnectionScope.Process, one).Select(r => r.Scope));
+            Assert.Same(own, ConnectionSelection.SessionOf(one));
+            Assert.Null(ConnectionSelection.SessionOf(two));
+            ConnectionSelection.Connect(K8sConnectionScope.Process, one, process);
+            Assert.Same(process, ConnectionSelection.SessionOf(one));
+
+            ConnectionSelection.Connect(K8sConnectionScope.Runspace, two, own);
+            Assert.Equal([K8sConnectionScope.Runspace, K8sConnectionScope.Process], ConnectionSelection.Disconnect(null, two).Select(r => r.Scope));
+            Assert.Null(ConnectionSelection.SessionOf(one));
+            Assert.Empty(ConnectionSelection.Disconnect(null, two));
+        }
+        finally
+        {
+            ConnectionSelection.Disconnect(null, one);
+            ConnectionSelection.Disconnect(null, two);
+        }
     }
 
     [Fact]

@@ -124,8 +124,8 @@ Describe 'Connection order' {
         (Get-K8sConnection -Kubeconfig $kubeconfig -Context beta).Source | Should -Be 'Parameter'
     }
 
-    It 'keeps the session to its runspace' {
-        Connect-K8sCluster -Kubeconfig $kubeconfig -Context alpha
+    It 'keeps the session to its runspace with -Scope Runspace' {
+        Connect-K8sCluster -Kubeconfig $kubeconfig -Context alpha -Scope Runspace
         $elsewhere = 1 | ForEach-Object -Parallel {
             Import-Module $using:modulePath
             try { (Get-K8sConnection -ErrorAction Stop).Source } catch { $_.FullyQualifiedErrorId }

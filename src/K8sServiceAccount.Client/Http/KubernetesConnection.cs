@@ -28,8 +28,9 @@ namespace K8sServiceAccount.Client.Http;
 /// <para>Retries (at most <see cref="KubernetesConnectionOptions.MaxRetries"/>, exponential backoff with
 /// jitter, never shorter than the server's Retry-After in seconds; a Retry-After above a minute is not
 /// waited for): every method is retried on 429 Too Many Requests, which the server sends before handling a
-/// request, and when a connection cannot be opened. GET and HEAD are also retried on 500, 502, 503 and 504
-/// and when a connection breaks mid-request. POST, PUT, PATCH and DELETE are not retried on those, because
+/// request, and when a connection cannot be opened, except when it is refused or the server's name does not
+/// resolve (errors KubernetesConnectionRefused and KubernetesServerNameNotResolved, at once, as kubectl).
+/// GET and HEAD are also retried on 500, 502, 503 and 504 and when a connection breaks mid-request. POST, PUT, PATCH and DELETE are not retried on those, because
 /// the change may already have been applied. Independently, a 401 with exec plugin or token file credentials
 /// fetches fresh credentials once and resends the request once.</para>
 /// <para>Timeouts: <see cref="KubernetesConnectionOptions.Timeout"/> bounds each attempt and fails with
@@ -548,8 +549,15 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
                 $"Unable to connect to the server {_baseUrl}: tls: {reason}", failure) { Target = _baseUrl };
         }
 
-        return new K8sClientException("KubernetesConnectionFailed", K8sErrorCategory.ConnectionError,
-            $"Unable to connect to the server {_baseUrl}: {InnermostMessage(failure)}", failure) { Target = _baseUrl };
+        return RetryPolicy.Unreachable(failure) switch
+        {
+            ServerUnreachable.ConnectionRefused => new K8sClientException("KubernetesConnectionRefused", K8sErrorCategory.ConnectionError,
+                $"The connection to the server {_baseUrl} was refused - did you specify the right host or port? ({InnermostMessage(failure)})", failure) { Target = _baseUrl },
+            ServerUnreachable.NameNotResolved => new K8sClientException("KubernetesServerNameNotResolved", K8sErrorCategory.ConnectionError,
+                $"Unable to connect to the server {_baseUrl}: the name {Settings.Server.Host} does not resolve ({InnermostMessage(failure)})", failure) { Target = _baseUrl },
+            _ => new K8sClientException("KubernetesConnectionFailed", K8sErrorCategory.ConnectionError,
+                $"Unable to connect to the server {_baseUrl}: {InnermostMessage(failure)}", failure) { Target = _baseUrl },
+        };
     }
 
     private K8sClientException TimedOut(HttpMethod method, string url, Exception inner) =>

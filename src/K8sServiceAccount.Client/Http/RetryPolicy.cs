@@ -31,27 +31,42 @@ internal static class RetryPolicy
             or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout);
 
     /// <summary>
-    /// A connection that could not be opened never carried the request, so every method may be retried. A
-    /// connection lost mid-request (reset, EOF, HTTP/2 GOAWAY) may have delivered it: only safe methods.
-    /// TLS failures are not transient and are never retried.
+    /// A server that refuses the connection or whose name does not resolve is not there: retrying only delays the
+    /// error (kubectl fails at once too), so that fails on the first attempt, for every method. Another failure
+    /// to open a connection (reset or timed out while connecting) never carried the request, so every method may
+    /// be retried. A connection lost mid-request (reset, EOF, HTTP/2 GOAWAY) may have delivered it: only safe
+    /// methods. TLS failures are not transient and are never retried.
     /// </summary>
     public static bool ShouldRetry(HttpMethod method, HttpRequestException failure)
     {
-        if (failure.HttpRequestError == HttpRequestError.SecureConnectionError)
+        if (failure.HttpRequestError == HttpRequestError.SecureConnectionError || Unreachable(failure) is not null)
         {
             return false;
         }
 
-        switch (failure.HttpRequestError)
+        if (failure.HttpRequestError == HttpRequestError.ConnectionError)
         {
-            case HttpRequestError.ConnectionError:
-                return true;
-            case HttpRequestError.NameResolutionError:
-                return FindSocketError(failure) == SocketError.TryAgain;
+            return true;
         }
 
         return IsSafe(method) && failure.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.HttpProtocolError
             or HttpRequestError.Unknown;
+    }
+
+    /// <summary>Why the server cannot be reached at all (refused, or its name does not resolve), or null for any other failure.</summary>
+    public static ServerUnreachable? Unreachable(HttpRequestException failure)
+    {
+        if (failure.HttpRequestError == HttpRequestError.NameResolutionError)
+        {
+            return ServerUnreachable.NameNotResolved;
+        }
+
+        return FindSocketError(failure) switch
+        {
+            SocketError.ConnectionRefused => ServerUnreachable.ConnectionRefused,
+            SocketError.HostNotFound or SocketError.NoData => ServerUnreachable.NameNotResolved,
+            _ => null,
+        };
     }
 
     /// <summary>
@@ -94,4 +109,14 @@ internal static class RetryPolicy
 
         return null;
     }
+}
+
+/// <summary>A failure to reach the server that retrying cannot mend.</summary>
+internal enum ServerUnreachable
+{
+    /// <summary>Nothing listens at the server's address and port.</summary>
+    ConnectionRefused,
+
+    /// <summary>The server's host name does not resolve.</summary>
+    NameNotResolved,
 }

@@ -5,15 +5,20 @@ using K8sServiceAccount.Internal;
 namespace K8sServiceAccount.Commands;
 
 /// <summary>
-/// Sets the connection later commands in this runspace use when they are not given -Kubeconfig, -Context or
-/// -InCluster. The connection (HTTP client and cached credentials) is kept, so an exec credential plugin runs
-/// once per credential lifetime rather than once per command. Changes nothing in the cluster.
+/// Sets the connection later commands use when they are not given -Kubeconfig, -Context, -InCluster or -Connection:
+/// by default in every runspace of the process (ForEach-Object -Parallel, Start-ThreadJob), with -Scope Runspace in
+/// this runspace only. The connection (HTTP client and cached credentials) is kept and shared, so an exec credential
+/// plugin runs once per credential lifetime rather than once per command or runspace. Changes nothing in the cluster.
 /// </summary>
 [Cmdlet(VerbsCommunications.Connect, "K8sCluster")]
 [OutputType(typeof(K8sConnectionInfo))]
 public sealed class ConnectK8sClusterCommand : K8sClusterCmdlet
 {
-    /// <summary>Writes the connection (a K8sConnectionInfo) to the pipeline.</summary>
+    /// <summary>Process (the default): every runspace of this process uses the connection. Runspace: only this one, where it wins over the process's.</summary>
+    [Parameter]
+    public K8sConnectionScope Scope { get; set; } = K8sConnectionScope.Process;
+
+    /// <summary>Writes the connection (a K8sConnectionInfo, which -Connection takes) to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -22,14 +27,21 @@ public sealed class ConnectK8sClusterCommand : K8sClusterCmdlet
 
     protected override void ProcessRecord()
     {
-        var runspace = Runspace.DefaultRunspace
-            ?? throw new PSInvalidOperationException("Connect-K8sCluster needs a runspace to keep the connection in.");
-        var settings = ConnectionSelection.AsSession(Settings, DateTimeOffset.UtcNow);
-        ConnectionSelection.Sessions.Set(runspace, new SessionConnection(settings, Connection));
-        WriteVerbose($"Connected this runspace to {settings.Server} (context {settings.ContextName ?? "in-cluster"}, namespace {settings.Namespace}).");
+        var settings = ConnectionSelection.AsSession(Settings, Scope, DateTimeOffset.UtcNow);
+        var session = new ConnectionHandle(settings, ClientConnection);
+        try
+        {
+            ConnectionSelection.Connect(Scope, Runspace.DefaultRunspace, session);
+        }
+        catch (InvalidOperationException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "NoRunspace", ErrorCategory.InvalidOperation, Scope));
+        }
+
+        WriteVerbose($"Connected {(Scope == K8sConnectionScope.Process ? "every runspace of this process" : "this runspace")} to {settings.Server} (context {settings.ContextName ?? "in-cluster"}, namespace {settings.Namespace}).");
         if (PassThru)
         {
-            WriteObject(OutputMapping.ToConnectionInfo(settings));
+            WriteObject(OutputMapping.ToConnectionInfo(session));
         }
     }
 }

@@ -5,18 +5,29 @@ using K8sServiceAccount.Internal;
 namespace K8sServiceAccount.Commands;
 
 /// <summary>
-/// Forgets this runspace's connection from Connect-K8sCluster, so later commands choose their connection
-/// automatically again (KUBECONFIG or ~/.kube/config, else in-cluster). Changes nothing in the cluster.
+/// Forgets the connection Connect-K8sCluster set (by default both the process's and this runspace's), so later
+/// commands choose their connection automatically again (KUBECONFIG or ~/.kube/config, else in-cluster).
+/// A K8sConnectionInfo kept from Connect-K8sCluster -PassThru still works as -Connection. Changes nothing in the cluster.
 /// </summary>
 [Cmdlet(VerbsCommunications.Disconnect, "K8sCluster")]
 [OutputType(typeof(void))]
 public sealed class DisconnectK8sClusterCommand : PSCmdlet
 {
+    /// <summary>Forget only the process's connection, or only this runspace's. By default both.</summary>
+    [Parameter]
+    public K8sConnectionScope? Scope { get; set; }
+
     protected override void EndProcessing()
     {
-        var removed = Runspace.DefaultRunspace is { } runspace ? ConnectionSelection.Sessions.Remove(runspace) : null;
-        WriteVerbose(removed is null
-            ? "This runspace had no connection from Connect-K8sCluster."
-            : $"Disconnected this runspace from {removed.Settings.Server} (context {removed.Settings.ContextName ?? "in-cluster"}).");
+        var removed = ConnectionSelection.Disconnect(Scope, Runspace.DefaultRunspace);
+        if (removed.Count == 0)
+        {
+            WriteVerbose("There was no connection from Connect-K8sCluster to forget.");
+        }
+
+        foreach (var (scope, session) in removed)
+        {
+            WriteVerbose($"Disconnected ({scope} scope) from {session.Settings.Server} (context {session.Settings.ContextName ?? "in-cluster"}).");
+        }
     }
 }

@@ -4,7 +4,7 @@ namespace K8sServiceAccount.Internal;
 /// Process-wide cache of connections, so repeated commands reuse one HttpClient (pooled TCP and TLS, warm
 /// calls cost one round trip) and one credential cache (an exec plugin runs once per credential lifetime).
 /// Bounded: the least recently used entry is dropped beyond <see cref="Capacity"/>. Dropped connections are
-/// not disposed, because a runspace's session may still hold one; their idle sockets close on their own.
+/// not disposed, because a session or a K8sConnectionInfo (-Connection) may still hold one; their idle sockets close on their own.
 /// </summary>
 internal sealed class ConnectionCache<TConnection>
     where TConnection : class

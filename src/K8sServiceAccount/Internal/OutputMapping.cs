@@ -15,8 +15,12 @@ internal static class OutputMapping
         SourceFile = context.SourceFile,
     };
 
-    internal static K8sConnectionInfo ToConnectionInfo(ResolvedConnection settings) => new()
+    /// <summary>The connection as a user sees it, carrying the handle that -Connection uses.</summary>
+    internal static K8sConnectionInfo ToConnectionInfo(ConnectionHandle handle) => ToConnectionInfo(handle.Settings, handle);
+
+    internal static K8sConnectionInfo ToConnectionInfo(ResolvedConnection settings, ConnectionHandle? handle = null) => new()
     {
+        Handle = handle,
         // The module's enums mirror the client's member for member (a contract test checks the names).
         Source = Enum.Parse<K8sConnectionSource>(settings.Source.ToString()),
         Reason = settings.Reason,

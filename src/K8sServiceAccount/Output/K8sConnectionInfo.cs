@@ -3,10 +3,10 @@ namespace K8sServiceAccount;
 /// <summary>Where a command's connection settings came from (DESIGN.md connection order).</summary>
 public enum K8sConnectionSource
 {
-    /// <summary>-Kubeconfig, -Context or -InCluster on the call itself.</summary>
+    /// <summary>-Kubeconfig, -Context, -InCluster or -Connection on the call itself.</summary>
     Parameter,
 
-    /// <summary>The runspace's connection set by Connect-K8sCluster.</summary>
+    /// <summary>The connection set by Connect-K8sCluster (this runspace's, else the process's).</summary>
     Session,
 
     /// <summary>Automatic: KUBECONFIG or ~/.kube/config.</summary>
@@ -103,6 +103,12 @@ public sealed class K8sConnectionInfo
 
     /// <summary>Problems noticed while resolving the connection (also written as warnings).</summary>
     public string[] Warnings { get; init; } = Array.Empty<string>();
+
+    /// <summary>
+    /// The settings and shared connection behind this object, for -Connection. Not public: PowerShell shows, formats and
+    /// serializes only the description above; a copy read back from a file or another process has none.
+    /// </summary>
+    internal Internal.ConnectionHandle? Handle { get; init; }
 
     /// <summary>A one-line summary.</summary>
     public override string ToString() => $"{Source}: {Server} context={Context ?? "-"} namespace={Namespace}";

@@ -231,18 +231,18 @@ public sealed class KubernetesConnectionTests
     }
 
     [Fact]
-    public async Task A_connection_refused_is_retried_for_any_method_but_a_broken_response_only_for_a_get()
+    public async Task A_connection_that_fails_while_opening_is_retried_for_any_method_but_a_broken_response_only_for_a_get()
     {
-        var refused = new StubHandler((_, attempt, _) => attempt == 1
-            ? throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused", new SocketException((int)SocketError.ConnectionRefused))
+        var reset = new StubHandler((_, attempt, _) => attempt == 1
+            ? throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection reset by peer", new SocketException((int)SocketError.ConnectionReset))
             : Task.FromResult(StubHandler.Json(HttpStatusCode.Created, StubHandler.ServiceAccountJson)));
-        using (var connection = TestConnections.OverStub(refused))
+        using (var connection = TestConnections.OverStub(reset))
         {
             await connection.SendAsync(HttpMethod.Post, ListPath, new ServiceAccount(), KubeJsonContext.Default.ServiceAccount,
                 KubeJsonContext.Default.ServiceAccount, CancellationToken.None);
         }
 
-        Assert.Equal(2, refused.Requests.Count);
+        Assert.Equal(2, reset.Requests.Count);
 
         var broken = new StubHandler((_, _, _) =>
             throw new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely.", new IOException("reset")));
@@ -257,6 +257,48 @@ public sealed class KubernetesConnectionTests
                 KubeJsonContext.Default.ServiceAccount, KubeJsonContext.Default.ServiceAccount, CancellationToken.None));
             Assert.Equal(4, broken.Requests.Count);
         }
+    }
+
+    public static TheoryData<string, HttpRequestError, SocketError?, bool, string> ConnectionFailures => new()
+    {
+        // A server that is not there: fail at once, for reads too (as kubectl).
+        { "GET", HttpRequestError.ConnectionError, SocketError.ConnectionRefused, false, "KubernetesConnectionRefused" },
+        { "POST", HttpRequestError.ConnectionError, SocketError.ConnectionRefused, false, "KubernetesConnectionRefused" },
+        { "GET", HttpRequestError.NameResolutionError, SocketError.HostNotFound, false, "KubernetesServerNameNotResolved" },
+        { "GET", HttpRequestError.NameResolutionError, SocketError.NoData, false, "KubernetesServerNameNotResolved" },
+        { "GET", HttpRequestError.NameResolutionError, SocketError.TryAgain, false, "KubernetesServerNameNotResolved" },
+        { "GET", HttpRequestError.NameResolutionError, null, false, "KubernetesServerNameNotResolved" },
+        { "GET", HttpRequestError.ConnectionError, SocketError.HostNotFound, false, "KubernetesServerNameNotResolved" },
+        // The request never left: any method may be sent again.
+        { "GET", HttpRequestError.ConnectionError, SocketError.ConnectionReset, true, "KubernetesConnectionFailed" },
+        { "DELETE", HttpRequestError.ConnectionError, SocketError.TimedOut, true, "KubernetesConnectionFailed" },
+        // Dropped mid-request: only what changes nothing.
+        { "GET", HttpRequestError.ResponseEnded, null, true, "KubernetesConnectionFailed" },
+        { "HEAD", HttpRequestError.HttpProtocolError, null, true, "KubernetesConnectionFailed" },
+        { "PUT", HttpRequestError.ResponseEnded, null, false, "KubernetesConnectionFailed" },
+        { "PATCH", HttpRequestError.Unknown, SocketError.ConnectionReset, false, "KubernetesConnectionFailed" },
+        // TLS is not transient.
+        { "GET", HttpRequestError.SecureConnectionError, null, false, "KubernetesTlsFailure" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ConnectionFailures))]
+    public async Task A_connection_failure_is_retried_only_when_it_can_recover(
+        string method, HttpRequestError kind, SocketError? socketError, bool retried, string errorId)
+    {
+        var failure = new HttpRequestException(kind, "failed", socketError is { } code ? new SocketException((int)code) : null);
+        Assert.Equal(retried, RetryPolicy.ShouldRetry(new HttpMethod(method), failure));
+
+        var delays = new List<TimeSpan>();
+        var stub = new StubHandler((_, _, _) => throw failure);
+        using var connection = TestConnections.OverStub(stub, maxRetries: 2, delays: delays);
+        var error = await Assert.ThrowsAnyAsync<K8sClientException>(() => connection.SendAsync(new HttpMethod(method), Path,
+            new ServiceAccount(), KubeJsonContext.Default.ServiceAccount, KubeJsonContext.Default.ServiceAccount, CancellationToken.None));
+
+        Assert.Equal(errorId, error.ErrorId);
+        Assert.Equal(retried ? 3 : 1, stub.Requests.Count);
+        Assert.Equal(retried ? 2 : 0, delays.Count);
+        Assert.Contains(connection.Settings.Server.Host, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
