@@ -58,14 +58,14 @@ try {
     Write-Step 'Grant-K8sPermission: get/update on deployments and deployments/scale (apps, extensions)'
     Grant-K8sPermission @grant | Format-List
 
-    Write-Step 'Test-K8sPermission: a batch piped as objects'
+    Write-Step 'Test-K8sPermission: a batch piped as objects, for ServiceAccount default/sample-sa (results in input order)'
     $checks = @(
         [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'get'; Resource = 'deployments'; ApiGroup = 'apps' }
         [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'update'; Resource = 'deployments/scale'; ApiGroup = 'apps' }
         [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'patch'; Resource = 'deployments/scale'; ApiGroup = 'apps' }
         [pscustomobject]@{ ServiceAccount = 'default/sample-sa'; Verb = 'delete'; Resource = 'deployments'; ApiGroup = 'apps' }
     )
-    $checks | Test-K8sPermission | Format-Table Subject, Verb, ApiGroup, Resource, Subresource, Allowed
+    $checks | Test-K8sPermission | Format-Table Verb, ApiGroup, Resource, Subresource, Allowed, Method
 
     Write-Step 'Test-K8sPermission -Explain: which binding, role and rule allow it'
     Test-K8sPermission -Verb update -Resource deployments/scale -ApiGroup apps -ServiceAccount default/sample-sa -Explain |

@@ -28,6 +28,12 @@ Describe 'The demo (the README main job)' {
         $output | Should -Match 'The local API server is stopped'
     }
 
+    It 'answers the batch in input order: get and update/scale allowed, patch/scale and delete denied' {
+        $rows = [regex]::Matches($output, '(?m)^(get|update|patch|delete)\s+apps\s+deployments\s+(scale\s+)?(True|False)\b')
+        $rows.ForEach({ '{0} {1}' -f $_.Groups[1].Value, $_.Groups[3].Value }) |
+            Should -Be 'get True', 'update True', 'patch False', 'delete False'
+    }
+
     It 'shows who the ServiceAccount kubeconfig authenticates as (kubectl auth whoami)' {
         $output | Should -Match 'Username\s+system:serviceaccount:default:sample-sa'
     }
