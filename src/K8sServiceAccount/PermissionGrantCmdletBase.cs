@@ -10,11 +10,12 @@ namespace K8sServiceAccount;
 /// ServiceAccount, user or group), the rule (-Resource, -Group, -ResourceName, -NonResourceUrl), -ClusterWide and the
 /// name of the managed role and binding. Each cmdlet declares -Verb itself, since only Grant requires it.
 /// </summary>
-public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
+public abstract class PermissionGrantCmdletBase : NamespacedObjectCmdletBase
 {
     /// <summary>
-    /// The ServiceAccount: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace (bound from piped objects' ServiceAccount
-    /// property). The ServiceAccount need not exist yet.
+    /// The ServiceAccount: NAMESPACE/NAME or NAMESPACE:NAME (the role and binding are then made in that namespace unless
+    /// -Namespace is given), or NAME in -Namespace; bound from piped objects' ServiceAccount property. The ServiceAccount
+    /// need not exist yet.
     /// </summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
@@ -72,7 +73,7 @@ public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
     /// </summary>
     private protected (GrantRequest Request, string Target) Prepare(string[]? verb, bool rulesRequired)
     {
-        var ns = Settings.Namespace;
+        var ns = PermissionMapping.ServiceAccountScope(ServiceAccount, Namespace, () => Settings.Namespace);
         var subject = PermissionMapping.Subject(ServiceAccount, User, UserGroup is null ? null : [UserGroup], ns);
         if (subject.Kind == PermissionSubjectKind.Self)
         {

@@ -13,7 +13,7 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "K8sServiceAccount")]
 [OutputType(typeof(K8sServiceAccountInfo))]
-public sealed class GetK8sServiceAccountCommand : K8sClusterCmdlet
+public sealed class GetK8sServiceAccountCommand : NamespacedObjectCmdletBase
 {
     /// <summary>Names of the ServiceAccounts to get; wildcards allowed (matched case-insensitively). All when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]

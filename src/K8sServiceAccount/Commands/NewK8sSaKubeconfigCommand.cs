@@ -12,9 +12,12 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "K8sSaKubeconfig", SupportsShouldProcess = true)]
 [OutputType(typeof(string), typeof(K8sSaKubeconfigFile))]
-public sealed class NewK8sSaKubeconfigCommand : K8sClusterCmdlet
+public sealed class NewK8sSaKubeconfigCommand : NamespacedObjectCmdletBase
 {
-    /// <summary>The ServiceAccount the kubeconfig authenticates as. Bound from the Name of piped ServiceAccounts.</summary>
+    /// <summary>
+    /// The ServiceAccount the kubeconfig authenticates as: NAME in -Namespace, or NAMESPACE/NAME (the kubeconfig's namespace).
+    /// Bound from the Name (and Namespace) of piped ServiceAccounts.
+    /// </summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
     [ValidateNotNullOrEmpty]
@@ -58,9 +61,11 @@ public sealed class NewK8sSaKubeconfigCommand : K8sClusterCmdlet
     {
         var settings = Settings;
         var ns = settings.Namespace;
+        var name = ServiceAccount;
         var fullPath = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
         try
         {
+            (ns, name) = ServiceAccountMapping.NamespaceAndName(ServiceAccount, ns);
             if (fullPath is not null)
             {
                 // Checked before a token is issued; the writer checks again at the moment it writes.
@@ -75,7 +80,7 @@ public sealed class NewK8sSaKubeconfigCommand : K8sClusterCmdlet
                     };
                 }
 
-                if (!ShouldProcess(fullPath, $"Write a kubeconfig for {ServiceAccountMapping.Target("ServiceAccount", ns, ServiceAccount)}"))
+                if (!ShouldProcess(fullPath, $"Write a kubeconfig for {ServiceAccountMapping.Target("ServiceAccount", ns, name)}"))
                 {
                     return;
                 }
@@ -83,7 +88,7 @@ public sealed class NewK8sSaKubeconfigCommand : K8sClusterCmdlet
 
             var options = new TokenRequestOptions { Duration = Duration };
             var token = Invoke((connection, cancellation) =>
-                new TokenOperations(connection, Log).RequestTokenAsync(ns, ServiceAccount, options, cancellation));
+                new TokenOperations(connection, Log).RequestTokenAsync(ns, name, options, cancellation));
             var kubeconfig = ServiceAccountKubeconfigBuilder.Build(settings, token, ContextName);
             if (fullPath is null)
             {
@@ -96,7 +101,7 @@ public sealed class NewK8sSaKubeconfigCommand : K8sClusterCmdlet
         }
         catch (K8sClientException e)
         {
-            WriteErrorFor(e, (object?)fullPath ?? ns + "/" + ServiceAccount);
+            WriteErrorFor(e, (object?)fullPath ?? ns + "/" + name);
         }
     }
 }
