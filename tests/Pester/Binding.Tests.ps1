@@ -159,7 +159,9 @@ Describe 'Names are validated before any request, naming the parameter (defect 1
 
     It 'refuses a ServiceAccount name that is not a DNS-1123 subdomain' {
         { Get-K8sSaToken 'Web_1' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidServiceAccount*'
-        { Remove-K8sServiceAccount 'Web_1' -Confirm:$false -ErrorAction Stop } | Should -Throw '*Name*'
+        { Remove-K8sServiceAccount 'Web_1' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+        { Get-K8sServiceAccount 'Web_1' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidServiceAccountName,*'
+        { Get-K8sServiceAccount 'Web_*' -ErrorAction Stop } | Should -Not -Throw
     }
 
     It 'reports a ServiceAccount that does not exist in Compare-K8sPermission' {
