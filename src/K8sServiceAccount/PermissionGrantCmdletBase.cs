@@ -21,6 +21,14 @@ public abstract class PermissionGrantCmdletBase : NamespacedObjectCmdletBase
     [ValidateNotNullOrEmpty]
     public string? ServiceAccount { get; set; }
 
+    /// <summary>
+    /// A ServiceAccount from Get-K8sServiceAccount or New-K8sServiceAccount, usually piped: the subject, with the role and
+    /// binding in its own namespace unless -Namespace is given.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public K8sServiceAccountInfo? InputObject { get; set; }
+
     /// <summary>A user instead of a ServiceAccount.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -73,8 +81,16 @@ public abstract class PermissionGrantCmdletBase : NamespacedObjectCmdletBase
     /// </summary>
     private protected (GrantRequest Request, string Target) Prepare(string[]? verb, bool rulesRequired)
     {
-        var ns = PermissionMapping.ServiceAccountScope(ServiceAccount, Namespace, () => Settings.Namespace);
-        var subject = PermissionMapping.Subject(ServiceAccount, User, UserGroup is null ? null : [UserGroup], ns);
+        // A piped ServiceAccount stands for -ServiceAccount NAMESPACE/NAME (its Namespace also bound -Namespace, unless given).
+        var serviceAccount = InputObject?.ToString() ?? ServiceAccount;
+        if (InputObject is not null && (ServiceAccount is not null || User is not null || UserGroup is not null))
+        {
+            throw PermissionErrors.InvalidArgument(
+                "ServiceAccount", $"A ServiceAccount ({InputObject}) was piped in as the subject: do not give -ServiceAccount, -User or -UserGroup as well.");
+        }
+
+        var ns = PermissionMapping.ServiceAccountScope(serviceAccount, Namespace, () => Settings.Namespace);
+        var subject = PermissionMapping.Subject(serviceAccount, User, UserGroup is null ? null : [UserGroup], ns);
         if (subject.Kind == PermissionSubjectKind.Self)
         {
             throw PermissionErrors.InvalidArgument("ServiceAccount", "Give the ServiceAccount (or -User or -UserGroup) whose permissions to change.");

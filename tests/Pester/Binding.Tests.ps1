@@ -73,6 +73,15 @@ Describe 'A piped ServiceAccount is the subject of a check (defect 1)' {
         $result.Allowed | Should -BeTrue
     }
 
+    It 'grants to and revokes from each piped ServiceAccount, in its own namespace' {
+        $grants = Get-K8sServiceAccount 'web-*' -Namespace $apps | Grant-K8sPermission -Verb watch -Resource pods -Name piped-watch
+        $grants.Namespace | Should -Be $apps, $apps
+        (Get-K8sRoleBinding piped-watch -Namespace $apps).Subjects.Name | Sort-Object | Should -Be web-1, web-2
+        (Test-K8sPermission watch pods -ServiceAccount "$apps/web-2").Allowed | Should -BeTrue
+        Get-K8sServiceAccount 'web-*' -Namespace $apps | Revoke-K8sPermission -Name piped-watch -Confirm:$false | Out-Null
+        (Test-K8sPermission watch pods -ServiceAccount "$apps/web-2").Allowed | Should -BeFalse
+    }
+
     It 'refuses a piped ServiceAccount together with -ServiceAccount' {
         $errors = $null
         Get-K8sServiceAccount web-1 -Namespace $apps | Test-K8sPermission get pods -ServiceAccount "$apps/web-2" -ErrorVariable errors -ErrorAction SilentlyContinue

@@ -24,7 +24,7 @@ public sealed class GrantK8sPermissionCommand : PermissionGrantCmdletBase
     /// <summary>Grants and writes what was done.</summary>
     protected override void ProcessRecord()
     {
-        string? target = ServiceAccount ?? User ?? UserGroup;
+        string? target = InputObject?.ToString() ?? ServiceAccount ?? User ?? UserGroup;
         try
         {
             (var request, target) = Prepare(Verb, rulesRequired: true);

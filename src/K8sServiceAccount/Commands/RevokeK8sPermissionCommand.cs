@@ -23,7 +23,7 @@ public sealed class RevokeK8sPermissionCommand : PermissionGrantCmdletBase
     /// <summary>Revokes and writes what was done.</summary>
     protected override void ProcessRecord()
     {
-        string? target = ServiceAccount ?? User ?? UserGroup;
+        string? target = InputObject?.ToString() ?? ServiceAccount ?? User ?? UserGroup;
         try
         {
             (var request, target) = Prepare(Verb, rulesRequired: false);
