@@ -67,6 +67,10 @@ try {
     )
     $checks | Test-K8sPermission | Format-Table Verb, ApiGroup, Resource, Subresource, Allowed, Method
 
+    Write-Step 'Get-K8sServiceAccount | Test-K8sPermission: a piped ServiceAccount is the subject, in its own namespace'
+    Get-K8sServiceAccount sample-sa | Test-K8sPermission update deployments/scale -ApiGroup apps |
+        Format-Table Subject, Namespace, Verb, Resource, Subresource, Allowed
+
     Write-Step 'Test-K8sPermission -Explain: which binding, role and rule allow it'
     Test-K8sPermission -Verb update -Resource deployments/scale -ApiGroup apps -ServiceAccount default/sample-sa -Explain |
         Format-List Subject, Verb, Resource, Subresource, Allowed, Verdict, Explanation

@@ -12,7 +12,7 @@ namespace K8sServiceAccount;
 /// (with -LabelSelector evaluated by the server) and matched case-insensitively, and a wildcard that matches nothing
 /// writes nothing.
 /// </summary>
-public abstract class GetRbacObjectCmdletBase : K8sClusterCmdlet
+public abstract class GetRbacObjectCmdletBase : NamespacedObjectCmdletBase
 {
     /// <summary>Names of the objects to get; wildcards allowed. All when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]

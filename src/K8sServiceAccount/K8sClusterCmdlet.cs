@@ -37,10 +37,12 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     public string? Context { get; set; }
 
     /// <summary>
-    /// The namespace to use instead of the context's (or, in a Pod, its own) namespace. Bound from piped objects'
-    /// Namespace property, so Get-X | Verb-X works on each object's own namespace; null or empty means the default.
+    /// The namespace to use instead of the context's (or, in a Pod, its own) namespace; null or empty means the default.
+    /// Not bound from piped objects here: only the cmdlets whose piped objects live in a namespace take it from them
+    /// (<see cref="NamespacedObjectCmdletBase"/>), so an object of another kind never changes a command's namespace.
     /// </summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter]
+    [ValidateNamespace]
     [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string? Namespace { get; set; }
 

@@ -13,7 +13,7 @@ namespace K8sServiceAccount;
 /// ShouldProcess (so -WhatIf reports a bad name, rule or subject too, and nothing is sent for it), then created and
 /// written; a failure is an error for that object and the pipeline goes on.
 /// </summary>
-public abstract class NewRbacObjectCmdletBase : K8sClusterCmdlet
+public abstract class NewRbacObjectCmdletBase : NamespacedObjectCmdletBase
 {
     /// <summary>The new object's name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]

@@ -1,18 +1,25 @@
+using System.Collections;
+using System.Globalization;
 using System.Management.Automation;
+using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Permissions;
+using K8sServiceAccount.Completion;
 using K8sServiceAccount.Internal;
 
 namespace K8sServiceAccount;
 
 /// <summary>
 /// The action parameters of Test-K8sPermission and Get-K8sPermissionSubject, as kubectl auth can-i takes them: -Verb,
-/// -Resource, -ApiGroup, -Subresource, -Name, -NonResourceUrl (all bindable from pipeline objects by property name) and
+/// -Resource, -ApiGroup, -Subresource, -Name, -NonResourceUrl and -Namespace (all bindable from pipeline objects by property
+/// name, such as Import-Csv rows), -Action for a hashtable row (which PowerShell cannot bind by property name), and
 /// -AllNamespaces.
 /// </summary>
 public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
 {
     /// <summary>The verb: get, list, watch, create, update, patch, delete, deletecollection, use, bind, escalate, impersonate, * or a custom verb.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    // Not Mandatory: a piped hashtable (-Action) gives it as a key, and PowerShell would refuse the row before reading it.
+    // A check without a verb is an InvalidVerb error.
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Verb { get; set; } = string.Empty;
 
@@ -44,6 +51,29 @@ public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? NonResourceUrl { get; set; }
 
+    /// <summary>
+    /// The namespace to check in instead of the context's; also bound from piped rows' Namespace property. Null or empty
+    /// means the default.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNamespace]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
+    public new string? Namespace
+    {
+        get => base.Namespace;
+        set => base.Namespace = value;
+    }
+
+    /// <summary>
+    /// The action as a hashtable, usually piped (@{ Verb = 'get'; Resource = 'pods' }): its keys are the names of the
+    /// parameters a piped object's properties bind to (Verb, Resource, Group, Subresource, Name, NonResourceUrl,
+    /// Namespace, and ServiceAccount for Test-K8sPermission); a parameter given on the command line wins over its key,
+    /// and any other key is an error.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public IDictionary? Action { get; set; }
+
     /// <summary>Ask in every namespace and at cluster scope (kubectl -A): only what is allowed cluster-wide counts.</summary>
     [Parameter]
     public SwitchParameter AllNamespaces { get; set; }
@@ -53,10 +83,84 @@ public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
     {
     }
 
+    /// <summary>The keys an -Action hashtable may have: the parameters that bind from a piped object's properties.</summary>
+    private protected virtual IEnumerable<string> ActionKeys =>
+        [nameof(Verb), nameof(Resource), nameof(ApiGroup), nameof(Subresource), nameof(Name), nameof(NonResourceUrl), nameof(Namespace)];
+
+    /// <summary>The object name checked; a derived cmdlet may take it from elsewhere (not from a piped ServiceAccount's name).</summary>
+    private protected virtual string? ObjectName => ActionValue(nameof(Name), Name);
+
+    /// <summary>
+    /// A parameter's value for this record: as given (on the command line or from a piped object's property), else the
+    /// -Action hashtable's key of the same name (case-insensitive).
+    /// </summary>
+    private protected string? ActionValue(string parameter, string? given)
+    {
+        if (PermissionMapping.Given(given) is not null || Action is null)
+        {
+            return given;
+        }
+
+        foreach (DictionaryEntry entry in Action)
+        {
+            if (string.Equals(Convert.ToString(PipelineValue.Unwrap(entry.Key), CultureInfo.InvariantCulture), parameter, StringComparison.OrdinalIgnoreCase))
+            {
+                return Convert.ToString(PipelineValue.Unwrap(entry.Value), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return given;
+    }
+
+    /// <summary>
+    /// Refuses an -Action hashtable with a key that names no action parameter (a typo such as Verbs would otherwise be
+    /// ignored) and a Namespace value that is no namespace name, as -Namespace itself is validated.
+    /// </summary>
+    private protected void ValidateAction()
+    {
+        if (Action is null)
+        {
+            return;
+        }
+
+        var keys = ActionKeys.ToList();
+        foreach (var key in Action.Keys.Cast<object?>().Select(k => Convert.ToString(PipelineValue.Unwrap(k), CultureInfo.InvariantCulture) ?? ""))
+        {
+            if (!keys.Contains(key, StringComparer.OrdinalIgnoreCase))
+            {
+                throw PermissionErrors.InvalidArgument(nameof(Action), $"-Action: the key \"{key}\" names no parameter; the keys are {string.Join(", ", keys)}.");
+            }
+        }
+
+        if (KubernetesNames.NamespaceError(ActionValue(nameof(Namespace), Namespace)) is { } error)
+        {
+            throw PermissionErrors.InvalidArgument(nameof(Namespace), "-Namespace: " + error);
+        }
+    }
+
+    /// <summary>
+    /// The namespace of the check: -Namespace (or the row's), else the namespace of a <paramref name="serviceAccount"/>
+    /// given as NAMESPACE/NAME, else the connection's, the snapshot's or (offline) default.
+    /// </summary>
+    private protected string CheckNamespace(string? serviceAccount) =>
+        PermissionMapping.ServiceAccountScope(serviceAccount, ActionValue(nameof(Namespace), Namespace), () => NamespaceOrDefault);
+
     /// <summary>The action as a check for <paramref name="subject"/>, in <paramref name="namespace"/> unless -AllNamespaces.</summary>
     private protected PermissionCheck ActionCheck(string @namespace, PermissionSubject subject) =>
-        PermissionMapping.Check(Verb, Resource, ApiGroup, Subresource, Name, NonResourceUrl, AllNamespaces ? "" : @namespace, subject);
+        PermissionMapping.Check(
+            ActionValue(nameof(Verb), Verb),
+            ActionValue(nameof(Resource), Resource),
+            ActionValue(nameof(ApiGroup), ApiGroup),
+            ActionValue(nameof(Subresource), Subresource),
+            ObjectName,
+            ActionValue(nameof(NonResourceUrl), NonResourceUrl),
+            AllNamespaces ? "" : @namespace,
+            subject);
 
     /// <summary>What a failed check is reported against: -Resource, else -NonResourceUrl, else -Verb.</summary>
-    private protected string ActionTarget => PermissionMapping.Given(Resource) ?? PermissionMapping.Given(NonResourceUrl) ?? Verb;
+    private protected string ActionTarget =>
+        PermissionMapping.Given(ActionValue(nameof(Resource), Resource))
+        ?? PermissionMapping.Given(ActionValue(nameof(NonResourceUrl), NonResourceUrl))
+        ?? ActionValue(nameof(Verb), Verb)
+        ?? "";
 }

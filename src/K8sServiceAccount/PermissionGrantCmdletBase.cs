@@ -11,15 +11,24 @@ namespace K8sServiceAccount;
 /// ServiceAccount, user or groups), the rule (-Resource, -ApiGroup, -ResourceName, -NonResourceUrl), -ClusterWide and the
 /// name of the managed role and binding. Each cmdlet declares -Verb itself, since only Grant requires it.
 /// </summary>
-public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
+public abstract class PermissionGrantCmdletBase : NamespacedObjectCmdletBase
 {
     /// <summary>
-    /// The ServiceAccount: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace (bound from piped objects' ServiceAccount
-    /// property). The ServiceAccount need not exist yet.
+    /// The ServiceAccount: NAMESPACE/NAME or NAMESPACE:NAME (the role and binding are then made in that namespace unless
+    /// -Namespace is given), or NAME in -Namespace; bound from piped objects' ServiceAccount property. The ServiceAccount
+    /// need not exist yet.
     /// </summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string? ServiceAccount { get; set; }
+
+    /// <summary>
+    /// A ServiceAccount from Get-K8sServiceAccount or New-K8sServiceAccount, usually piped: the subject, with the role and
+    /// binding in its own namespace unless -Namespace is given.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public K8sServiceAccountInfo? InputObject { get; set; }
 
     /// <summary>A user instead of a ServiceAccount.</summary>
     [Parameter]
@@ -76,8 +85,16 @@ public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
     /// </summary>
     private protected IReadOnlyList<(GrantRequest Request, string Target)> Prepare(string[]? verb, bool rulesRequired)
     {
-        var ns = Settings.Namespace;
-        var subjects = PermissionMapping.GrantSubjects(ServiceAccount, User, Group, ns);
+        // A piped ServiceAccount stands for -ServiceAccount NAMESPACE/NAME (its Namespace also bound -Namespace, unless given).
+        var serviceAccount = InputObject?.ToString() ?? ServiceAccount;
+        if (InputObject is not null && (ServiceAccount is not null || User is not null || Group is not null))
+        {
+            throw PermissionErrors.InvalidArgument(
+                "ServiceAccount", $"A ServiceAccount ({InputObject}) was piped in as the subject: do not give -ServiceAccount, -User or -Group as well.");
+        }
+
+        var ns = PermissionMapping.ServiceAccountScope(serviceAccount, Namespace, () => Settings.Namespace);
+        var subjects = PermissionMapping.GrantSubjects(serviceAccount, User, Group, ns);
 
         IReadOnlyList<PolicyRule> rules = [];
         if (rulesRequired || verb is not null || Resource is not null || NonResourceUrl is not null)
@@ -122,7 +139,7 @@ public abstract class PermissionGrantCmdletBase : K8sClusterCmdlet
         }
         catch (K8sClientException e)
         {
-            WriteErrorFor(e, ServiceAccount ?? User ?? (Group is null ? null : string.Join(",", Group)));
+            WriteErrorFor(e, InputObject?.ToString() ?? ServiceAccount ?? User ?? (Group is null ? null : string.Join(",", Group)));
             return;
         }
 

@@ -75,6 +75,32 @@ public abstract class RbacEvaluationCmdletBase : K8sClusterCmdlet
     }
 
     /// <summary>
+    /// On the cluster, the error for a ServiceAccount subject that does not exist (the server's KubernetesNotFound, naming
+    /// <paramref name="parameter"/>), so a mistyped name is not evaluated silently; null when it exists, and when it cannot
+    /// be read (RBAC is evaluated regardless: bindings may name a ServiceAccount before it exists).
+    /// </summary>
+    private protected K8sClientException? MissingServiceAccount(PermissionSubject account, string parameter)
+    {
+        try
+        {
+            Invoke((connection, token) => new Client.Api.ServiceAccountOperations(connection, Log).GetAsync(account.Namespace!, account.Name!, token));
+            return null;
+        }
+        catch (Client.Http.KubernetesApiException e) when (e.IsNotFound)
+        {
+            return new K8sClientException(e.ErrorId, e.Category, $"-{parameter}: the ServiceAccount {account.Namespace}/{account.Name} does not exist.", e)
+            {
+                Target = $"{account.Namespace}/{account.Name}",
+            };
+        }
+        catch (K8sClientException e)
+        {
+            WriteVerbose($"Could not check that ServiceAccount {account.Namespace}/{account.Name} exists: {e.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>
     /// The RBAC objects to evaluate on: the -Policy documents (namespace-less objects placed in
     /// <paramref name="defaultNamespace"/>), the -Snapshot, or the cluster's, read once.
     /// </summary>

@@ -10,7 +10,7 @@ namespace K8sServiceAccount;
 /// Remove-K8sClusterRoleBinding: each named object is deleted after confirmation (skipped with -Force), and a failure
 /// is written as an error for that object while the others are still deleted.
 /// </summary>
-public abstract class RemoveRbacObjectCmdletBase : K8sClusterCmdlet
+public abstract class RemoveRbacObjectCmdletBase : NamespacedObjectCmdletBase
 {
     /// <summary>Names of the objects to delete (no wildcards: pipe from the matching Get- cmdlet to delete by pattern).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]

@@ -247,7 +247,7 @@ public class ConnectionLayerTests
         using var machine = new TestEnvironment();
         var path = machine.WriteFile("a.yaml", TestEnvironment.TwoContexts());
         var kubeconfig = KubeconfigLoader.Load(path, machine);
-        var contexts = kubeconfig.Contexts.Select(c => OutputMapping.ToContextInfo(c, kubeconfig.CurrentContext)).ToList();
+        var contexts = kubeconfig.Contexts.Select(c => OutputMapping.ToContextInfo(c, kubeconfig.CurrentContext, null)).ToList();
 
         Assert.Equal(["alpha", "beta"], contexts.Select(c => c.Name));
         Assert.Equal([true, false], contexts.Select(c => c.IsCurrent));

@@ -28,6 +28,20 @@ public class PermissionMappingTests
         Assert.Equal($"system:serviceaccount:{ns}:{name}", subject.ToString());
     }
 
+    [Theory]
+    [InlineData("apps/web", null, "apps")]
+    [InlineData("apps:web", "", "apps")]
+    [InlineData("system:serviceaccount:apps:web", " ", "apps")]
+    [InlineData("apps/web", "prod", "prod")]
+    [InlineData("web", null, "ctx")]
+    [InlineData("web", "prod", "prod")]
+    [InlineData(null, null, "ctx")]
+    public void ServiceAccountNamespaceMeansThatNamespaceUnlessNamespaceIsGiven(string? serviceAccount, string? namespaceParameter, string expected)
+    {
+        // DESIGN.md: -ServiceAccount NAMESPACE/NAME means that namespace unless -Namespace is given; else the connection's.
+        Assert.Equal(expected, PermissionMapping.ServiceAccountScope(serviceAccount, namespaceParameter, () => "ctx"));
+    }
+
     [Fact]
     public void NoSubjectIsYourselfAndEmptyCsvCellsCountAsNotGiven()
     {

@@ -113,10 +113,10 @@ Describe 'Connection order' {
         $connection.Namespace | Should -Be 'other'
     }
 
-    It 'binds -Namespace from piped objects, one result per object' {
-        $connections = [pscustomobject]@{ Namespace = 'one' }, [pscustomobject]@{ Namespace = 'two' } |
-            Get-K8sConnection -Kubeconfig $kubeconfig
-        $connections.Namespace | Should -Be @('one', 'two')
+    It 'takes -Namespace as given, never from a piped object (its Namespace could mean something else)' {
+        (Get-K8sConnection -Kubeconfig $kubeconfig -Namespace one).Namespace | Should -Be 'one'
+        { [pscustomobject]@{ Namespace = 'one' } | Get-K8sConnection -Kubeconfig $kubeconfig -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InputObjectNotBound,K8sServiceAccount.Commands.GetK8sConnectionCommand'
     }
 
     It 'lets -Context beat the session' {

@@ -12,7 +12,8 @@ BeforeAll {
     # The configuration that was built last (dotnet test builds Debug, build.ps1 Release).
     $serverDll = Find-LocalApiServerDll -BuildDirectory (Join-Path $TestDrive 'server')
     $configuration = Split-Path -Leaf (Split-Path -Parent (Split-Path -Parent $serverDll))
-    $script:output = Invoke-ChildPwsh -File $script:demo -Configuration $configuration 2>&1 | Out-String -Width 200
+    # Plain text: no ANSI escapes from the child's formatting in the text matched below or in a failure message.
+    $script:output = (Invoke-ChildPwsh -File $script:demo -Configuration $configuration 2>&1 | Out-String -Width 200) -replace '\e\[[0-9;]*m', ''
     $script:exitCode = $LASTEXITCODE
 }
 

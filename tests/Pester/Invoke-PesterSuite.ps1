@@ -39,6 +39,10 @@ Import-Module $pesterManifest -Force
 $pester = Get-Module Pester
 if ($pester.Version -lt [version]'5.7.1' -or $pester.Version.Major -ne 5) { throw "Pester 5.7.1 expected, got $($pester.Version)" }
 
+# Tests compare and report text: no ANSI escapes in it (they also make the NUnit report's XML invalid).
+$PSStyle.OutputRendering = 'PlainText'
+$env:NO_COLOR = '1'
+
 New-Item -ItemType Directory -Force -Path $ResultDirectory | Out-Null
 $ResultDirectory = (Resolve-Path -LiteralPath $ResultDirectory).ProviderPath
 $summaryFile = Join-Path $ResultDirectory 'summary.txt'

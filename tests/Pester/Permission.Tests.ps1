@@ -163,9 +163,12 @@ subjects:
         ($holders | Where-Object SubjectKind -eq 'ServiceAccount').SubjectName | Should -Contain 'sample-sa'
         $holders.SubjectName | Should -Contain 'system:masters'
 
+        # Both must exist: a ServiceAccount that does not is a KubernetesNotFound error (Binding.Tests.ps1).
+        New-K8sServiceAccount -Name other | Out-Null
         $differences = Compare-K8sPermission -ReferenceServiceAccount $sa -DifferenceServiceAccount "$ns/other" -Namespace $ns
         $differences | Where-Object { $_.SideIndicator -eq '<=' -and $_.Verb -eq 'update' -and $_.ApiGroup -eq 'extensions' -and $_.Resource -eq 'deployments/scale' } | Should -Not -BeNullOrEmpty
         $differences | Where-Object SideIndicator -eq '=>' | Where-Object Scope -eq $ns | Should -BeNullOrEmpty
+        Remove-K8sServiceAccount other -Confirm:$false
     }
 
     It 'revokes what was granted, after which the check is denied' {

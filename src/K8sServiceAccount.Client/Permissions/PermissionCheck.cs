@@ -111,6 +111,26 @@ public sealed record PermissionSubject
         return ServiceAccount(text[..separator], name, parameter);
     }
 
+    /// <summary>
+    /// The namespace a ServiceAccount text names (<c>NAMESPACE/NAME</c>, <c>NAMESPACE:NAME</c>,
+    /// <c>system:serviceaccount:NAMESPACE:NAME</c>), or null for a bare <c>NAME</c> and for empty text. Not validated:
+    /// <see cref="ParseServiceAccount"/> does that.
+    /// </summary>
+    public static string? NamespaceOf(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        text = text.Trim();
+        if (text.StartsWith(ServiceAccountIdentity.UserNamePrefix, StringComparison.Ordinal))
+        {
+            text = text[ServiceAccountIdentity.UserNamePrefix.Length..];
+        }
+        var separator = text.IndexOfAny(['/', ':']);
+        return separator < 0 ? null : text[..separator];
+    }
+
     /// <summary>A user (and/or groups). At least one of <paramref name="name"/> or <paramref name="groups"/> is required.</summary>
     public static PermissionSubject User(string? name, IEnumerable<string>? groups = null)
     {

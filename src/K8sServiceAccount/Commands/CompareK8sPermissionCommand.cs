@@ -16,12 +16,12 @@ namespace K8sServiceAccount.Commands;
 public sealed class CompareK8sPermissionCommand : RbacEvaluationCmdletBase
 {
 
-    /// <summary>The reference ServiceAccount: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace.</summary>
+    /// <summary>The reference ServiceAccount: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace; on the cluster it must exist.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string ReferenceServiceAccount { get; set; } = string.Empty;
 
-    /// <summary>The ServiceAccount compared with the reference: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace.</summary>
+    /// <summary>The ServiceAccount compared with the reference: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace; on the cluster it must exist.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
     public string DifferenceServiceAccount { get; set; } = string.Empty;
@@ -39,6 +39,18 @@ public sealed class CompareK8sPermissionCommand : RbacEvaluationCmdletBase
             var defaultNamespace = NamespaceOrDefault;
             var reference = PermissionSubject.ParseServiceAccount(ReferenceServiceAccount, defaultNamespace, nameof(ReferenceServiceAccount));
             var difference = PermissionSubject.ParseServiceAccount(DifferenceServiceAccount, defaultNamespace, nameof(DifferenceServiceAccount));
+            if (OnCluster)
+            {
+                // Comparing with a ServiceAccount that does not exist (a typo) would only list the other's permissions.
+                var missing = new[] { (reference, nameof(ReferenceServiceAccount)), (difference, nameof(DifferenceServiceAccount)) }
+                    .Select(s => MissingServiceAccount(s.Item1, s.Item2)).Where(e => e is not null).ToList();
+                if (missing.Count > 0)
+                {
+                    missing.ForEach(e => WriteErrorFor(e!, e!.Target));
+                    return;
+                }
+            }
+
             var rbac = LoadRbac(defaultNamespace);
             var differences = PermissionDifference.Compare(
                 rbac.EffectiveRulesFor(reference, explicitNamespace), rbac.EffectiveRulesFor(difference, explicitNamespace), IncludeEqual);

@@ -14,6 +14,16 @@ namespace K8sServiceAccount.Commands;
 [OutputType(typeof(K8sConnectionInfo))]
 public sealed class ConnectK8sClusterCommand : K8sClusterCmdlet
 {
+    private int pipedContexts;
+
+    /// <summary>
+    /// A context from Get-K8sContext, usually piped: connects to that context, through the kubeconfig file it was read
+    /// from (its -Kubeconfig). Only one context can be connected.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public K8sContextInfo? InputObject { get; set; }
+
     /// <summary>Process (the default): every runspace of this process uses the connection. Runspace: only this one, where it wins over the process's.</summary>
     [Parameter]
     public K8sConnectionScope Scope { get; set; } = K8sConnectionScope.Process;
@@ -27,6 +37,11 @@ public sealed class ConnectK8sClusterCommand : K8sClusterCmdlet
 
     protected override void ProcessRecord()
     {
+        if (InputObject is { } context)
+        {
+            UseContext(context);
+        }
+
         var settings = ConnectionSelection.AsSession(Settings, Scope, DateTimeOffset.UtcNow);
         var session = new ConnectionHandle(settings, ClientConnection);
         try
@@ -43,5 +58,32 @@ public sealed class ConnectK8sClusterCommand : K8sClusterCmdlet
         {
             WriteObject(OutputMapping.ToConnectionInfo(session));
         }
+    }
+
+    // A piped context is the context to use, from its own file; it must not contradict -Context or -Kubeconfig.
+    private void UseContext(K8sContextInfo context)
+    {
+        string? problem = null;
+        if (++pipedContexts > 1)
+        {
+            problem = "Connect-K8sCluster connects to one context; more than one was piped in.";
+        }
+        else if (Context is not null && !string.Equals(Context, context.Name, StringComparison.Ordinal))
+        {
+            problem = $"The piped context \"{context.Name}\" and -Context \"{Context}\" differ; give one of them.";
+        }
+        else if (Kubeconfig is not null && context.Kubeconfig is not null
+            && !string.Equals(GetUnresolvedProviderPathFromPSPath(Kubeconfig), context.Kubeconfig, StringComparison.Ordinal))
+        {
+            problem = $"The piped context was read from {context.Kubeconfig}, not from -Kubeconfig {Kubeconfig}; give one of them.";
+        }
+
+        if (problem is not null)
+        {
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentException(problem), "InvalidInputObject", ErrorCategory.InvalidArgument, context));
+        }
+
+        Context = context.Name;
+        Kubeconfig ??= context.Kubeconfig;
     }
 }

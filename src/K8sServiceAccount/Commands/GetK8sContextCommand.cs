@@ -15,6 +15,7 @@ namespace K8sServiceAccount.Commands;
 public sealed class GetK8sContextCommand : PSCmdlet
 {
     private Kubeconfig? kubeconfig;
+    private string? kubeconfigPath;
 
     /// <summary>Names of the contexts to get; wildcards allowed. All contexts when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -30,7 +31,7 @@ public sealed class GetK8sContextCommand : PSCmdlet
 
     protected override void BeginProcessing()
     {
-        var path = Kubeconfig is null ? null : GetUnresolvedProviderPathFromPSPath(Kubeconfig);
+        var path = kubeconfigPath = Kubeconfig is null ? null : GetUnresolvedProviderPathFromPSPath(Kubeconfig);
         try
         {
             kubeconfig = KubeconfigLoader.Load(path, SystemEnvironment.Instance);
@@ -79,7 +80,7 @@ public sealed class GetK8sContextCommand : PSCmdlet
     {
         foreach (var context in contexts)
         {
-            WriteObject(OutputMapping.ToContextInfo(context, kubeconfig!.CurrentContext));
+            WriteObject(OutputMapping.ToContextInfo(context, kubeconfig!.CurrentContext, kubeconfigPath));
         }
     }
 }

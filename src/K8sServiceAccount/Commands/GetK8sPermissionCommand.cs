@@ -19,12 +19,20 @@ public sealed class GetK8sPermissionCommand : RbacEvaluationCmdletBase
     private RbacSnapshot? rbac;
 
     /// <summary>
-    /// The ServiceAccount: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace (bound from piped ServiceAccounts' Name and
-    /// Namespace). Without -Namespace every scope is listed; with it, that namespace's rules and the cluster-wide ones.
+    /// The ServiceAccount: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace (bound from piped objects' ServiceAccount
+    /// property). Without -Namespace every scope is listed; with it, that namespace's rules and the cluster-wide ones. On
+    /// the cluster, a ServiceAccount that does not exist is reported with a warning (its bindings may still exist).
     /// </summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("Name")]
     public string? ServiceAccount { get; set; }
+
+    /// <summary>
+    /// A ServiceAccount from Get-K8sServiceAccount or New-K8sServiceAccount, usually piped: its rules are listed as for
+    /// -ServiceAccount NAMESPACE/NAME (every scope unless -Namespace is given).
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public K8sServiceAccountInfo? InputObject { get; set; }
 
     /// <summary>
     /// List the rules of this user, with the groups the server gives that user when impersonating it (kubectl --as): the -Group
@@ -47,7 +55,24 @@ public sealed class GetK8sPermissionCommand : RbacEvaluationCmdletBase
         PermissionSubject subject;
         try
         {
-            subject = PermissionMapping.Subject(ServiceAccount, User, Group, NamespaceOrDefault);
+            if (InputObject is { } account)
+            {
+                if (ServiceAccount is not null || User is not null || Group is not null)
+                {
+                    throw PermissionErrors.InvalidArgument(
+                        nameof(ServiceAccount), $"A ServiceAccount ({account}) was piped in: do not give -ServiceAccount, -User or -Group as well.");
+                }
+
+                subject = PermissionSubject.ServiceAccount(account.Namespace, account.Name, nameof(InputObject));
+            }
+            else
+            {
+                subject = PermissionMapping.Subject(ServiceAccount, User, Group, NamespaceOrDefault);
+                if (subject.Kind == PermissionSubjectKind.ServiceAccount && OnCluster && MissingServiceAccount(subject, nameof(ServiceAccount)) is { } missing)
+                {
+                    WriteWarning($"{missing.Message} These are the rules it would have.");
+                }
+            }
         }
         catch (K8sClientException e)
         {

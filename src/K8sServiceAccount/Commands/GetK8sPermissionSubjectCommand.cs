@@ -23,7 +23,8 @@ public sealed class GetK8sPermissionSubjectCommand : PermissionActionCmdletBase
         var target = ActionTarget;
         try
         {
-            var ns = NamespaceOrDefault;
+            ValidateAction();
+            var ns = CheckNamespace(null);
             var check = ActionCheck(ns, PermissionSubject.Self);
             rbac ??= LoadRbac(PermissionMapping.Given(Namespace) ?? "default");
             var evaluator = rbac;

@@ -14,14 +14,17 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "K8sSaToken", DefaultParameterSetName = BoundSet, SupportsShouldProcess = true)]
 [OutputType(typeof(K8sSaTokenInfo), typeof(string))]
-public sealed class GetK8sSaTokenCommand : K8sClusterCmdlet
+public sealed class GetK8sSaTokenCommand : NamespacedObjectCmdletBase
 {
     private const string BoundSet = "Bound";
     private const string LegacySet = "Legacy";
 
     private TokenRequestOptions? options;
 
-    /// <summary>The ServiceAccount to get a token for. Bound from the Name of piped ServiceAccounts.</summary>
+    /// <summary>
+    /// The ServiceAccount to get a token for: NAME in -Namespace, or NAMESPACE/NAME. Bound from the Name (and Namespace) of
+    /// piped ServiceAccounts.
+    /// </summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
     [ValidateNotNullOrEmpty]
@@ -116,34 +119,36 @@ public sealed class GetK8sSaTokenCommand : K8sClusterCmdlet
     protected override void ProcessRecord()
     {
         var ns = Settings.Namespace;
+        var name = ServiceAccount;
         try
         {
+            (ns, name) = ServiceAccountMapping.NamespaceAndName(ServiceAccount, ns);
             if (Legacy)
             {
-                WriteLegacyToken(ns);
+                WriteLegacyToken(ns, name);
                 return;
             }
 
             // A TokenRequest creates a credential on the server, though it leaves no object behind.
-            if (!ShouldProcess(ServiceAccountMapping.Target("ServiceAccount", ns, ServiceAccount), "Request a token"))
+            if (!ShouldProcess(ServiceAccountMapping.Target("ServiceAccount", ns, name), "Request a token"))
             {
                 return;
             }
 
             var token = Invoke((connection, cancellation) =>
-                new TokenOperations(connection, Log).RequestTokenAsync(ns, ServiceAccount, options, cancellation));
+                new TokenOperations(connection, Log).RequestTokenAsync(ns, name, options, cancellation));
             // A shortened token has been reported through the client's log as a warning.
             WriteObject(AsPlainText ? token.Token : ServiceAccountMapping.ToTokenInfo(token));
         }
         catch (K8sClientException e)
         {
-            WriteErrorFor(e, ns + "/" + ServiceAccount);
+            WriteErrorFor(e, ns + "/" + name);
         }
     }
 
-    private void WriteLegacyToken(string ns)
+    private void WriteLegacyToken(string ns, string name)
     {
-        var lookup = Invoke((connection, cancellation) => new TokenOperations(connection, Log).FindLegacyTokenAsync(ns, ServiceAccount, cancellation));
+        var lookup = Invoke((connection, cancellation) => new TokenOperations(connection, Log).FindLegacyTokenAsync(ns, name, cancellation));
         LegacyServiceAccountToken? token = lookup.Token;
         if (token is null && lookup.PendingSecret is { } pending)
         {
@@ -153,14 +158,14 @@ public sealed class GetK8sSaTokenCommand : K8sClusterCmdlet
 
         if (token is null)
         {
-            var target = ServiceAccountMapping.Target("Secret", ns, ServiceAccount + "-token-*");
-            if (!ShouldProcess(target, $"Create a {TokenOperations.ServiceAccountTokenSecretType} Secret for ServiceAccount {ns}/{ServiceAccount}"))
+            var target = ServiceAccountMapping.Target("Secret", ns, name + "-token-*");
+            if (!ShouldProcess(target, $"Create a {TokenOperations.ServiceAccountTokenSecretType} Secret for ServiceAccount {ns}/{name}"))
             {
                 return;
             }
 
-            token = Invoke((connection, cancellation) => new TokenOperations(connection, Log).CreateLegacyTokenAsync(ns, ServiceAccount, Timeout, cancellation));
-            WriteVerbose($"Created Secret {ns}/{token.SecretName} for ServiceAccount {ServiceAccount}.");
+            token = Invoke((connection, cancellation) => new TokenOperations(connection, Log).CreateLegacyTokenAsync(ns, name, Timeout, cancellation));
+            WriteVerbose($"Created Secret {ns}/{token.SecretName} for ServiceAccount {name}.");
         }
 
         WriteObject(AsPlainText ? token.Token : ServiceAccountMapping.ToTokenInfo(token));

@@ -13,9 +13,12 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "K8sServiceAccount")]
 [OutputType(typeof(K8sServiceAccountInfo))]
-public sealed class GetK8sServiceAccountCommand : K8sClusterCmdlet
+public sealed class GetK8sServiceAccountCommand : NamespacedObjectCmdletBase
 {
-    /// <summary>Names of the ServiceAccounts to get; wildcards allowed (matched case-insensitively). All when omitted.</summary>
+    /// <summary>
+    /// Names of the ServiceAccounts to get; wildcards allowed (matched case-insensitively). All when omitted. A name without
+    /// wildcards that no ServiceAccount can have (not a DNS-1123 subdomain) is an InvalidServiceAccountName error.
+    /// </summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
@@ -50,6 +53,11 @@ public sealed class GetK8sServiceAccountCommand : K8sClusterCmdlet
             try
             {
                 pattern = NamePattern.Parse(name);
+                if (!pattern.IsWildcard)
+                {
+                    // A name no ServiceAccount can have is a typo, not something to look for (a GET would say "not found").
+                    NameValidation.ValidateServiceAccountName(pattern.Literal);
+                }
             }
             catch (K8sClientException e)
             {

@@ -13,9 +13,12 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "K8sSaKubeconfig", SupportsShouldProcess = true)]
 [OutputType(typeof(string), typeof(K8sSaKubeconfigFile))]
-public sealed class NewK8sSaKubeconfigCommand : K8sClusterCmdlet
+public sealed class NewK8sSaKubeconfigCommand : NamespacedObjectCmdletBase
 {
-    /// <summary>The ServiceAccount the kubeconfig authenticates as. Bound from the Name of piped ServiceAccounts.</summary>
+    /// <summary>
+    /// The ServiceAccount the kubeconfig authenticates as: NAME in -Namespace, or NAMESPACE/NAME (the kubeconfig's namespace).
+    /// Bound from the Name (and Namespace) of piped ServiceAccounts.
+    /// </summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
     [ValidateNotNullOrEmpty]
@@ -82,10 +85,12 @@ public sealed class NewK8sSaKubeconfigCommand : K8sClusterCmdlet
     {
         var settings = Settings;
         var ns = settings.Namespace;
+        var name = ServiceAccount;
         var fullPath = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
-        var account = ServiceAccountMapping.Target("ServiceAccount", ns, ServiceAccount);
         try
         {
+            (ns, name) = ServiceAccountMapping.NamespaceAndName(ServiceAccount, ns);
+            var account = ServiceAccountMapping.Target("ServiceAccount", ns, name);
             // Checked before a token is issued; the writer checks again at the moment it writes.
             if (fullPath is not null && !Force && File.Exists(fullPath))
             {
@@ -108,7 +113,7 @@ public sealed class NewK8sSaKubeconfigCommand : K8sClusterCmdlet
 
             var options = new TokenRequestOptions { Duration = Duration };
             var token = Invoke((connection, cancellation) =>
-                new TokenOperations(connection, Log).RequestTokenAsync(ns, ServiceAccount, options, cancellation));
+                new TokenOperations(connection, Log).RequestTokenAsync(ns, name, options, cancellation));
             var kubeconfig = ServiceAccountKubeconfigBuilder.Build(settings, token, ContextName);
             if (fullPath is null)
             {
@@ -121,7 +126,7 @@ public sealed class NewK8sSaKubeconfigCommand : K8sClusterCmdlet
         }
         catch (K8sClientException e)
         {
-            WriteErrorFor(e, (object?)fullPath ?? ns + "/" + ServiceAccount);
+            WriteErrorFor(e, (object?)fullPath ?? ns + "/" + name);
         }
     }
 }

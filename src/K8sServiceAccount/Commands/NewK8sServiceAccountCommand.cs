@@ -13,7 +13,7 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "K8sServiceAccount", SupportsShouldProcess = true)]
 [OutputType(typeof(K8sServiceAccountInfo))]
-public sealed class NewK8sServiceAccountCommand : K8sClusterCmdlet
+public sealed class NewK8sServiceAccountCommand : NamespacedObjectCmdletBase
 {
     private Dictionary<string, string>? labels;
     private Dictionary<string, string>? annotations;

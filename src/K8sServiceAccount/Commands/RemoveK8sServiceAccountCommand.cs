@@ -12,11 +12,12 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "K8sServiceAccount", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(K8sServiceAccountInfo))]
-public sealed class RemoveK8sServiceAccountCommand : K8sClusterCmdlet
+public sealed class RemoveK8sServiceAccountCommand : NamespacedObjectCmdletBase
 {
     /// <summary>Names of the ServiceAccounts to delete (no wildcards: pipe from Get-K8sServiceAccount to delete by pattern).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ValidateServiceAccountName]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>

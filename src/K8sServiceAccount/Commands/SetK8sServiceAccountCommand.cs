@@ -13,13 +13,14 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "K8sServiceAccount", SupportsShouldProcess = true)]
 [OutputType(typeof(K8sServiceAccountInfo))]
-public sealed class SetK8sServiceAccountCommand : K8sClusterCmdlet
+public sealed class SetK8sServiceAccountCommand : NamespacedObjectCmdletBase
 {
     private ServiceAccountChanges? changes;
 
     /// <summary>Names of the ServiceAccounts to change.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ValidateServiceAccountName]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>Labels to set; a key whose value is $null is removed. Other labels are kept.</summary>

@@ -30,14 +30,24 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
     private int failed;
     private ProgressRecord? progress;
     private long lastProgress;
+    // -Name as given on the command line: a piped ServiceAccount's Name also binds to -Name, and is not an object name.
+    private string? commandLineName;
 
     /// <summary>
-    /// Check a ServiceAccount instead of yourself: NAMESPACE/NAME, NAMESPACE:NAME, system:serviceaccount:NAMESPACE:NAME, or
-    /// NAME in -Namespace. The ServiceAccount's groups (system:serviceaccounts, system:serviceaccounts:NAMESPACE,
-    /// system:authenticated) are included.
+    /// Check a ServiceAccount instead of yourself: NAMESPACE/NAME, NAMESPACE:NAME or system:serviceaccount:NAMESPACE:NAME
+    /// (checked in that namespace unless -Namespace is given), or NAME in -Namespace. The ServiceAccount's groups
+    /// (system:serviceaccounts, system:serviceaccounts:NAMESPACE, system:authenticated) are included.
     /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? ServiceAccount { get; set; }
+
+    /// <summary>
+    /// A ServiceAccount from Get-K8sServiceAccount or New-K8sServiceAccount, usually piped: it is the subject checked, in
+    /// its own namespace unless -Namespace is given. Its Name is not taken as -Name.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public K8sServiceAccountInfo? InputObject { get; set; }
 
     /// <summary>
     /// Check a user instead of yourself, with the groups the server gives that user when impersonating it (kubectl --as): the -Group
@@ -77,6 +87,19 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
     [ValidateRange(1, 256)]
     public int ThrottleLimit { get; set; } = 16;
 
+    /// <inheritdoc cref="PermissionActionCmdletBase.ActionKeys"/>
+    private protected override IEnumerable<string> ActionKeys => base.ActionKeys.Append(nameof(ServiceAccount));
+
+    /// <inheritdoc cref="PermissionActionCmdletBase.ObjectName"/>
+    private protected override string? ObjectName => InputObject is null ? base.ObjectName : commandLineName;
+
+    /// <summary>Refuses -Policy with -Snapshot; notes the command line's -Name before any piped object binds.</summary>
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        commandLineName = Name;
+    }
+
     /// <summary>
     /// Starts the row's check at once, or, when -ThrottleLimit checks are in flight, waits for one to finish; meanwhile
     /// writes the results that are ready, so they come out while the input is still being read.
@@ -87,8 +110,8 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
         PermissionCheck check;
         try
         {
-            var ns = DefaultNamespace();
-            var subject = PermissionMapping.Subject(ServiceAccount, User, Group, ns, groupsNeedUser: true);
+            ValidateAction();
+            var (ns, subject) = Subject();
             check = ActionCheck(ns, subject);
         }
         catch (K8sClientException e)
@@ -125,8 +148,25 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
         }
     }
 
-    // The namespace of a check: -Namespace, else the connection's, the snapshot's or (offline) default.
-    private string DefaultNamespace() => NamespaceOrDefault;
+    // Whose permission, and where: a piped ServiceAccount in its own namespace (bound to -Namespace from it unless given),
+    // else -ServiceAccount, -User and -Group, or yourself, in the namespace CheckNamespace chooses.
+    private (string Namespace, PermissionSubject Subject) Subject()
+    {
+        var serviceAccount = ActionValue(nameof(ServiceAccount), ServiceAccount);
+        if (InputObject is { } account)
+        {
+            if (PermissionMapping.Given(serviceAccount) is not null || User is not null || Group is not null)
+            {
+                throw PermissionErrors.InvalidArgument(
+                    nameof(ServiceAccount), $"A ServiceAccount ({account}) was piped in as the subject: do not give -ServiceAccount, -User or -Group as well.");
+            }
+
+            return (PermissionMapping.Given(Namespace) ?? account.Namespace, PermissionSubject.ServiceAccount(account.Namespace, account.Name, nameof(InputObject)));
+        }
+
+        var ns = CheckNamespace(serviceAccount);
+        return (ns, PermissionMapping.Subject(serviceAccount, User, Group, ns, groupsNeedUser: true));
+    }
 
     // The evaluator is made for the first valid row: a command without one never connects or reads policy files.
     private PermissionBatch StartBatch()

@@ -5,8 +5,9 @@ namespace K8sServiceAccount.Internal;
 /// <summary>Turns client objects into the module's public output types, which PowerShell can bind and format without the client.</summary>
 internal static class OutputMapping
 {
-    internal static K8sContextInfo ToContextInfo(KubeconfigContext context, string? currentContext) => new()
+    internal static K8sContextInfo ToContextInfo(KubeconfigContext context, string? currentContext, string? kubeconfigPath) => new()
     {
+        Kubeconfig = kubeconfigPath,
         Name = context.Name,
         IsCurrent = string.Equals(context.Name, currentContext, StringComparison.Ordinal),
         Cluster = context.Cluster,

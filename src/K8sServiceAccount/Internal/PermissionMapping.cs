@@ -95,6 +95,14 @@ internal static class PermissionMapping
     }
 
     /// <summary>
+    /// The namespace of an operation on a ServiceAccount given as text (DESIGN.md: -ServiceAccount NAMESPACE/NAME means that
+    /// namespace unless -Namespace is given): <paramref name="namespaceParameter"/>, else the text's own namespace, else
+    /// <paramref name="otherwise"/> (the connection's, a snapshot's or default), which is then also where a bare NAME lives.
+    /// </summary>
+    internal static string ServiceAccountScope(string? serviceAccount, string? namespaceParameter, Func<string> otherwise) =>
+        Given(namespaceParameter) ?? Given(PermissionSubject.NamespaceOf(serviceAccount)) ?? otherwise();
+
+    /// <summary>
     /// One check from the cmdlet's (possibly pipeline-bound) values. <paramref name="namespace"/> is the namespace to use
     /// for resource checks; non-resource checks are always cluster-level.
     /// </summary>

@@ -19,6 +19,16 @@ internal static class ServiceAccountMapping
     /// <summary>The ShouldProcess target for an object: kind, namespace and name ("ServiceAccount ns1/app").</summary>
     internal static string Target(string kind, string @namespace, string name) => $"{kind} {@namespace}/{name}";
 
+    /// <summary>
+    /// A -ServiceAccount argument as namespace and name: NAMESPACE/NAME (or NAMESPACE:NAME) is in that namespace, a bare
+    /// NAME in <paramref name="defaultNamespace"/>; both validated as the server would, errors naming -ServiceAccount.
+    /// </summary>
+    internal static (string Namespace, string Name) NamespaceAndName(string text, string defaultNamespace)
+    {
+        var account = Client.Permissions.PermissionSubject.ParseServiceAccount(text, defaultNamespace);
+        return (account.Namespace!, account.Name!);
+    }
+
     internal static K8sServiceAccountInfo ToServiceAccountInfo(ServiceAccount account) => new()
     {
         Name = account.Metadata.Name ?? string.Empty,

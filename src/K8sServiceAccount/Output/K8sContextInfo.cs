@@ -21,6 +21,12 @@ public sealed class K8sContextInfo
     /// <summary>The kubeconfig file that defines the context (the first one wins when several do).</summary>
     public string SourceFile { get; init; } = string.Empty;
 
+    /// <summary>
+    /// The kubeconfig file Get-K8sContext read when given -Kubeconfig; null when it read KUBECONFIG or ~/.kube/config.
+    /// Connect-K8sCluster connects a piped context through the same file.
+    /// </summary>
+    public string? Kubeconfig { get; init; }
+
     /// <summary>The name, so the object reads well in strings and in -Context arguments.</summary>
     public override string ToString() => Name;
 }
