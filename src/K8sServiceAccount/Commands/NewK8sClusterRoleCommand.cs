@@ -8,7 +8,7 @@ namespace K8sServiceAccount.Commands;
 
 /// <summary>
 /// Creates a ClusterRole (rules that a ClusterRoleBinding grants everywhere, or a RoleBinding grants in its namespace;
-/// non-resource URLs allowed) from rules of New-K8sPolicyRule or hashtables, or, with -AggregationRule, one whose rules
+/// non-resource URLs allowed) from rules of New-K8sPolicyRule or hashtables (given as -Rule or piped in), or, with -AggregationRule, one whose rules
 /// the server fills in from the ClusterRoles whose labels match (kubectl create clusterrole --aggregation-rule). The
 /// object is validated as the API server would before anything is sent. Granting what you do not hold needs 'escalate'
 /// on clusterroles, and an aggregation rule needs full cluster-admin authority or 'escalate': the refusal
@@ -16,16 +16,9 @@ namespace K8sServiceAccount.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "K8sClusterRole", SupportsShouldProcess = true, DefaultParameterSetName = RulesSet)]
 [OutputType(typeof(K8sRoleInfo))]
-public sealed class NewK8sClusterRoleCommand : NewRbacObjectCmdletBase
+public sealed class NewK8sClusterRoleCommand : NewRoleCmdletBase
 {
-    private const string RulesSet = "Rule";
     private const string AggregationSet = "AggregationRule";
-
-    /// <summary>The rules, from New-K8sPolicyRule or as hashtables (@{ Verbs = 'get'; NonResourceUrls = '/healthz' }).</summary>
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = RulesSet)]
-    [ValidateNotNullOrEmpty]
-    [Alias("Rules")]
-    public K8sPolicyRule[] Rule { get; set; } = Array.Empty<K8sPolicyRule>();
 
     /// <summary>
     /// Label selectors of the ClusterRoles whose rules this one aggregates, one hashtable of labels per selector
@@ -36,15 +29,17 @@ public sealed class NewK8sClusterRoleCommand : NewRbacObjectCmdletBase
     [ValidateNotNullOrEmpty]
     public Hashtable[] AggregationRule { get; set; } = Array.Empty<Hashtable>();
 
-    /// <summary>Creates the ClusterRole and writes it.</summary>
-    protected override void ProcessRecord()
-    {
+    private protected override void CreateRole(IReadOnlyList<K8sPolicyRule> rules) =>
+        Create(() => new ClusterRole { Metadata = Metadata(null), Rules = rules.Select(PermissionMapping.ToPolicyRule).ToList() });
+
+    private protected override void CreateWithoutRules() =>
+        Create(() => new ClusterRole { Metadata = Metadata(null), AggregationRule = PermissionMapping.AggregationRule(AggregationRule) });
+
+    // Built inside Create, so that a rule or selector the mapping refuses is reported as that role's error.
+    private void Create(Func<ClusterRole> build) =>
         Create(PermissionMapping.Target("ClusterRole", null, Name),
-            () => ParameterSetName == AggregationSet
-                ? new ClusterRole { Metadata = Metadata(null), AggregationRule = PermissionMapping.AggregationRule(AggregationRule) }
-                : new ClusterRole { Metadata = Metadata(null), Rules = Rule.Select(PermissionMapping.ToPolicyRule).ToList() },
+            build,
             RbacValidation.ValidateClusterRole,
-            (objects, role, token) => objects.CreateClusterRoleAsync(role, token),
+            (objects, created, token) => objects.CreateClusterRoleAsync(created, token),
             PermissionMapping.ToRoleInfo);
-    }
 }
