@@ -10,7 +10,7 @@
     from NuGet and stages at out/modules/Pester, so this session never loads the module's assemblies and a rebuild
     never meets a locked file.
     Demo: builds and runs scripts/Demo.ps1 in a child pwsh: the main story against the local API server, no cluster
-    needed (its xunit mirror is tests/K8sServiceAccount.Integration.Tests/Scenarios/DemoScenarioTests.cs).
+    needed (tests/Pester/Demo.Tests.ps1 runs it on every test run).
     Package: builds and packs the staged module into out/packages/K8sServiceAccount.<version>.nupkg
     (needs Microsoft.PowerShell.PSResourceGet 1.1 or later, for Compress-PSResource).
 .PARAMETER Task

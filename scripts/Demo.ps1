@@ -9,9 +9,8 @@
     checks a small batch of permissions and explains one, requests a 30-minute token and shows its claims (never the
     token), writes a kubeconfig for it and asks kubectl who that is, and finally revokes, removes and stops the
     server, also when a step fails.
-    Run it with ./build.ps1 -Task Demo, which builds first. Its xunit mirror,
-    tests/K8sServiceAccount.Integration.Tests/Scenarios/DemoScenarioTests.cs, runs the same client operations step
-    for step with dotnet test.
+    Run it with ./build.ps1 -Task Demo, which builds first. tests/Pester/Demo.Tests.ps1 runs it in a child pwsh on
+    every test run.
 .PARAMETER Configuration
     The build whose staged module (out/K8sServiceAccount) and server dll are used.
 #>

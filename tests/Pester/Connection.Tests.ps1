@@ -2,9 +2,8 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 <#
     The connection cmdlets against the staged module and temp kubeconfig files (no cluster needed).
-    Each scenario mirrors an xunit test of the same logic, which runs where pwsh does not:
-    tests/K8sServiceAccount.Module.Tests/ConnectionLayerTests.cs (selection, session, output objects, completion)
-    and the static contract tests beside it (help, formats, manifest).
+    The selection logic behind them is also tested without PowerShell in
+    tests/K8sServiceAccount.Module.Tests/ConnectionLayerTests.cs.
 #>
 
 BeforeAll {

@@ -6,9 +6,8 @@
     The main scenario of DESIGN.md: create ServiceAccount sample-sa, grant it get/update on deployments and
     deployments/scale in apps and extensions, check what it can and cannot do (with -Explain, as a batch of Import-Csv
     rows and as rows streamed from a slow producer), check offline against policy files, ask who can, compare, and revoke.
-    Each step mirrors tests/K8sServiceAccount.Integration.Tests/Scenarios/PermissionScenarioTests.cs, which runs the
-    same client operations where pwsh does not (the escalation refusal is checked there only: it needs a second,
-    non-admin identity).
+    The client operations behind the steps, and the escalation refusal (it needs a second, non-admin identity), are
+    tested without PowerShell in tests/K8sServiceAccount.Integration.Tests/Scenarios/PermissionScenarioTests.cs.
 #>
 
 BeforeAll {

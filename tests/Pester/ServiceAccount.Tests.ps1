@@ -3,8 +3,6 @@
 <#
     The ServiceAccount and token cmdlets against the local API server: New -> Get -> Set -> Get-K8sSaToken ->
     ConvertFrom -> Test -> New-K8sSaKubeconfig -> kubectl auth whoami with it -> Remove.
-    Every step mirrors a step of tests/K8sServiceAccount.Integration.Tests/Scenarios/ServiceAccountScenarioTests.cs,
-    which drives the same client operations where pwsh is not installed.
     The server is the built tests/K8sServiceAccount.LocalApiServer, started on a free port by TestServer.ps1; it
     writes an admin kubeconfig to TestDrive when it is ready.
 #>
