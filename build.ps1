@@ -11,19 +11,23 @@
     never meets a locked file.
     Demo: builds and runs scripts/Demo.ps1 in a child pwsh: the main story against the local API server, no cluster
     needed (tests/Pester/Demo.Tests.ps1 runs it on every test run).
-    Package: builds and packs the staged module into out/packages/K8sServiceAccount.<version>.nupkg
-    (needs Microsoft.PowerShell.PSResourceGet 1.1 or later, for Compress-PSResource).
+    Package: builds and packs the staged module into out/packages/K8sServiceAccount.<version>.nupkg with
+    Compress-PSResource (Microsoft.PowerShell.PSResourceGet 1.1 or later; pwsh 7.6 ships 1.2): the folder as staged,
+    so no .pdb and no XML doc file; tests/Pester/Package.Tests.ps1 installs and uses it.
 .PARAMETER Task
     The step to run.
 .PARAMETER Configuration
     Debug or Release.
+.PARAMETER NoBuild
+    Package, Pester, Demo: use the module as last staged instead of building first.
 #>
 [CmdletBinding()]
 param(
     [ValidateSet('Build', 'Test', 'Pester', 'Demo', 'Package')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+    [switch] $NoBuild
 )
 $ErrorActionPreference = 'Stop'
 Set-Location -LiteralPath $PSScriptRoot
@@ -37,6 +41,11 @@ function Invoke-Dotnet {
 
 # Invoke-ChildPwsh: the pwsh running this script, in a new process (shared with the Pester files and the demo).
 . (Join-Path $PSScriptRoot 'tests/Pester/TestServer.ps1')
+
+function Build-Module {
+    if (-not $NoBuild) { Invoke-Dotnet build $solution -c $Configuration }
+    Assert-Staged
+}
 
 function Assert-Staged {
     $expected = 'K8sServiceAccount.psd1', 'K8sServiceAccount.dll', 'K8sServiceAccount.Format.ps1xml',
@@ -58,27 +67,28 @@ switch ($Task) {
         Invoke-Dotnet test $solution -c $Configuration
     }
     'Pester' {
-        Invoke-Dotnet build $solution -c $Configuration
-        Assert-Staged
+        Build-Module
         Invoke-ChildPwsh -File (Join-Path $PSScriptRoot 'tests/Pester/Invoke-PesterSuite.ps1')
         if ($LASTEXITCODE -ne 0) { throw "Pester: $LASTEXITCODE test(s) or block(s) failed" }
     }
     'Demo' {
-        Invoke-Dotnet build $solution -c $Configuration
-        Assert-Staged
+        Build-Module
         $demo = Join-Path $PSScriptRoot 'scripts/Demo.ps1'
         Invoke-ChildPwsh -File $demo -Configuration $Configuration
         if ($LASTEXITCODE -ne 0) { throw "The demo failed with exit code $LASTEXITCODE" }
     }
     'Package' {
-        Invoke-Dotnet build $solution -c $Configuration
-        Assert-Staged
+        Build-Module
         if (-not (Get-Command Compress-PSResource -ErrorAction Ignore)) {
             throw 'Package needs Microsoft.PowerShell.PSResourceGet 1.1 or later (Compress-PSResource).'
         }
         $packages = Join-Path $PSScriptRoot 'out/packages'
         New-Item -ItemType Directory -Force -Path $packages | Out-Null
+        $version = (Import-PowerShellDataFile -LiteralPath (Join-Path $staged 'K8sServiceAccount.psd1')).ModuleVersion
+        $package = Join-Path $packages "K8sServiceAccount.$version.nupkg"
+        Remove-Item -LiteralPath $package -ErrorAction Ignore
         Compress-PSResource -Path $staged -DestinationPath $packages
-        Write-Host "Package: $packages"
+        if (-not (Test-Path -LiteralPath $package)) { throw "Compress-PSResource did not write $package" }
+        Write-Host "Package: $package"
     }
 }

@@ -1,4 +1,5 @@
-# Manifest source: the build writes the version from Directory.Build.props into out/K8sServiceAccount/.
+# Manifest source: the build writes the version from Directory.Build.props and the release notes from CHANGELOG.md
+# (from its first version heading on) into out/K8sServiceAccount/.
 @{
     RootModule             = 'K8sServiceAccount.dll'
     ModuleVersion          = '{{ModuleVersion}}'
@@ -53,8 +54,13 @@
     PrivateData            = @{
         PSData = @{
             Tags         = @('Kubernetes', 'k8s', 'ServiceAccount', 'RBAC', 'kubectl', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            # The project has no public address yet, so no ProjectUri, IconUri or HelpInfoURI (nothing for Update-Help
+            # to reach) rather than an invented one. The license is MIT: the package carries this project's LICENSE
+            # (its copyright line) beside this manifest, and LicenseUri, which the Gallery wants as an absolute URI,
+            # is the MIT license's canonical text. Once the repository is public, ProjectUri becomes its address and
+            # LicenseUri its LICENSE.
             LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ReleaseNotes = 'See CHANGELOG in the repository.'
+            ReleaseNotes = '{{ReleaseNotes}}'
         }
     }
 }

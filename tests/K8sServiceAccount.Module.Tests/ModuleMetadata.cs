@@ -32,7 +32,7 @@ public sealed class ModuleMetadata : IDisposable
             .Select(x => new CmdletInfo(x.Type, x.Attribute!))
             .OrderBy(c => c.Name, StringComparer.Ordinal)
             .ToList();
-        Documentation = XDocument.Load(Path.ChangeExtension(StagedModule.ModuleAssemblyPath, ".xml"));
+        Documentation = XDocument.Load(DocumentationPath());
     }
 
     public Assembly Module { get; }
@@ -43,7 +43,7 @@ public sealed class ModuleMetadata : IDisposable
 
     public IReadOnlyList<CmdletInfo> Cmdlets { get; }
 
-    /// <summary>The module's XML documentation file, as staged.</summary>
+    /// <summary>The module's XML documentation file, from the build output (never shipped).</summary>
     public XDocument Documentation { get; }
 
     public Type AutomationType(string fullName) => Automation.GetType(fullName, throwOnError: true)!;
@@ -60,6 +60,14 @@ public sealed class ModuleMetadata : IDisposable
     }
 
     public void Dispose() => context.Dispose();
+
+    private static string DocumentationPath()
+    {
+        var path = typeof(ModuleMetadata).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "ModuleDocumentationFile").Value;
+        Assert.True(File.Exists(path), $"The module's XML doc file is not at {path}; build the solution in this configuration first");
+        return path!;
+    }
 
     /// <summary>The System.Management.Automation reference assembly of the PowerShellStandard.Library version the module builds with.</summary>
     private static string AutomationReferencePath()
