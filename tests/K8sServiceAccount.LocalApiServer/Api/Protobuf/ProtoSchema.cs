@@ -25,11 +25,12 @@ public enum ProtoType
 }
 
 /// <summary>
-/// One field of a generated.proto message. <paramref name="Presence"/> marks Go pointer fields (*bool, *int64,
-/// *string), whose zero value is sent; the others are omitted from the JSON when zero, as omitempty does.
+/// One field of a generated.proto message. <paramref name="KeepZero"/> marks the fields JSON writes even when
+/// zero: Go pointers (*bool, *int64, *string: present means set) and fields without omitempty. The others are
+/// left out of the JSON when zero, as omitempty does (Go's protobuf encoder writes them all).
 /// </summary>
 public sealed record ProtoField(int Number, string JsonName, ProtoType Type, ProtoMessage? Message = null,
-    bool Repeated = false, bool Presence = false)
+    bool Repeated = false, bool KeepZero = false)
 {
     public int WireType => Type is ProtoType.Bool or ProtoType.Int64 or ProtoType.Int32 ? ProtoReader.Varint : ProtoReader.LengthDelimited;
 
@@ -74,7 +75,8 @@ public static class ProtoSchema
     private static ProtoField Bool(int n, string json) => new(n, json, ProtoType.Bool);
     private static ProtoField Time(int n, string json) => new(n, json, ProtoType.Time);
     private static ProtoField Map(int n, string json, ProtoType type = ProtoType.StringMap) => new(n, json, type);
-    private static ProtoField Pointer(ProtoField field) => field with { Presence = true };
+    /// <summary>A field JSON writes even when zero: a Go pointer, or a field without omitempty.</summary>
+    private static ProtoField Keep(ProtoField field) => field with { KeepZero = true };
 
     // k8s.io/apimachinery/pkg/apis/meta/v1
     private static readonly ProtoMessage ManagedFieldsEntry = new("ManagedFieldsEntry",
@@ -82,36 +84,36 @@ public static class ProtoSchema
         new(7, "fieldsV1", ProtoType.FieldsV1), Str(8, "subresource"));
 
     private static readonly ProtoMessage OwnerReference = new("OwnerReference",
-        Str(5, "apiVersion"), Str(1, "kind"), Str(3, "name"), Str(4, "uid"),
-        Pointer(Bool(6, "controller")), Pointer(Bool(7, "blockOwnerDeletion")));
+        Keep(Str(5, "apiVersion")), Keep(Str(1, "kind")), Keep(Str(3, "name")), Keep(Str(4, "uid")),
+        Keep(Bool(6, "controller")), Keep(Bool(7, "blockOwnerDeletion")));
 
     private static readonly ProtoMessage ObjectMeta = new("ObjectMeta",
         Str(1, "name"), Str(2, "generateName"), Str(3, "namespace"), Str(4, "selfLink"), Str(5, "uid"),
         Str(6, "resourceVersion"), new(7, "generation", ProtoType.Int64), Time(8, "creationTimestamp"),
-        Time(9, "deletionTimestamp"), Pointer(new(10, "deletionGracePeriodSeconds", ProtoType.Int64)),
+        Time(9, "deletionTimestamp"), Keep(new(10, "deletionGracePeriodSeconds", ProtoType.Int64)),
         Map(11, "labels"), Map(12, "annotations"), Msgs(13, "ownerReferences", OwnerReference),
         Strs(14, "finalizers"), Msgs(17, "managedFields", ManagedFieldsEntry));
 
     private static readonly ProtoMessage LabelSelectorRequirement = new("LabelSelectorRequirement",
-        Str(1, "key"), Str(2, "operator"), Strs(3, "values"));
+        Keep(Str(1, "key")), Keep(Str(2, "operator")), Strs(3, "values"));
 
     private static readonly ProtoMessage FieldSelectorRequirement = new("FieldSelectorRequirement",
-        Str(1, "key"), Str(2, "operator"), Strs(3, "values"));
+        Keep(Str(1, "key")), Keep(Str(2, "operator")), Strs(3, "values"));
 
     private static readonly ProtoMessage LabelSelector = new("LabelSelector",
         Map(1, "matchLabels"), Msgs(2, "matchExpressions", LabelSelectorRequirement));
 
     private static readonly ProtoMessage Preconditions = new("Preconditions",
-        Pointer(Str(1, "uid")), Pointer(Str(2, "resourceVersion")));
+        Keep(Str(1, "uid")), Keep(Str(2, "resourceVersion")));
 
     private static readonly ProtoMessage DeleteOptions = new("DeleteOptions",
-        Pointer(new(1, "gracePeriodSeconds", ProtoType.Int64)), Msg(2, "preconditions", Preconditions),
-        Pointer(Bool(3, "orphanDependents")), Pointer(Str(4, "propagationPolicy")), Strs(5, "dryRun"),
-        Pointer(Bool(6, "ignoreStoreReadErrorWithClusterBreakingPotential")));
+        Keep(new(1, "gracePeriodSeconds", ProtoType.Int64)), Msg(2, "preconditions", Preconditions),
+        Keep(Bool(3, "orphanDependents")), Keep(Str(4, "propagationPolicy")), Strs(5, "dryRun"),
+        Keep(Bool(6, "ignoreStoreReadErrorWithClusterBreakingPotential")));
 
     // k8s.io/api/core/v1
     private static readonly ProtoMessage NamespaceCondition = new("NamespaceCondition",
-        Str(1, "type"), Str(2, "status"), Time(4, "lastTransitionTime"), Str(5, "reason"), Str(6, "message"));
+        Keep(Str(1, "type")), Keep(Str(2, "status")), Time(4, "lastTransitionTime"), Str(5, "reason"), Str(6, "message"));
 
     private static readonly ProtoMessage Namespace = new("Namespace",
         Msg(1, "metadata", ObjectMeta),
@@ -125,23 +127,23 @@ public static class ProtoSchema
     private static readonly ProtoMessage ServiceAccount = new("ServiceAccount",
         Msg(1, "metadata", ObjectMeta), Msgs(2, "secrets", ObjectReference),
         Msgs(3, "imagePullSecrets", new ProtoMessage("LocalObjectReference", Str(1, "name"))),
-        Pointer(Bool(4, "automountServiceAccountToken")));
+        Keep(Bool(4, "automountServiceAccountToken")));
 
     private static readonly ProtoMessage Secret = new("Secret",
-        Msg(1, "metadata", ObjectMeta), Pointer(Bool(5, "immutable")), Map(2, "data", ProtoType.BytesMap),
+        Msg(1, "metadata", ObjectMeta), Keep(Bool(5, "immutable")), Map(2, "data", ProtoType.BytesMap),
         Map(4, "stringData"), Str(3, "type"));
 
     private static readonly ProtoMessage ConfigMap = new("ConfigMap",
-        Msg(1, "metadata", ObjectMeta), Pointer(Bool(4, "immutable")), Map(2, "data"), Map(3, "binaryData", ProtoType.BytesMap));
+        Msg(1, "metadata", ObjectMeta), Keep(Bool(4, "immutable")), Map(2, "data"), Map(3, "binaryData", ProtoType.BytesMap));
 
     // k8s.io/api/rbac/v1
     private static readonly ProtoMessage PolicyRule = new("PolicyRule",
         Strs(1, "verbs"), Strs(2, "apiGroups"), Strs(3, "resources"), Strs(4, "resourceNames"), Strs(5, "nonResourceURLs"));
 
     private static readonly ProtoMessage Subject = new("Subject",
-        Str(1, "kind"), Str(2, "apiGroup"), Str(3, "name"), Str(4, "namespace"));
+        Keep(Str(1, "kind")), Str(2, "apiGroup"), Keep(Str(3, "name")), Str(4, "namespace"));
 
-    private static readonly ProtoMessage RoleRef = new("RoleRef", Str(1, "apiGroup"), Str(2, "kind"), Str(3, "name"));
+    private static readonly ProtoMessage RoleRef = new("RoleRef", Keep(Str(1, "apiGroup")), Keep(Str(2, "kind")), Keep(Str(3, "name")));
 
     private static readonly ProtoMessage Role = new("Role", Msg(1, "metadata", ObjectMeta), Msgs(2, "rules", PolicyRule));
 
@@ -162,10 +164,10 @@ public static class ProtoSchema
     private static readonly ProtoMessage TokenRequest = new("TokenRequest",
         Msg(1, "metadata", ObjectMeta),
         Msg(2, "spec", new ProtoMessage("TokenRequestSpec",
-            Strs(1, "audiences"), Pointer(new(4, "expirationSeconds", ProtoType.Int64)),
+            Strs(1, "audiences"), Keep(new(4, "expirationSeconds", ProtoType.Int64)),
             Msg(3, "boundObjectRef", new ProtoMessage("BoundObjectReference",
                 Str(1, "kind"), Str(2, "apiVersion"), Str(3, "name"), Str(4, "uid"))))),
-        Msg(3, "status", new ProtoMessage("TokenRequestStatus", Str(1, "token"), Time(2, "expirationTimestamp"))));
+        Msg(3, "status", new ProtoMessage("TokenRequestStatus", Keep(Str(1, "token")), Time(2, "expirationTimestamp"))));
 
     private static readonly ProtoMessage TokenReview = new("TokenReview",
         Msg(1, "metadata", ObjectMeta),
@@ -193,7 +195,7 @@ public static class ProtoSchema
         Str(3, "user"), Strs(4, "groups"), Map(5, "extra", ProtoType.StringListMap), Str(6, "uid"));
 
     private static readonly ProtoMessage SubjectAccessReviewStatus = new("SubjectAccessReviewStatus",
-        Bool(1, "allowed"), Bool(4, "denied"), Str(2, "reason"), Str(3, "evaluationError"));
+        Keep(Bool(1, "allowed")), Bool(4, "denied"), Str(2, "reason"), Str(3, "evaluationError"));
 
     private static readonly ProtoMessage SubjectAccessReview = new("SubjectAccessReview",
         Msg(1, "metadata", ObjectMeta), Msg(2, "spec", SubjectAccessReviewSpec), Msg(3, "status", SubjectAccessReviewStatus));
@@ -214,7 +216,7 @@ public static class ProtoSchema
             Msgs(1, "resourceRules", new ProtoMessage("ResourceRule",
                 Strs(1, "verbs"), Strs(2, "apiGroups"), Strs(3, "resources"), Strs(4, "resourceNames"))),
             Msgs(2, "nonResourceRules", new ProtoMessage("NonResourceRule", Strs(1, "verbs"), Strs(2, "nonResourceURLs"))),
-            Bool(3, "incomplete"), Str(4, "evaluationError"))));
+            Keep(Bool(3, "incomplete")), Str(4, "evaluationError"))));
 
     /// <summary>The API group of DeleteOptions (it is also accepted under core v1, as the API server does).</summary>
     public const string MetaGroup = "meta.k8s.io";

@@ -303,13 +303,13 @@ public static class ProtobufBody
 
     /// <summary>
     /// Go's protobuf encoder writes every non-pointer field, zero or not; JSON's omitempty leaves the zero ones out.
-    /// Pointer fields (present means set) and messages stay.
+    /// Fields JSON writes when zero (<see cref="ProtoField.KeepZero"/>) and messages stay.
     /// </summary>
     private static void DropZeroValues(JsonObject obj, ProtoMessage message)
     {
         foreach (ProtoField field in message.Fields.Values)
         {
-            if (field.Presence || field.Type == ProtoType.Message || obj[field.JsonName] is not { } value) continue;
+            if (field.KeepZero || field.Type == ProtoType.Message || obj[field.JsonName] is not { } value) continue;
             bool zero = value switch
             {
                 JsonArray array => array.Count == 0,
