@@ -71,4 +71,10 @@ public sealed class LocalApiServerOptions
 
     /// <summary>Write request lines to standard error.</summary>
     public bool Verbose { get; set; }
+
+    /// <summary>
+    /// Debugging: write every request body that has one to this directory (NNNN-METHOD-path.bin, plus a .txt
+    /// with its Content-Type and Accept), e.g. to capture what a kubectl sends as decoder test fixtures.
+    /// </summary>
+    public string? CaptureDirectory { get; set; }
 }

@@ -38,6 +38,8 @@ public static class Program
           --retry-after SEC            Retry-After of injected 429s (default 1).
           --drop-rate R                Drop the connection of a share R of requests (default 0).
           --verbose                    Write internal errors to standard error.
+          --capture-bodies DIR         Write every request body to DIR with its Content-Type and
+                                       Accept (debugging, e.g. capturing what a kubectl sends).
           --help                       Show this text.
 
         Fault settings and controllers can also be read and replaced at run time by a system:masters identity:
@@ -170,6 +172,9 @@ public static class Program
                     break;
                 case "--verbose":
                     options.Verbose = true;
+                    break;
+                case "--capture-bodies":
+                    options.CaptureDirectory = Value();
                     break;
                 default:
                     throw new FormatException($"unknown option '{args[i]}'");

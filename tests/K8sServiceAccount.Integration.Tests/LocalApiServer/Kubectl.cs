@@ -2,27 +2,34 @@ using System.Diagnostics;
 
 namespace K8sServiceAccount.Integration.Tests.LocalApiServer;
 
-/// <summary>Runs kubectl 1.28 (it sends JSON) with KUBECONFIG and HOME set for the child process only.</summary>
+/// <summary>
+/// Runs a kubectl (1.28 unless told: it sends JSON) with KUBECONFIG and HOME set for the child process only.
+/// </summary>
 public sealed class Kubectl : IDisposable
 {
     public const string Path = "/usr/lib/google-cloud-sdk/bin/kubectl.1.28";
 
     private readonly string _home;
     private readonly string _kubeconfig;
+    private readonly string _binary;
 
-    public Kubectl(string kubeconfig)
+    public Kubectl(string kubeconfig, string version = "1.28")
     {
         _kubeconfig = kubeconfig;
+        _binary = PathOf(version);
+        if (!File.Exists(_binary)) throw new FileNotFoundException($"kubectl {version} is required at {_binary} (CI=true).", _binary);
         _home = Directory.CreateTempSubdirectory("kubectl-home-").FullName;
-        if (!File.Exists(Path)) throw new FileNotFoundException($"kubectl 1.28 is required at {Path} (CI=true).", Path);
     }
+
+    /// <summary>Where the Google Cloud SDK installs kubectl of a minor version (its kubectl dispatches among them).</summary>
+    public static string PathOf(string version) => $"/usr/lib/google-cloud-sdk/bin/kubectl.{version}";
 
     /// <summary>A fresh discovery cache per instance, so a server started by this test is never answered from disk.</summary>
     public string CacheDirectory => System.IO.Path.Combine(_home, "cache");
 
     public async Task<KubectlResult> RunAsync(params string[] args)
     {
-        var start = new ProcessStartInfo(Path)
+        var start = new ProcessStartInfo(_binary)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

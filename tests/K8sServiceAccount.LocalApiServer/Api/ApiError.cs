@@ -111,6 +111,9 @@ public sealed class ApiError : Exception
         new(415, "UnsupportedMediaType",
             $"the body of the request was in an unknown format - accepted media types include: {string.Join(", ", accepted)}");
 
+    public static ApiError NotAcceptable(IEnumerable<string> accepted) =>
+        new(406, "NotAcceptable", $"only the following media types are accepted: {string.Join(", ", accepted)}");
+
     public static ApiError RequestEntityTooLarge(long limit) =>
         new(413, "RequestEntityTooLarge", $"Request entity too large: limit is {limit}");
 

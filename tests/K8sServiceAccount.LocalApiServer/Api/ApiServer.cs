@@ -36,6 +36,7 @@ public sealed class ApiServer
         string path = http.Request.Path.Value ?? "/";
         try
         {
+            if (_context.Options.CaptureDirectory is { } captureDirectory) await CaptureAsync(http, captureDirectory).ConfigureAwait(false);
             if (!path.StartsWith("/admin/", StringComparison.Ordinal) && !await ApplyFaultsAsync(http).ConfigureAwait(false))
             {
                 return;
@@ -84,6 +85,25 @@ public sealed class ApiServer
                 await HttpIo.WriteStatusAsync(http, ApiError.Internal(e.GetType().Name)).ConfigureAwait(false);
             }
         }
+    }
+
+    private int _captured;
+
+    /// <summary>Debugging aid: copies the request body (left readable for the handler) and its media types to a file.</summary>
+    private async Task CaptureAsync(HttpContext http, string directory)
+    {
+        if (http.Request.ContentLength is 0 || (http.Request.ContentLength is null && http.Request.Method is "GET" or "HEAD")) return;
+        http.Request.EnableBuffering();
+        byte[] body = await HttpIo.ReadBodyAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
+        http.Request.Body.Position = 0;
+        if (body.Length == 0) return;
+        Directory.CreateDirectory(directory);
+        string safePath = new((http.Request.Path.Value ?? "").Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
+        string stem = Path.Combine(directory, $"{Interlocked.Increment(ref _captured):D4}-{http.Request.Method}{safePath}");
+        await File.WriteAllBytesAsync(stem + ".bin", body, http.RequestAborted).ConfigureAwait(false);
+        await File.WriteAllTextAsync(stem + ".txt",
+            $"{http.Request.Method} {http.Request.Path}{http.Request.QueryString}\nContent-Type: {http.Request.ContentType}\nAccept: {http.Request.Headers.Accept}\nUser-Agent: {http.Request.Headers.UserAgent}\n",
+            http.RequestAborted).ConfigureAwait(false);
     }
 
     internal static string? QueryValue(HttpContext http, string key) =>

@@ -155,16 +155,15 @@ public sealed class Discovery
 
     private static JsonObject ApiGroup(string group)
     {
-        var version = new JsonObject { ["groupVersion"] = $"{group}/v1", ["version"] = "v1" };
+        JsonObject[] versions = ResourceType.VersionsOf(group)
+            .Select(v => new JsonObject { ["groupVersion"] = $"{group}/{v}", ["version"] = v }).ToArray();
         return new JsonObject
         {
             ["name"] = group,
-            ["versions"] = new JsonArray(version),
-            ["preferredVersion"] = version.DeepClone(),
+            ["versions"] = new JsonArray(versions),
+            ["preferredVersion"] = versions[0].DeepClone(),
         };
     }
-
-    private static IEnumerable<ResourceType> ResourcesOf(string group) => ResourceType.All.Where(t => t.Group == group);
 
     private static JsonArray Strings(IEnumerable<string> values) =>
         new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
@@ -172,7 +171,7 @@ public sealed class Discovery
     private static JsonObject ResourceList(string group, string version)
     {
         var resources = new JsonArray();
-        foreach (ResourceType type in ResourcesOf(group).OrderBy(t => t.Resource, StringComparer.Ordinal))
+        foreach (ResourceType type in ResourceType.In(group, version).OrderBy(t => t.Resource, StringComparer.Ordinal))
         {
             var entry = new JsonObject
             {
@@ -217,49 +216,20 @@ public sealed class Discovery
         var items = new JsonArray();
         foreach (string group in ResourceType.Groups.Where(g => core ? g.Length == 0 : g.Length > 0))
         {
-            var resources = new JsonArray();
-            foreach (ResourceType type in ResourcesOf(group).OrderBy(t => t.Resource, StringComparer.Ordinal))
+            var versions = new JsonArray();
+            foreach (string version in ResourceType.VersionsOf(group))
             {
-                var entry = new JsonObject
+                versions.Add(new JsonObject
                 {
-                    ["resource"] = type.Resource,
-                    ["responseKind"] = new JsonObject { ["group"] = type.Group, ["version"] = type.Version, ["kind"] = type.Kind },
-                    ["scope"] = type.Namespaced ? "Namespaced" : "Cluster",
-                    ["singularResource"] = type.SingularName,
-                    ["verbs"] = Strings(type.Verbs),
-                };
-                if (type.ShortNames.Length > 0) entry["shortNames"] = Strings(type.ShortNames);
-                if (type.Categories.Length > 0) entry["categories"] = Strings(type.Categories);
-                if (type.Subresources.Length > 0)
-                {
-                    var subresources = new JsonArray();
-                    foreach (SubresourceInfo sub in type.Subresources)
-                    {
-                        subresources.Add(new JsonObject
-                        {
-                            ["subresource"] = sub.Name,
-                            ["responseKind"] = new JsonObject
-                            {
-                                ["group"] = sub.Group.Length > 0 || sub.Version.Length > 0 ? sub.Group : type.Group,
-                                ["version"] = sub.Version.Length > 0 ? sub.Version : type.Version,
-                                ["kind"] = sub.Kind,
-                            },
-                            ["verbs"] = Strings(sub.Verbs),
-                        });
-                    }
-                    entry["subresources"] = subresources;
-                }
-                resources.Add(entry);
+                    ["version"] = version,
+                    ["resources"] = AggregatedResources(group, version),
+                    ["freshness"] = "Current",
+                });
             }
             items.Add(new JsonObject
             {
                 ["metadata"] = new JsonObject { ["name"] = group, ["creationTimestamp"] = null },
-                ["versions"] = new JsonArray(new JsonObject
-                {
-                    ["version"] = "v1",
-                    ["resources"] = resources,
-                    ["freshness"] = "Current",
-                }),
+                ["versions"] = versions,
             });
         }
         return new JsonObject
@@ -269,5 +239,44 @@ public sealed class Discovery
             ["metadata"] = new JsonObject(),
             ["items"] = items,
         };
+    }
+
+    private static JsonArray AggregatedResources(string group, string version)
+    {
+        var resources = new JsonArray();
+        foreach (ResourceType type in ResourceType.In(group, version).OrderBy(t => t.Resource, StringComparer.Ordinal))
+        {
+            var entry = new JsonObject
+            {
+                ["resource"] = type.Resource,
+                ["responseKind"] = new JsonObject { ["group"] = type.Group, ["version"] = type.Version, ["kind"] = type.Kind },
+                ["scope"] = type.Namespaced ? "Namespaced" : "Cluster",
+                ["singularResource"] = type.SingularName,
+                ["verbs"] = Strings(type.Verbs),
+            };
+            if (type.ShortNames.Length > 0) entry["shortNames"] = Strings(type.ShortNames);
+            if (type.Categories.Length > 0) entry["categories"] = Strings(type.Categories);
+            if (type.Subresources.Length > 0)
+            {
+                var subresources = new JsonArray();
+                foreach (SubresourceInfo sub in type.Subresources)
+                {
+                    subresources.Add(new JsonObject
+                    {
+                        ["subresource"] = sub.Name,
+                        ["responseKind"] = new JsonObject
+                        {
+                            ["group"] = sub.Group.Length > 0 || sub.Version.Length > 0 ? sub.Group : type.Group,
+                            ["version"] = sub.Version.Length > 0 ? sub.Version : type.Version,
+                            ["kind"] = sub.Kind,
+                        },
+                        ["verbs"] = Strings(sub.Verbs),
+                    });
+                }
+                entry["subresources"] = subresources;
+            }
+            resources.Add(entry);
+        }
+        return resources;
     }
 }

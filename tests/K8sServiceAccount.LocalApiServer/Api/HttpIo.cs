@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using K8sServiceAccount.LocalApiServer.Api.Protobuf;
 using Microsoft.AspNetCore.Http;
 
 namespace K8sServiceAccount.LocalApiServer.Api;
@@ -51,15 +52,38 @@ public static class HttpIo
         return (semicolon < 0 ? contentType : contentType[..semicolon]).Trim().ToLowerInvariant();
     }
 
-    /// <summary>Parses a JSON body of a create/update; 415 for other media types, 400 for bad JSON.</summary>
-    public static JsonNode ParseJsonBody(HttpRequest request, byte[] body)
+    /// <summary>
+    /// Parses the body of a create/update of <paramref name="kind"/>: JSON, or Kubernetes protobuf for the kinds
+    /// <see cref="ProtobufBody"/> decodes (as the JSON the client would have sent); 415 for other media types,
+    /// 400 for a malformed body.
+    /// </summary>
+    public static JsonNode ParseBody(HttpRequest request, byte[] body, string group, string version, string kind)
     {
         string mediaType = MediaType(request);
+        bool protobuf = ProtobufBody.Decodes(group, kind);
+        if (protobuf && mediaType == ProtobufBody.MediaType) return ProtobufBody.Decode(body, group, version, kind);
         if (mediaType is not ("" or "application/json" or "*/*"))
         {
-            throw ApiError.UnsupportedMediaType(["application/json"]);
+            throw ApiError.UnsupportedMediaType(protobuf ? ["application/json", ProtobufBody.MediaType] : ["application/json"]);
         }
         return ParseJson(body);
+    }
+
+    /// <summary>
+    /// 406 when the Accept header admits no JSON (the server writes no other format), as the API server answers a
+    /// media type it cannot produce. Clients that prefer protobuf list JSON after it ("...protobuf,application/json").
+    /// </summary>
+    public static void CheckAcceptsJson(HttpRequest request)
+    {
+        string accept = request.Headers.Accept.ToString();
+        if (accept.Length == 0) return;
+        foreach (string range in accept.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int semicolon = range.IndexOf(';');
+            string type = (semicolon < 0 ? range : range[..semicolon]).Trim().ToLowerInvariant();
+            if (type is "application/json" or "*/*" or "application/*") return;
+        }
+        throw ApiError.NotAcceptable(["application/json"]);
     }
 
     /// <summary>Parses JSON; 400 with the decoder's complaint when it is not well-formed.</summary>

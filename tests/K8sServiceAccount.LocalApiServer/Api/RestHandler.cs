@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using K8sServiceAccount.Client.Rbac;
+using K8sServiceAccount.LocalApiServer.Api.Protobuf;
 using K8sServiceAccount.LocalApiServer.Store;
 using Microsoft.AspNetCore.Http;
 
@@ -33,6 +34,7 @@ public sealed class RestHandler
     public async Task HandleAsync(HttpContext http, RequestInfo info, UserInfo user)
     {
         ResourceType type = ResourceType.Find(info.ApiGroup, info.ApiVersion, info.Resource) ?? throw ApiError.PathNotFound();
+        HttpIo.CheckAcceptsJson(http.Request);
         try
         {
             await HandleTypeAsync(http, info, type, user).ConfigureAwait(false);
@@ -106,7 +108,7 @@ public sealed class RestHandler
         if (type == ResourceType.ServiceAccounts && info.Subresource == "token" && http.Request.Method == "POST")
         {
             byte[] body = await HttpIo.ReadBodyAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
-            JsonNode request = HttpIo.ParseJsonBody(http.Request, body);
+            JsonNode request = HttpIo.ParseBody(http.Request, body, ResourceType.Authentication, "v1", "TokenRequest");
             (JsonObject response, string? warning) = _reviews.RequestToken(ns, info.Name, request as JsonObject
                 ?? throw ApiError.BadRequest("the TokenRequest must be a JSON object"), DryRun(http));
             if (warning is not null) http.Response.Headers["Warning"] = $"299 - \"{warning}\"";
@@ -151,7 +153,7 @@ public sealed class RestHandler
         byte[] body = await HttpIo.ReadBodyAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
         string patchType = HttpIo.MediaType(http.Request);
         if (info.Verb == "patch" && !Patching.Supported.Contains(patchType)) throw ApiError.UnsupportedMediaType(Patching.Supported);
-        JsonNode input = info.Verb == "patch" ? HttpIo.ParseJson(body) : HttpIo.ParseJsonBody(http.Request, body);
+        JsonNode input = info.Verb == "patch" ? HttpIo.ParseJson(body) : HttpIo.ParseBody(http.Request, body, "autoscaling", "v1", "Scale");
         StoredObject stored = _store.Update(type, ns, info.Name, current =>
         {
             JsonObject scale = info.Verb == "patch"
@@ -213,7 +215,7 @@ public sealed class RestHandler
     /// <summary>Parses and checks a request body: JSON object, kind and apiVersion of this resource.</summary>
     private static JsonObject ParseObject(HttpContext http, byte[] body, ResourceType type)
     {
-        JsonNode node = HttpIo.ParseJsonBody(http.Request, body);
+        JsonNode node = HttpIo.ParseBody(http.Request, body, type.Group, type.Version, type.Kind);
         if (node is not JsonObject obj)
         {
             throw ApiError.BadRequest($"couldn't get version/kind; json parse error: json: cannot unmarshal {JsonKindName(node)} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}");
@@ -448,7 +450,10 @@ public sealed class RestHandler
         if (http.Request.ContentLength is 0 or null && !http.Request.Headers.TransferEncoding.Any()) return (null, null, dryRun);
         byte[] body = await HttpIo.ReadBodyAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
         if (body.Length == 0) return (null, null, dryRun);
-        if (HttpIo.ParseJson(body) is not JsonObject options) throw ApiError.BadRequest("the DeleteOptions must be a JSON object");
+        JsonNode parsed = HttpIo.MediaType(http.Request) == ProtobufBody.MediaType
+            ? ProtobufBody.Decode(body, ProtoSchema.MetaGroup, "v1", "DeleteOptions")
+            : HttpIo.ParseJson(body);
+        if (parsed is not JsonObject options) throw ApiError.BadRequest("the DeleteOptions must be a JSON object");
         string? uid = options["preconditions"]?["uid"] is JsonValue u ? u.ToString() : null;
         string? resourceVersion = options["preconditions"]?["resourceVersion"] is JsonValue r ? r.ToString() : null;
         if (options["dryRun"] is JsonArray modes && modes.Any(m => m?.ToString() == "All")) dryRun = true;

@@ -42,7 +42,7 @@ public sealed class Reviews
             metadata.Remove("namespace");
         }
 
-        if (type == ResourceType.SelfSubjectReviews) return SelfSubjectReview(review, user);
+        if (type.Kind == "SelfSubjectReview") return SelfSubjectReview(type, user);
         if (type == ResourceType.TokenReviews) return TokenReview(review, urlNamespace);
         if (type == ResourceType.SelfSubjectRulesReviews) return RulesReview(review, user);
 
@@ -175,12 +175,12 @@ public sealed class Reviews
         return Echo(review, ResourceType.SelfSubjectRulesReviews, status);
     }
 
-    private JsonObject SelfSubjectReview(JsonObject review, UserInfo user)
+    private JsonObject SelfSubjectReview(ResourceType type, UserInfo user)
     {
         return new JsonObject
         {
             ["kind"] = "SelfSubjectReview",
-            ["apiVersion"] = ResourceType.SelfSubjectReviews.GroupVersion,
+            ["apiVersion"] = type.GroupVersion,
             ["metadata"] = new JsonObject { ["creationTimestamp"] = ObjectStore.FormatTime(_context.Clock.GetUtcNow()) },
             ["status"] = new JsonObject { ["userInfo"] = UserJson(user) },
         };

@@ -53,8 +53,8 @@ public sealed class ResourceType
         string[]? shortNames = null, SubresourceInfo[]? subresources = null, string[]? categories = null) =>
         new(group, version, resource, kind, namespaced, CrudVerbs, shortNames ?? [], subresources ?? [], true, categories ?? []);
 
-    private static ResourceType Review(string group, string resource, string kind, bool namespaced = false) =>
-        new(group, "v1", resource, kind, namespaced, CreateOnly, [], [], false, []);
+    private static ResourceType Review(string group, string resource, string kind, bool namespaced = false, string version = "v1") =>
+        new(group, version, resource, kind, namespaced, CreateOnly, [], [], false, []);
 
     private static SubresourceInfo Scale(string group = "autoscaling", string version = "v1") =>
         new("scale", "Scale", ["get", "patch", "update"], group, version);
@@ -95,6 +95,10 @@ public sealed class ResourceType
     public static readonly ResourceType TokenReviews = Review(Authentication, "tokenreviews", "TokenReview");
     public static readonly ResourceType SelfSubjectReviews = Review(Authentication, "selfsubjectreviews", "SelfSubjectReview");
 
+    /// <summary>authentication.k8s.io/v1beta1, still served by kube-apiserver 1.28: kubectl 1.27 auth whoami knows only it.</summary>
+    public static readonly ResourceType SelfSubjectReviewsV1Beta1 =
+        Review(Authentication, "selfsubjectreviews", "SelfSubjectReview", version: "v1beta1");
+
     /// <summary>Every resource the server answers for, in discovery order.</summary>
     public static readonly IReadOnlyList<ResourceType> All =
     [
@@ -105,11 +109,14 @@ public sealed class ResourceType
         ClusterRoleBindings, ClusterRoles, RoleBindings, Roles,
     ];
 
+    /// <summary>Older versions still served beside v1: found by path and listed by discovery, never found by kind.</summary>
+    public static readonly IReadOnlyList<ResourceType> OlderVersions = [SelfSubjectReviewsV1Beta1];
+
     /// <summary>The API groups in discovery order (core first, written as "").</summary>
     public static readonly IReadOnlyList<string> Groups = ["", "apps", Authentication, Authorization, "batch", Rbac];
 
     private static readonly Dictionary<(string Group, string Version, string Resource), ResourceType> ByPath =
-        All.ToDictionary(t => (t.Group, t.Version, t.Resource));
+        All.Concat(OlderVersions).ToDictionary(t => (t.Group, t.Version, t.Resource));
 
     private static readonly Dictionary<(string Group, string Kind), ResourceType> ByKind =
         All.ToDictionary(t => (t.Group, t.Kind));
@@ -119,6 +126,13 @@ public sealed class ResourceType
 
     public static ResourceType? FindByKind(string group, string kind) => ByKind.GetValueOrDefault((group, kind));
 
-    public static bool IsServedGroupVersion(string group, string version) =>
-        version == "v1" && Groups.Contains(group);
+    public static bool IsServedGroupVersion(string group, string version) => VersionsOf(group).Contains(version);
+
+    /// <summary>The versions served for a group, preferred (v1) first.</summary>
+    public static IReadOnlyList<string> VersionsOf(string group) =>
+        All.Concat(OlderVersions).Where(t => t.Group == group).Select(t => t.Version).Distinct().ToList();
+
+    /// <summary>The resources served in one group version.</summary>
+    public static IEnumerable<ResourceType> In(string group, string version) =>
+        All.Concat(OlderVersions).Where(t => t.Group == group && t.Version == version);
 }

@@ -1,0 +1,94 @@
+#Requires -Version 7.4
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+<#
+    kubectl 1.32 and later send protobuf request bodies ("application/vnd.kubernetes.protobuf") for built-in kinds,
+    with no fallback to JSON. What the module writes must work with the kubectl users have today: the kubeconfig of
+    New-K8sSaKubeconfig, read by kubectl 1.32 and 1.33 (auth whoami posts a protobuf SelfSubjectReview), and the
+    demo's kubectl step with kubectl 1.33 as the kubectl on PATH. Without the binary the test is skipped, except in CI
+    (CI=true), where it fails.
+#>
+
+BeforeDiscovery {
+    $script:kubectlVersions = @('1.32', '1.33') | ForEach-Object {
+        @{ Version = $_; Path = "/usr/lib/google-cloud-sdk/bin/kubectl.$_" }
+    }
+    $script:inCi = $env:CI -eq 'true'
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    Import-Module (Get-StagedModulePath) -Force -ErrorAction Stop
+    $script:server = Start-LocalApiServer -Directory $TestDrive
+    Connect-K8sCluster -Kubeconfig $server.Kubeconfig -Namespace default
+    New-K8sServiceAccount -Name proto-sa | Out-Null
+    $script:saKubeconfig = Join-Path $TestDrive 'proto-sa.kubeconfig'
+    New-K8sSaKubeconfig -ServiceAccount proto-sa -Path $saKubeconfig | Out-Null
+
+    function Invoke-Kubectl {
+        # kubectl with its own HOME, so no discovery cache or config of the user's is read or written.
+        param([string] $Path, [string[]] $Arguments)
+        $kubectlHome = Join-Path $TestDrive ('home-' + [guid]::NewGuid())
+        $saved = $env:HOME
+        try {
+            $env:HOME = $kubectlHome
+            $output = & $Path @Arguments 2>&1 | Out-String
+        }
+        finally {
+            $env:HOME = $saved
+        }
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output }
+    }
+}
+
+AfterAll {
+    Remove-K8sServiceAccount -Name proto-sa -Force -ErrorAction Ignore
+    Disconnect-K8sCluster
+    Stop-LocalApiServer -Server $script:server
+    Remove-Module K8sServiceAccount -ErrorAction Ignore
+}
+
+Describe 'kubectl <Version> with the kubeconfig of New-K8sSaKubeconfig' -ForEach $kubectlVersions {
+    It 'auth whoami answers the ServiceAccount (a protobuf SelfSubjectReview)' -Skip:(-not $inCi -and -not (Test-Path $Path)) {
+        Test-Path $Path | Should -BeTrue -Because "kubectl $Version is required at $Path in CI"
+        $result = Invoke-Kubectl -Path $Path -Arguments 'auth', 'whoami', '--kubeconfig', $saKubeconfig
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        $result.Output | Should -Match 'Username\s+system:serviceaccount:default:proto-sa'
+    }
+
+    It 'auth can-i answers for the ServiceAccount (a protobuf SelfSubjectAccessReview)' -Skip:(-not $inCi -and -not (Test-Path $Path)) {
+        Test-Path $Path | Should -BeTrue -Because "kubectl $Version is required at $Path in CI"
+        $result = Invoke-Kubectl -Path $Path -Arguments 'auth', 'can-i', 'create', 'selfsubjectreviews.authentication.k8s.io', '--kubeconfig', $saKubeconfig
+        $result.Output | Should -Match '(?m)^yes\s*$' -Because $result.Output
+    }
+}
+
+Describe 'The demo with kubectl 1.33 as the kubectl on PATH' {
+    BeforeAll {
+        $script:kubectl133 = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33'
+        $script:demoOutput = $null
+        if (Test-Path $kubectl133) {
+            # /usr/bin/kubectl may be the Cloud SDK's dispatcher (it picks the version matching the server's 1.28):
+            # a directory first on PATH whose kubectl is 1.33 stands for a user's current kubectl.
+            $bin = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'kubectl-1.33-bin')
+            New-Item -ItemType SymbolicLink -Path (Join-Path $bin 'kubectl') -Target $kubectl133 | Out-Null
+            $serverDll = Find-LocalApiServerDll -BuildDirectory (Join-Path $TestDrive 'demo-server')
+            $configuration = Split-Path -Leaf (Split-Path -Parent (Split-Path -Parent $serverDll))
+            $savedPath = $env:PATH
+            try {
+                $env:PATH = "$bin$([System.IO.Path]::PathSeparator)$savedPath"
+                $script:demoOutput = (Invoke-ChildPwsh -File (Join-Path $PSScriptRoot '../../scripts/Demo.ps1') -Configuration $configuration 2>&1 |
+                        Out-String -Width 200) -replace '\e\[[0-9;]*m', ''
+                $script:demoExitCode = $LASTEXITCODE
+            }
+            finally {
+                $env:PATH = $savedPath
+            }
+        }
+    }
+
+    It 'exits 0 and shows who the ServiceAccount kubeconfig authenticates as' -Skip:(-not $inCi -and -not (Test-Path '/usr/lib/google-cloud-sdk/bin/kubectl.1.33')) {
+        $demoOutput | Should -Not -BeNullOrEmpty -Because 'kubectl 1.33 is required in CI'
+        $demoExitCode | Should -Be 0 -Because $demoOutput
+        $demoOutput | Should -Match 'Username\s+system:serviceaccount:default:sample-sa'
+    }
+}
