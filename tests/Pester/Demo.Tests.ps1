@@ -3,7 +3,9 @@
 <#
     The README's main job: scripts/Demo.ps1 (what `dotnet pwsh ./build.ps1 -Task Demo` runs after building) in a child
     pwsh, as a user runs it, against its own local API server. It must exit 0, show the story's answers, run kubectl
-    auth whoami as sample-sa, never print the token, and leave no server behind.
+    auth whoami as sample-sa, never print the token, and leave no server behind. The kubectl on PATH is 1.33 (which
+    sends protobuf bodies, as most users' kubectl does today) when it is installed, and must be in CI; /usr/bin/kubectl
+    may be the Cloud SDK's dispatcher, which would pick the version matching the server's 1.28.
 #>
 
 BeforeAll {
@@ -13,8 +15,21 @@ BeforeAll {
     $serverDll = Find-LocalApiServerDll -BuildDirectory (Join-Path $TestDrive 'server')
     $configuration = Split-Path -Leaf (Split-Path -Parent (Split-Path -Parent $serverDll))
     # Plain text: no ANSI escapes from the child's formatting in the text matched below or in a failure message.
-    $script:output = (Invoke-ChildPwsh -File $script:demo -Configuration $configuration 2>&1 | Out-String -Width 200) -replace '\e\[[0-9;]*m', ''
-    $script:exitCode = $LASTEXITCODE
+    $kubectl133 = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33'
+    if ($env:CI -eq 'true' -and -not (Test-Path $kubectl133)) { throw "kubectl 1.33 is required at $kubectl133 in CI" }
+    $savedPath = $env:PATH
+    try {
+        if (Test-Path $kubectl133) {
+            $bin = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'kubectl-1.33-bin')
+            New-Item -ItemType SymbolicLink -Path (Join-Path $bin 'kubectl') -Target $kubectl133 | Out-Null
+            $env:PATH = "$bin$([System.IO.Path]::PathSeparator)$savedPath"
+        }
+        $script:output = (Invoke-ChildPwsh -File $script:demo -Configuration $configuration 2>&1 | Out-String -Width 200) -replace '\e\[[0-9;]*m', ''
+        $script:exitCode = $LASTEXITCODE
+    }
+    finally {
+        $env:PATH = $savedPath
+    }
 }
 
 Describe 'The demo (the README main job)' {

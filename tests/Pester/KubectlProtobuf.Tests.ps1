@@ -3,8 +3,8 @@
 <#
     kubectl 1.32 and later send protobuf request bodies ("application/vnd.kubernetes.protobuf") for built-in kinds,
     with no fallback to JSON. What the module writes must work with the kubectl users have today: the kubeconfig of
-    New-K8sSaKubeconfig, read by kubectl 1.32 and 1.33 (auth whoami posts a protobuf SelfSubjectReview), and the
-    demo's kubectl step with kubectl 1.33 as the kubectl on PATH. Without the binary the test is skipped, except in CI
+    New-K8sSaKubeconfig, read by kubectl 1.32 and 1.33 (auth whoami posts a protobuf SelfSubjectReview); Demo.Tests.ps1
+    runs the demo with kubectl 1.33 as the kubectl on PATH. Without the binary the test is skipped, except in CI
     (CI=true), where it fails.
 #>
 
@@ -59,36 +59,5 @@ Describe 'kubectl <Version> with the kubeconfig of New-K8sSaKubeconfig' -ForEach
         Test-Path $Path | Should -BeTrue -Because "kubectl $Version is required at $Path in CI"
         $result = Invoke-Kubectl -Path $Path -Arguments 'auth', 'can-i', 'create', 'selfsubjectreviews.authentication.k8s.io', '--kubeconfig', $saKubeconfig
         $result.Output | Should -Match '(?m)^yes\s*$' -Because $result.Output
-    }
-}
-
-Describe 'The demo with kubectl 1.33 as the kubectl on PATH' {
-    BeforeAll {
-        $script:kubectl133 = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33'
-        $script:demoOutput = $null
-        if (Test-Path $kubectl133) {
-            # /usr/bin/kubectl may be the Cloud SDK's dispatcher (it picks the version matching the server's 1.28):
-            # a directory first on PATH whose kubectl is 1.33 stands for a user's current kubectl.
-            $bin = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'kubectl-1.33-bin')
-            New-Item -ItemType SymbolicLink -Path (Join-Path $bin 'kubectl') -Target $kubectl133 | Out-Null
-            $serverDll = Find-LocalApiServerDll -BuildDirectory (Join-Path $TestDrive 'demo-server')
-            $configuration = Split-Path -Leaf (Split-Path -Parent (Split-Path -Parent $serverDll))
-            $savedPath = $env:PATH
-            try {
-                $env:PATH = "$bin$([System.IO.Path]::PathSeparator)$savedPath"
-                $script:demoOutput = (Invoke-ChildPwsh -File (Join-Path $PSScriptRoot '../../scripts/Demo.ps1') -Configuration $configuration 2>&1 |
-                        Out-String -Width 200) -replace '\e\[[0-9;]*m', ''
-                $script:demoExitCode = $LASTEXITCODE
-            }
-            finally {
-                $env:PATH = $savedPath
-            }
-        }
-    }
-
-    It 'exits 0 and shows who the ServiceAccount kubeconfig authenticates as' -Skip:(-not $inCi -and -not (Test-Path '/usr/lib/google-cloud-sdk/bin/kubectl.1.33')) {
-        $demoOutput | Should -Not -BeNullOrEmpty -Because 'kubectl 1.33 is required in CI'
-        $demoExitCode | Should -Be 0 -Because $demoOutput
-        $demoOutput | Should -Match 'Username\s+system:serviceaccount:default:sample-sa'
     }
 }
