@@ -22,6 +22,7 @@ public abstract class GetRbacObjectCmdletBase : NamespacedObjectCmdletBase
 
     /// <summary>A label selector as kubectl takes it (app=web,tier!=db), evaluated by the server when listing.</summary>
     [Parameter]
+    [Alias("l", "Selector")]
     [ValidateNotNullOrEmpty]
     public string? LabelSelector { get; set; }
 

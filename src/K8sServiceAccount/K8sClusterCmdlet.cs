@@ -42,6 +42,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     /// (<see cref="NamespacedObjectCmdletBase"/>), so an object of another kind never changes a command's namespace.
     /// </summary>
     [Parameter]
+    [Alias("n")]
     [ValidateNamespace]
     [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string? Namespace { get; set; }

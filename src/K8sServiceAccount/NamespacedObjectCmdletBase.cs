@@ -21,6 +21,7 @@ public abstract class NamespacedObjectCmdletBase : K8sClusterCmdlet
     /// Namespace property, so each piped object is worked on in its own namespace. Null or empty means the default.
     /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("n")]
     [ValidateNamespace]
     [ArgumentCompleter(typeof(NamespaceCompleter))]
     public new string? Namespace

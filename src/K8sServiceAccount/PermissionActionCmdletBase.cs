@@ -56,6 +56,7 @@ public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
     /// means the default.
     /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("n")]
     [ValidateNamespace]
     [ArgumentCompleter(typeof(NamespaceCompleter))]
     public new string? Namespace
@@ -76,6 +77,7 @@ public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
 
     /// <summary>Ask in every namespace and at cluster scope (kubectl -A): only what is allowed cluster-wide counts.</summary>
     [Parameter]
+    [Alias("A")]
     public SwitchParameter AllNamespaces { get; set; }
 
     // Only this module's cmdlets derive from it: the hooks they use name client types and stay off the public surface.

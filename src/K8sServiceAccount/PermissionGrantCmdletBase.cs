@@ -13,12 +13,15 @@ namespace K8sServiceAccount;
 /// </summary>
 public abstract class PermissionGrantCmdletBase : NamespacedObjectCmdletBase
 {
+    /// <summary>The parameter set of a subject and rules given as parameters (Revoke-K8sPermission also takes a piped grant).</summary>
+    private protected const string SubjectSet = "Subject";
+
     /// <summary>
     /// The ServiceAccount: NAMESPACE/NAME or NAMESPACE:NAME (the role and binding are then made in that namespace unless
     /// -Namespace is given), or NAME in -Namespace; bound from piped objects' ServiceAccount property. The ServiceAccount
     /// need not exist yet.
     /// </summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = SubjectSet)]
     [ValidateNotNullOrEmpty]
     public string? ServiceAccount { get; set; }
 
@@ -26,12 +29,12 @@ public abstract class PermissionGrantCmdletBase : NamespacedObjectCmdletBase
     /// A ServiceAccount from Get-K8sServiceAccount or New-K8sServiceAccount, usually piped: the subject, with the role and
     /// binding in its own namespace unless -Namespace is given.
     /// </summary>
-    [Parameter(ValueFromPipeline = true)]
+    [Parameter(ValueFromPipeline = true, ParameterSetName = SubjectSet)]
     [ValidateNotNull]
     public K8sServiceAccountInfo? InputObject { get; set; }
 
     /// <summary>A user instead of a ServiceAccount.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = SubjectSet)]
     [ValidateNotNullOrEmpty]
     public string? User { get; set; }
 
@@ -39,37 +42,37 @@ public abstract class PermissionGrantCmdletBase : NamespacedObjectCmdletBase
     /// Groups instead of a ServiceAccount (for example system:serviceaccounts:NAMESPACE for all its ServiceAccounts), as
     /// kubectl create rolebinding --group; each group is a subject of its own (its own role and binding unless -Name).
     /// </summary>
-    [Parameter]
+    [Parameter(ParameterSetName = SubjectSet)]
     [ValidateNotNullOrEmpty]
     public string[]? Group { get; set; }
 
     /// <summary>
     /// The resources in kubectl's syntax: deployments, deployments.apps, deployments/scale, deploy, *. Resolved through the cluster's discovery as kubectl create role does (deployments is apps/deployments); a type the server does not have is an error.
     /// </summary>
-    [Parameter]
+    [Parameter(ParameterSetName = SubjectSet)]
     [ValidateNotNullOrEmpty]
     public string[]? Resource { get; set; }
 
     /// <summary>The API groups for all resources ('' or core for the core group), e.g. apps,extensions; by default from each resource's text.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = SubjectSet)]
     public string[]? ApiGroup { get; set; }
 
     /// <summary>Limit the rule to objects with these names.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = SubjectSet)]
     [ValidateNotNullOrEmpty]
     public string[]? ResourceName { get; set; }
 
     /// <summary>Non-resource URLs (/healthz, /logs/*); only with -ClusterWide.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = SubjectSet)]
     [ValidateNotNullOrEmpty]
     public string[]? NonResourceUrl { get; set; }
 
     /// <summary>Use a ClusterRole and ClusterRoleBinding (effective in every namespace and at cluster scope) instead of a Role and RoleBinding in -Namespace.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = SubjectSet)]
     public SwitchParameter ClusterWide { get; set; }
 
     /// <summary>The name of the role and the binding; by default k8ssa-grant:NAMESPACE:NAME (user:NAME, group:NAME for users and groups).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = SubjectSet)]
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
@@ -115,31 +118,39 @@ public abstract class PermissionGrantCmdletBase : NamespacedObjectCmdletBase
             warnings.ForEach(WriteWarning);
         }
 
-        return subjects.Select(subject =>
-        {
-            var request = new GrantRequest { Subject = subject, Rules = rules, Namespace = ns, ClusterWide = ClusterWide, Name = Name };
-            var name = Name ?? PermissionGrantOperations.DefaultName(subject);
-            var target = ClusterWide
-                ? $"{PermissionMapping.Target("ClusterRole", null, name)} and {PermissionMapping.Target("ClusterRoleBinding", null, name)}"
-                : $"{PermissionMapping.Target("Role", ns, name)} and {PermissionMapping.Target("RoleBinding", ns, name)}";
-            return (request, target);
-        }).ToList();
+        return subjects
+            .Select(subject => new GrantRequest { Subject = subject, Rules = rules, Namespace = ns, ClusterWide = ClusterWide, Name = Name })
+            .Select(request => (request, Target(request)))
+            .ToList();
+    }
+
+    /// <summary>The role and binding a request changes, for ShouldProcess and errors.</summary>
+    private protected static string Target(GrantRequest request)
+    {
+        var name = request.Name ?? PermissionGrantOperations.DefaultName(request.Subject);
+        return request.ClusterWide
+            ? $"{PermissionMapping.Target("ClusterRole", null, name)} and {PermissionMapping.Target("ClusterRoleBinding", null, name)}"
+            : $"{PermissionMapping.Target("Role", request.Namespace, name)} and {PermissionMapping.Target("RoleBinding", request.Namespace, name)}";
     }
 
     /// <summary>
     /// Prepares the requests and runs <paramref name="apply"/> on each: an error is written for the subject it concerns
     /// (or, when the arguments are wrong, for the whole command) while the other subjects are still processed.
     /// </summary>
-    private protected void ForEachRequest(string[]? verb, bool rulesRequired, Action<GrantRequest, string> apply)
+    private protected void ForEachRequest(string[]? verb, bool rulesRequired, Action<GrantRequest, string> apply) =>
+        ForEachRequest(() => Prepare(verb, rulesRequired), InputObject?.ToString() ?? ServiceAccount ?? User ?? (Group is null ? null : string.Join(",", Group)), apply);
+
+    /// <summary>Runs <paramref name="apply"/> on each request <paramref name="prepare"/> makes; its errors concern <paramref name="subject"/>.</summary>
+    private protected void ForEachRequest(Func<IReadOnlyList<(GrantRequest Request, string Target)>> prepare, object? subject, Action<GrantRequest, string> apply)
     {
         IReadOnlyList<(GrantRequest Request, string Target)> requests;
         try
         {
-            requests = Prepare(verb, rulesRequired);
+            requests = prepare();
         }
         catch (K8sClientException e)
         {
-            WriteErrorFor(e, InputObject?.ToString() ?? ServiceAccount ?? User ?? (Group is null ? null : string.Join(",", Group)));
+            WriteErrorFor(e, subject);
             return;
         }
 

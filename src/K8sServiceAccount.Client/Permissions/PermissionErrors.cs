@@ -14,9 +14,6 @@ public static class PermissionErrors
     /// <summary>Creating a role or binding was refused by escalation prevention (the caller lacks escalate/bind).</summary>
     public const string EscalationForbidden = "RbacEscalationForbidden";
 
-    /// <summary>A policy file or object could not be read as RBAC documents.</summary>
-    public const string PolicyInvalid = "RbacPolicyInvalid";
-
     /// <summary><c>Invalid&lt;parameter&gt;</c> with the parameter as Target.</summary>
     public static K8sClientException InvalidArgument(string parameter, string message, Exception? inner = null)
         => new("Invalid" + parameter, K8sErrorCategory.InvalidArgument, message, inner) { Target = parameter };

@@ -40,11 +40,13 @@ public sealed class GetK8sPermissionCommand : RbacEvaluationCmdletBase
     /// ServiceAccount's groups, system:anonymous gets system:unauthenticated.
     /// </summary>
     [Parameter]
+    [Alias("As")]
     [ValidateNotNullOrEmpty]
     public string? User { get; set; }
 
     /// <summary>The groups of the user (kubectl --as-group); alone, lists the rules of an identity with only these groups.</summary>
     [Parameter]
+    [Alias("AsGroup")]
     [ValidateNotNullOrEmpty]
     public string[]? Group { get; set; }
 

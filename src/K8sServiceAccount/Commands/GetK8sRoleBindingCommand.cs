@@ -14,6 +14,7 @@ public sealed class GetK8sRoleBindingCommand : GetRbacObjectCmdletBase
 {
     /// <summary>Get them in every namespace (kubectl -A); -Namespace is then ignored.</summary>
     [Parameter]
+    [Alias("A")]
     public SwitchParameter AllNamespaces { get; set; }
 
     /// <summary>Writes the matching objects.</summary>

@@ -26,10 +26,12 @@ public sealed class GetK8sServiceAccountCommand : NamespacedObjectCmdletBase
 
     /// <summary>Get ServiceAccounts in every namespace (kubectl -A); -Namespace is then ignored.</summary>
     [Parameter]
+    [Alias("A")]
     public SwitchParameter AllNamespaces { get; set; }
 
     /// <summary>A label selector as kubectl takes it, e.g. 'app=web,tier!=db' or 'env in (prod,staging)'; evaluated by the server.</summary>
     [Parameter]
+    [Alias("l", "Selector")]
     [ValidateNotNullOrEmpty]
     public string? LabelSelector { get; set; }
 

@@ -11,6 +11,7 @@ namespace K8sServiceAccount.Commands;
 /// subject that are missing and never removing anything, so running it again changes nothing. Objects are labelled
 /// app.kubernetes.io/managed-by=K8sServiceAccount. Granting what you do not hold yourself is refused by RBAC
 /// escalation prevention (RbacEscalationForbidden: what is missing, escalate or bind, and the server's text).
+/// Its output piped to Revoke-K8sPermission takes the grant back.
 /// </summary>
 [Cmdlet(VerbsSecurity.Grant, "K8sPermission", SupportsShouldProcess = true)]
 [OutputType(typeof(K8sPermissionGrant))]
@@ -31,6 +32,6 @@ public sealed class GrantK8sPermissionCommand : PermissionGrantCmdletBase
 
         var result = Invoke((connection, token) => new PermissionGrantOperations(connection).GrantAsync(request, token));
         WriteVerbose(PermissionMapping.Describe(result, grant: true));
-        WriteObject(PermissionMapping.ToGrant(result));
+        WriteObject(PermissionMapping.ToGrant(result, request));
     });
 }

@@ -9,23 +9,46 @@ namespace K8sServiceAccount.Commands;
 /// Takes back what Grant-K8sPermission gave: with -Verb and -Resource (or -NonResourceUrl), removes exactly the rules a
 /// Grant with the same arguments added; without them, removes the subject from the binding. When the role is left with
 /// no rules, or the binding with no subjects, both are deleted. Revoking what is not there changes nothing. Asks for
-/// confirmation (ConfirmImpact High) unless -Force (or -Confirm:$false).
+/// confirmation (ConfirmImpact High) unless -Force (or -Confirm:$false). The output of Grant-K8sPermission piped in (-Grant)
+/// is revoked as Revoke with the Grant's arguments would: Grant ... | Revoke-K8sPermission -Force undoes it.
 /// </summary>
-[Cmdlet(VerbsSecurity.Revoke, "K8sPermission", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsSecurity.Revoke, "K8sPermission", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = SubjectSet)]
 [OutputType(typeof(K8sPermissionGrant))]
 public sealed class RevokeK8sPermissionCommand : PermissionGrantCmdletBase
 {
+    private const string GrantSet = "Grant";
+
     /// <summary>The verbs (get, list, watch, create, update, patch, delete, deletecollection, *...).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = SubjectSet)]
     [ValidateNotNullOrEmpty]
     public string[]? Verb { get; set; }
+
+    /// <summary>
+    /// What Grant-K8sPermission wrote, usually piped: its subject, rules, scope and role name are revoked (the role's own
+    /// namespace, whatever -Namespace says).
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = GrantSet)]
+    [ValidateNotNull]
+    public K8sPermissionGrant? Grant { get; set; }
 
     /// <summary>Do not ask for confirmation (ConfirmImpact High). -WhatIf still only reports, and an explicit -Confirm still asks.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
     /// <summary>Revokes from each subject and writes what was done.</summary>
-    protected override void ProcessRecord() => ForEachRequest(Verb, rulesRequired: false, (request, target) =>
+    protected override void ProcessRecord()
+    {
+        if (Grant is { } grant)
+        {
+            ForEachRequest(() => PermissionMapping.FromGrant(grant) is var request ? [(request, Target(request))] : [], grant, Revoke);
+        }
+        else
+        {
+            ForEachRequest(Verb, rulesRequired: false, Revoke);
+        }
+    }
+
+    private void Revoke(GrantRequest request, string target)
     {
         var what = request.Rules.Count == 0 ? "all granted permissions" : string.Join(" ", request.Rules.Select(r => Client.Rbac.EscalationCheck.CompactString(r)));
         if (!Confirmation.ShouldProcess(this, Force, target, $"Revoke {what} from {request.Subject}"))
@@ -40,6 +63,6 @@ public sealed class RevokeK8sPermissionCommand : PermissionGrantCmdletBase
             WriteWarning(warning);
         }
 
-        WriteObject(PermissionMapping.ToGrant(result));
-    });
+        WriteObject(PermissionMapping.ToGrant(result, request));
+    }
 }

@@ -55,6 +55,7 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
     /// ServiceAccount's groups, system:anonymous gets system:unauthenticated.
     /// </summary>
     [Parameter]
+    [Alias("As")]
     [ValidateNotNullOrEmpty]
     public string? User { get; set; }
 
@@ -63,6 +64,7 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
     /// an API group (that is -ApiGroup).
     /// </summary>
     [Parameter]
+    [Alias("AsGroup")]
     [ValidateNotNullOrEmpty]
     public string[]? Group { get; set; }
 

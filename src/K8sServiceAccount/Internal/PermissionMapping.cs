@@ -291,9 +291,11 @@ internal static class PermissionMapping
         }).ToList(),
     };
 
-    internal static K8sPermissionGrant ToGrant(GrantResult result) => new()
+    internal static K8sPermissionGrant ToGrant(GrantResult result, GrantRequest request) => new()
     {
-        Subject = result.Subject,
+        Subject = SubjectKind(request.Subject) == "Group" ? request.Subject.Groups[0] : result.Subject,
+        SubjectKind = SubjectKind(request.Subject),
+        Rules = request.Rules.Select(ToRule).ToArray(),
         RoleKind = result.RoleKind,
         BindingKind = result.BindingKind,
         Name = result.Name,
@@ -304,6 +306,38 @@ internal static class PermissionMapping
         StillGranted = result.StillGranted.Select(ToRule).ToArray(),
         Unchanged = result.Unchanged,
     };
+
+    // A grant's subject is a ServiceAccount, a user, or a single group (GrantSubjects makes one subject per group).
+    private static string SubjectKind(PermissionSubject subject) =>
+        subject.Kind == PermissionSubjectKind.ServiceAccount ? "ServiceAccount" : subject.Name is null ? "Group" : "User";
+
+    /// <summary>
+    /// The request that takes back what <paramref name="grant"/> (from Grant-K8sPermission) granted: the same subject, rules,
+    /// scope and name, as Revoke-K8sPermission with the Grant's arguments would. Errors name -Grant.
+    /// </summary>
+    internal static GrantRequest FromGrant(K8sPermissionGrant grant)
+    {
+        var subject = grant.SubjectKind switch
+        {
+            "ServiceAccount" => PermissionSubject.ParseServiceAccount(grant.Subject, parameter: "Grant"),
+            "User" when Given(grant.Subject) is { } user => PermissionSubject.User(user),
+            "Group" when Given(grant.Subject) is { } group => PermissionSubject.User(null, [group]),
+            _ => throw PermissionErrors.InvalidArgument("Grant", $"-Grant: \"{grant}\" has no subject (SubjectKind \"{grant.SubjectKind}\", Subject \"{grant.Subject}\"); pipe the object Grant-K8sPermission wrote."),
+        };
+        var clusterWide = grant.RoleKind == "ClusterRole";
+        if (Given(grant.Name) is null || (!clusterWide && Given(grant.Namespace) is null))
+        {
+            throw PermissionErrors.InvalidArgument("Grant", $"-Grant: \"{grant}\" names no role (Name \"{grant.Name}\", Namespace \"{grant.Namespace}\"); pipe the object Grant-K8sPermission wrote.");
+        }
+        return new GrantRequest
+        {
+            Subject = subject,
+            Rules = (grant.Rules ?? []).Select(ToPolicyRule).ToList(),
+            Namespace = clusterWide ? null : grant.Namespace,
+            ClusterWide = clusterWide,
+            Name = grant.Name,
+        };
+    }
 
     /// <summary>
     /// The -Verbose line of Grant-K8sPermission and Revoke-K8sPermission: what happened to the role and to the binding, and,

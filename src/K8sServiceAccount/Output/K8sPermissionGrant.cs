@@ -1,10 +1,16 @@
 namespace K8sServiceAccount;
 
-/// <summary>What Grant-K8sPermission or Revoke-K8sPermission did to the role and binding it manages.</summary>
+/// <summary>
+/// What Grant-K8sPermission or Revoke-K8sPermission did to the role and binding it manages. It carries the subject, the
+/// requested rules, the scope and the name, so piping it to Revoke-K8sPermission (-Grant) takes back what was granted.
+/// </summary>
 public sealed class K8sPermissionGrant
 {
-    /// <summary>The subject granted to or revoked from (system:serviceaccount:NAMESPACE:NAME, a user or a group).</summary>
+    /// <summary>The subject granted to or revoked from (system:serviceaccount:NAMESPACE:NAME, a user name or a group name).</summary>
     public string Subject { get; init; } = string.Empty;
+
+    /// <summary>What kind of subject Subject is: ServiceAccount, User or Group.</summary>
+    public string SubjectKind { get; init; } = string.Empty;
 
     /// <summary>Role or ClusterRole (-ClusterWide).</summary>
     public string RoleKind { get; init; } = string.Empty;
@@ -23,6 +29,12 @@ public sealed class K8sPermissionGrant
 
     /// <summary>Unchanged, Created, Updated, Deleted or NotFound.</summary>
     public string BindingAction { get; init; } = string.Empty;
+
+    /// <summary>
+    /// The rules asked for (resolved through discovery, as the role holds them), whether or not they were already there;
+    /// empty for a Revoke of the whole grant.
+    /// </summary>
+    public K8sPolicyRule[] Rules { get; init; } = Array.Empty<K8sPolicyRule>();
 
     /// <summary>The rules added to the role (Grant) or removed from it (Revoke).</summary>
     public K8sPolicyRule[] ChangedRules { get; init; } = Array.Empty<K8sPolicyRule>();
