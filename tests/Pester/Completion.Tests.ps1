@@ -137,6 +137,9 @@ Describe 'Completion from the server of the command line' {
         CompletionText "Grant-K8sPermission $kc -ServiceAccount x -Verb get -ApiGroup batch -Resource " | Should -Be 'cronjobs', 'jobs'
         CompletionText "New-K8sPolicyRule -Verb get -Resource serviceacc" | Should -Be 'serviceaccounts'
         (Complete "Test-K8sPermission get $kc -Resource pods")[0].ToolTip | Should -Be 'pods (core)'
+        # The local API server does not serve apiservices (a built-in type of real clusters): discovery, not the built-in list.
+        CompletionText "Test-K8sPermission get $kc -Resource apiserv" | Should -BeNullOrEmpty
+        CompletionText "Test-K8sPermission get -Kubeconfig '$deadKubeconfig' -Resource apiserv" | Should -Be 'apiservices'
     }
 
     It 'completes -ApiGroup from discovery, core for the core group, narrowed by -Resource' {
@@ -256,8 +259,8 @@ Describe 'A warm answer takes less than 200 ms' {
         @{ Parameter = '-Role'; Line = 'New-K8sRoleBinding {0} -Namespace comp-a -Name x -Role w'; First = 'writer' }
         @{ Parameter = '-ClusterRole'; Line = 'New-K8sClusterRoleBinding {0} -Name x -ClusterRole cluster-a'; First = 'cluster-admin' }
         @{ Parameter = '-Verb'; Line = 'Test-K8sPermission {0} -Verb g'; First = 'get' }
-        @{ Parameter = '-Resource'; Line = 'Test-K8sPermission get {0} -Resource '; First = 'apiservices' }
-        @{ Parameter = '-ApiGroup'; Line = 'Test-K8sPermission get {0} -ApiGroup '; First = 'admissionregistration.k8s.io' }
+        @{ Parameter = '-Resource'; Line = 'Test-K8sPermission get {0} -Resource '; First = 'clusterrolebindings' }
+        @{ Parameter = '-ApiGroup'; Line = 'Test-K8sPermission get {0} -ApiGroup '; First = 'apps' }
     ) {
         $full = $Line -f $kc
         $null = Complete $full
