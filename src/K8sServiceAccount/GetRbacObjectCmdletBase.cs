@@ -3,6 +3,7 @@ using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Models;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount;
 
@@ -18,6 +19,7 @@ public abstract class GetRbacObjectCmdletBase : NamespacedObjectCmdletBase
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(ObjectNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>A label selector as kubectl takes it (app=web,tier!=db), evaluated by the server when listing.</summary>

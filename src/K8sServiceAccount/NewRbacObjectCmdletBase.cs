@@ -4,6 +4,7 @@ using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Models;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount;
 
@@ -68,6 +69,7 @@ public abstract class NewRbacBindingCmdletBase : NewRbacObjectCmdletBase
     /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ServiceAccountCompleter))]
     public string[]? ServiceAccount { get; set; }
 
     /// <summary>Users to bind.</summary>

@@ -21,6 +21,7 @@ public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
     // A check without a verb is an InvalidVerb error.
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(VerbCompleter))]
     public string Verb { get; set; } = string.Empty;
 
     /// <summary>
@@ -30,6 +31,7 @@ public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
     /// with a warning when the policy names that type only in other API groups).
     /// </summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ResourceCompleter))]
     public string? Resource { get; set; }
 
     /// <summary>
@@ -37,6 +39,7 @@ public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
     /// from -Resource or discovery. Bound from a piped row's ApiGroup (Test-K8sPermission's results carry it).
     /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ApiGroupCompleter))]
     public string? ApiGroup { get; set; }
 
     /// <summary>The subresource (scale, status, log...), unless given in -Resource as TYPE/SUBRESOURCE.</summary>

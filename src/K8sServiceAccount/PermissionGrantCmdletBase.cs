@@ -3,6 +3,7 @@ using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Models;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount;
 
@@ -23,6 +24,7 @@ public abstract class PermissionGrantCmdletBase : NamespacedObjectCmdletBase
     /// </summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = SubjectSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ServiceAccountCompleter))]
     public string? ServiceAccount { get; set; }
 
     /// <summary>
@@ -51,10 +53,12 @@ public abstract class PermissionGrantCmdletBase : NamespacedObjectCmdletBase
     /// </summary>
     [Parameter(ParameterSetName = SubjectSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ResourceCompleter))]
     public string[]? Resource { get; set; }
 
     /// <summary>The API groups for all resources ('' or core for the core group), e.g. apps,extensions; by default from each resource's text.</summary>
     [Parameter(ParameterSetName = SubjectSet)]
+    [ArgumentCompleter(typeof(ApiGroupCompleter))]
     public string[]? ApiGroup { get; set; }
 
     /// <summary>Limit the rule to objects with these names.</summary>

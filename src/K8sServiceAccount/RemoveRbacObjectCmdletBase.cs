@@ -2,6 +2,7 @@ using System.Management.Automation;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount;
 
@@ -15,6 +16,7 @@ public abstract class RemoveRbacObjectCmdletBase : NamespacedObjectCmdletBase
     /// <summary>Names of the objects to delete (no wildcards: pipe from the matching Get- cmdlet to delete by pattern).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ObjectNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>Do not ask for confirmation (ConfirmImpact High). -WhatIf still only reports, and an explicit -Confirm still asks.</summary>

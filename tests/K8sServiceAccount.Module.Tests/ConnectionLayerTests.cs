@@ -237,8 +237,8 @@ public class ConnectionLayerTests
         Assert.Equal(["beta"], KubeconfigCompletion.Contexts(kubeconfig, "B").Select(c => c.CompletionText));
         Assert.Empty(KubeconfigCompletion.Contexts(null, ""));
 
-        Assert.Equal(["apps", "default"], KubeconfigCompletion.Namespaces(kubeconfig, "").Select(c => c.ListItemText));
-        Assert.Equal(["default"], KubeconfigCompletion.Namespaces(null, "d").Select(c => c.ListItemText));
+        Assert.Equal(["apps", "default"], KubeconfigCompletion.Namespaces(kubeconfig));
+        Assert.Equal(["default"], KubeconfigCompletion.Namespaces(null));
     }
 
     [Fact]

@@ -44,3 +44,11 @@ public sealed class Namespace
     public string? Kind { get; set; } = "Namespace";
     public ObjectMeta Metadata { get; set; } = new();
 }
+
+public sealed class NamespaceList
+{
+    public string? ApiVersion { get; set; }
+    public string? Kind { get; set; }
+    public ListMeta? Metadata { get; set; }
+    public List<Namespace> Items { get; set; } = new();
+}

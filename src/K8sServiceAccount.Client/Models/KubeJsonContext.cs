@@ -16,6 +16,7 @@ namespace K8sServiceAccount.Client.Models;
 [JsonSerializable(typeof(WatchEvent<Secret>))]
 [JsonSerializable(typeof(WatchEvent<Status>))]
 [JsonSerializable(typeof(Namespace))]
+[JsonSerializable(typeof(NamespaceList))]
 [JsonSerializable(typeof(TokenRequest))]
 [JsonSerializable(typeof(TokenReview))]
 [JsonSerializable(typeof(SelfSubjectReview))]

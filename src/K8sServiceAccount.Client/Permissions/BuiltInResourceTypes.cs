@@ -71,6 +71,9 @@ public static class BuiltInResourceTypes
     // Resources RBAC authorizes that no discovery document lists (special verbs' targets).
     private static readonly (string Resource, string Group)[] NonDiscoverable = [("users", ""), ("groups", ""), ("userextras", "authentication.k8s.io"), ("uids", "authentication.k8s.io")];
 
+    /// <summary>The built-in types as (plural resource, API group), in discovery priority: completion's answer without a server.</summary>
+    public static IReadOnlyList<(string Resource, string Group)> All { get; } = Types.Select(t => (t.Resource, t.Group)).ToArray();
+
     /// <summary>
     /// Resolves a type written without a group (<c>deployments</c>, <c>deploy</c>, <c>pod</c>, <c>Deployment</c>) or with one
     /// (<c>rs.apps</c>) to its plural resource and group, from its plural, singular or short name or its kind, as discovery

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount.Commands;
 
@@ -19,11 +20,13 @@ public sealed class CompareK8sPermissionCommand : RbacEvaluationCmdletBase
     /// <summary>The reference ServiceAccount: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace; on the cluster it must exist.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ServiceAccountCompleter))]
     public string ReferenceServiceAccount { get; set; } = string.Empty;
 
     /// <summary>The ServiceAccount compared with the reference: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace; on the cluster it must exist.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ServiceAccountCompleter))]
     public string DifferenceServiceAccount { get; set; } = string.Empty;
 
     /// <summary>Also write the permissions both have (SideIndicator ==).</summary>

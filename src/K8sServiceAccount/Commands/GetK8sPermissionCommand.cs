@@ -2,6 +2,7 @@ using System.Management.Automation;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount.Commands;
 
@@ -24,6 +25,7 @@ public sealed class GetK8sPermissionCommand : RbacEvaluationCmdletBase
     /// the cluster, a ServiceAccount that does not exist is reported with a warning (its bindings may still exist).
     /// </summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ServiceAccountCompleter))]
     public string? ServiceAccount { get; set; }
 
     /// <summary>

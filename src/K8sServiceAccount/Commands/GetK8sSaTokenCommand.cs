@@ -2,6 +2,7 @@ using System.Management.Automation;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Api;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount.Commands;
 
@@ -28,6 +29,7 @@ public sealed class GetK8sSaTokenCommand : NamespacedObjectCmdletBase
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ServiceAccountCompleter))]
     public string ServiceAccount { get; set; } = string.Empty;
 
     /// <summary>Audiences the token is for (repeatable); the API server's own audiences when omitted.</summary>

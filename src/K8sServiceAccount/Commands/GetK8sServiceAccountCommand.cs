@@ -3,6 +3,7 @@ using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Api;
 using K8sServiceAccount.Client.Models;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount.Commands;
 
@@ -22,6 +23,7 @@ public sealed class GetK8sServiceAccountCommand : NamespacedObjectCmdletBase
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(ObjectNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>Get ServiceAccounts in every namespace (kubectl -A); -Namespace is then ignored.</summary>

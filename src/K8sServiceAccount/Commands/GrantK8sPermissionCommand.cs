@@ -2,6 +2,7 @@ using System.Management.Automation;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount.Commands;
 
@@ -20,6 +21,7 @@ public sealed class GrantK8sPermissionCommand : PermissionGrantCmdletBase
     /// <summary>The verbs (get, list, watch, create, update, patch, delete, deletecollection, *...).</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(VerbCompleter))]
     public string[]? Verb { get; set; }
 
     /// <summary>Grants to each subject and writes what was done.</summary>

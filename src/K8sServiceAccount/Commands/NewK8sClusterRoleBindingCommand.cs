@@ -2,6 +2,7 @@ using System.Management.Automation;
 using K8sServiceAccount.Client.Models;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount.Commands;
 
@@ -18,6 +19,7 @@ public sealed class NewK8sClusterRoleBindingCommand : NewRbacBindingCmdletBase
     /// <summary>The ClusterRole to grant.</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterRoleCompleter))]
     public string ClusterRole { get; set; } = string.Empty;
 
     /// <summary>Creates the ClusterRoleBinding and writes it.</summary>

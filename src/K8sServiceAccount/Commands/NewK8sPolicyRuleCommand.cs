@@ -2,6 +2,7 @@ using System.Management.Automation;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount.Commands;
 
@@ -20,15 +21,18 @@ public sealed class NewK8sPolicyRuleCommand : PSCmdlet
     /// <summary>The verbs (get, list, watch, create, update, patch, delete, deletecollection, *...).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(VerbCompleter))]
     public string[] Verb { get; set; } = Array.Empty<string>();
 
     /// <summary>The resources in kubectl's syntax: pods, deployments, deployments.apps, deployments/scale, deploy, *; a custom resource with its group (crontabs.stable.example.com).</summary>
     [Parameter(Position = 1)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ResourceCompleter))]
     public string[]? Resource { get; set; }
 
     /// <summary>The API groups for all resources ('' or core for the core group), e.g. apps,extensions; by default from each resource's text.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(ApiGroupCompleter))]
     public string[]? ApiGroup { get; set; }
 
     /// <summary>Limit the rule to objects with these names.</summary>

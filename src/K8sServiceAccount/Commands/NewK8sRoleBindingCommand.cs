@@ -2,6 +2,7 @@ using System.Management.Automation;
 using K8sServiceAccount.Client.Models;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount.Commands;
 
@@ -20,11 +21,13 @@ public sealed class NewK8sRoleBindingCommand : NewRbacBindingCmdletBase
     /// <summary>The Role to grant (in the binding's namespace).</summary>
     [Parameter(Mandatory = true, ParameterSetName = RoleSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RoleCompleter))]
     public string Role { get; set; } = string.Empty;
 
     /// <summary>The ClusterRole whose rules to grant within the binding's namespace.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ClusterRoleSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClusterRoleCompleter))]
     public string ClusterRole { get; set; } = string.Empty;
 
     /// <summary>Creates the RoleBinding and writes it.</summary>

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Api;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount.Commands;
 
@@ -18,6 +19,7 @@ public sealed class RemoveK8sServiceAccountCommand : NamespacedObjectCmdletBase
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ValidateServiceAccountName]
+    [ArgumentCompleter(typeof(ObjectNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount.Commands;
 
@@ -21,6 +22,7 @@ public sealed class RevokeK8sPermissionCommand : PermissionGrantCmdletBase
     /// <summary>The verbs (get, list, watch, create, update, patch, delete, deletecollection, *...).</summary>
     [Parameter(ParameterSetName = SubjectSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(VerbCompleter))]
     public string[]? Verb { get; set; }
 
     /// <summary>

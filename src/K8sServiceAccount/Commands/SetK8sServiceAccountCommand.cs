@@ -3,6 +3,7 @@ using System.Management.Automation;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Api;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount.Commands;
 
@@ -21,6 +22,7 @@ public sealed class SetK8sServiceAccountCommand : NamespacedObjectCmdletBase
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ValidateServiceAccountName]
+    [ArgumentCompleter(typeof(ObjectNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>Labels to set; a key whose value is $null is removed. Other labels are kept.</summary>

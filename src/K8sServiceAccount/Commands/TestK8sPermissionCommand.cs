@@ -4,6 +4,7 @@ using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Api;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
+using K8sServiceAccount.Completion;
 
 namespace K8sServiceAccount.Commands;
 
@@ -39,6 +40,7 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
     /// (system:serviceaccounts, system:serviceaccounts:NAMESPACE, system:authenticated) are included.
     /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ServiceAccountCompleter))]
     public string? ServiceAccount { get; set; }
 
     /// <summary>

@@ -10,15 +10,11 @@ namespace K8sServiceAccount.Completion;
 /// </summary>
 internal static class KubeconfigCompletion
 {
-    internal static Kubeconfig? TryLoad(IDictionary fakeBoundParameters)
+    internal static Kubeconfig? TryLoad(IDictionary? fakeBoundParameters)
     {
-        var explicitPath = fakeBoundParameters is not null && fakeBoundParameters.Contains("Kubeconfig")
-            ? fakeBoundParameters["Kubeconfig"] as string
-            : null;
         try
         {
-            // A relative -Kubeconfig resolves against the process directory here: completers get no session state.
-            return KubeconfigLoader.Load(string.IsNullOrEmpty(explicitPath) ? null : Path.GetFullPath(explicitPath), SystemEnvironment.Instance);
+            return KubeconfigLoader.Load(CommandLineConnection.KubeconfigPath(fakeBoundParameters), SystemEnvironment.Instance);
         }
         catch (Exception e) when (e is K8sClientException or IOException or UnauthorizedAccessException or ArgumentException)
         {
@@ -47,13 +43,11 @@ internal static class KubeconfigCompletion
             });
     }
 
-    /// <summary>The matching namespaces as plain data: text to insert, text to list.</summary>
-    internal static IEnumerable<(string CompletionText, string ListItemText)> Namespaces(Kubeconfig? kubeconfig, string? wordToComplete)
-    {
-        var namespaces = (kubeconfig?.Contexts.Select(c => c.Namespace) ?? [])
+    /// <summary>The namespaces the kubeconfig's contexts name, and "default": what is known of namespaces offline.</summary>
+    internal static IEnumerable<string> Namespaces(Kubeconfig? kubeconfig) =>
+        (kubeconfig?.Contexts.Select(c => c.Namespace) ?? [])
             .OfType<string>()
             .Append("default")
+            .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);
-        return CompletionText.Complete(namespaces, wordToComplete);
-    }
 }

@@ -1,25 +1,29 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using K8sServiceAccount.Client.Api;
 
 namespace K8sServiceAccount.Completion;
 
 /// <summary>
-/// Completes -Namespace from the namespaces the kubeconfig's contexts name, plus "default". Completion stays
-/// offline: pressing Tab never waits for a cluster or runs an exec credential plugin.
+/// Completes -Namespace with the namespaces of the command line's server (see <see cref="CommandLineConnection"/>), with
+/// those the kubeconfig's contexts name and "default": offline, or when the server is slow or refuses the list, those alone.
 /// </summary>
 public sealed class NamespaceCompleter : IArgumentCompleter
 {
-    /// <summary>The known namespaces that start with the word typed so far.</summary>
+    /// <summary>The namespaces that start with the word typed so far.</summary>
     public IEnumerable<CompletionResult> CompleteArgument(
         string commandName,
         string parameterName,
         string wordToComplete,
         CommandAst commandAst,
-        IDictionary fakeBoundParameters)
-    {
-        return KubeconfigCompletion.Namespaces(KubeconfigCompletion.TryLoad(fakeBoundParameters), wordToComplete)
-            .Select(m => new CompletionResult(m.CompletionText, m.ListItemText, CompletionResultType.ParameterValue, m.ListItemText))
-            .ToList();
-    }
+        IDictionary fakeBoundParameters) =>
+        CompletionResults.Safely(() => CompletionResults.Of(Candidates(commandName, fakeBoundParameters), wordToComplete));
+
+    /// <summary>The namespaces of the server and of the kubeconfig, sorted, once each.</summary>
+    internal static IEnumerable<string> Candidates(string? commandName, IDictionary? fakeBoundParameters) =>
+        CompletionResults.ServerNames(CommandLineConnection.Of(commandName, fakeBoundParameters), CatalogKind.Namespaces)
+            .Concat(KubeconfigCompletion.Namespaces(KubeconfigCompletion.TryLoad(fakeBoundParameters)))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
 }

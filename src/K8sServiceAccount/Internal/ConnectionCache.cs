@@ -58,5 +58,14 @@ internal sealed class ConnectionCache<TConnection>
         }
     }
 
+    /// <summary>The cached connection for the key, or null; makes nothing.</summary>
+    internal TConnection? TryGet(ConnectionCacheKey key)
+    {
+        lock (gate)
+        {
+            return entries.TryGetValue(key, out var node) ? node.Value.Connection : null;
+        }
+    }
+
     private sealed record Entry(ConnectionCacheKey Key, TConnection Connection);
 }
