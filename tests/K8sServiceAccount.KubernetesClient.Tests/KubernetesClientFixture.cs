@@ -20,13 +20,16 @@ public sealed class KubernetesClientFixture : IAsyncLifetime
     /// <summary>KubernetesClient as admin (client certificate, system:masters).</summary>
     public IKubernetes Kc { get; private set; } = null!;
 
+    /// <summary>The answers <see cref="Kc"/> received, as sent.</summary>
+    public WireRecorder Wire { get; } = new();
+
     /// <summary>Our client's transport as the same admin.</summary>
     public KubernetesConnection Ours { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Server = await LocalApiServerHost.StartAsync(new LocalApiServerOptions { MaxTokenExpirationSeconds = 2 * 60 * 60 });
-        Kc = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath));
+        Kc = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath), Wire);
         Ours = KubernetesConnection.Create(
             ConnectionResolver.Resolve(new ConnectionRequest { KubeconfigPath = Server.KubeconfigPath }, SystemEnvironment.Instance));
     }
@@ -36,6 +39,18 @@ public sealed class KubernetesClientFixture : IAsyncLifetime
         Kc.Dispose();
         Ours.Dispose();
         await Server.DisposeAsync();
+    }
+
+    /// <summary>KubernetesClient authenticated with a bearer token (e.g. a ServiceAccount's), trusting the server CA.</summary>
+    public (IKubernetes Client, WireRecorder Wire) KcWithToken(string token)
+    {
+        var wire = new WireRecorder();
+        return (new Kubernetes(new KubernetesClientConfiguration
+        {
+            Host = Server.Url,
+            AccessToken = token,
+            SslCaCerts = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection(Server.ServerCaCertificate),
+        }, wire), wire);
     }
 
     /// <summary>A unique name with the prefix (DNS label rules).</summary>
