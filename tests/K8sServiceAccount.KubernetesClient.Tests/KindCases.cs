@@ -18,6 +18,8 @@ public interface IKindCase
     Task DeleteAsync(IKubernetes k, string ns, string name);
     /// <summary>Starts a watch of the collection (label-selected, bounded by timeoutSeconds).</summary>
     IAsyncEnumerable<(WatchEventType, IKubernetesObject<V1ObjectMeta>)> WatchAsync(IKubernetes k, string ns, string labelSelector, int timeoutSeconds, CancellationToken cancel);
+    /// <summary>The same, from a resourceVersion (only the changes after it).</summary>
+    IAsyncEnumerable<(WatchEventType, IKubernetesObject<V1ObjectMeta>)> WatchFromAsync(IKubernetes k, string ns, string labelSelector, string? resourceVersion, int timeoutSeconds, CancellationToken cancel);
 }
 
 public sealed class KindCase<T, TList> : IKindCase
@@ -31,7 +33,8 @@ public sealed class KindCase<T, TList> : IKindCase
     public required Func<IKubernetes, T, string, Task<T>> Create { get; init; }
     public required Func<IKubernetes, string, string, Task<T>> Read { get; init; }
     public required Func<IKubernetes, string, string, int?, string?, Task<TList>> List { get; init; }
-    public required Func<IKubernetes, string, string, int, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> Watch { get; init; }
+    /// <summary>(client, namespace, labelSelector, resourceVersion or null, timeoutSeconds, cancel)</summary>
+    public required Func<IKubernetes, string, string, string?, int, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> Watch { get; init; }
     public required Func<IKubernetes, T, string, string, Task<T>> Replace { get; init; }
     public required Func<IKubernetes, string, string, Task> Delete { get; init; }
 
@@ -58,11 +61,15 @@ public sealed class KindCase<T, TList> : IKindCase
 
     public Task DeleteAsync(IKubernetes k, string ns, string name) => Delete(k, ns, name);
 
-    public async IAsyncEnumerable<(WatchEventType, IKubernetesObject<V1ObjectMeta>)> WatchAsync(
-        IKubernetes k, string ns, string labelSelector, int timeoutSeconds,
+    public IAsyncEnumerable<(WatchEventType, IKubernetesObject<V1ObjectMeta>)> WatchAsync(
+        IKubernetes k, string ns, string labelSelector, int timeoutSeconds, CancellationToken cancel) =>
+        WatchFromAsync(k, ns, labelSelector, null, timeoutSeconds, cancel);
+
+    public async IAsyncEnumerable<(WatchEventType, IKubernetesObject<V1ObjectMeta>)> WatchFromAsync(
+        IKubernetes k, string ns, string labelSelector, string? resourceVersion, int timeoutSeconds,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancel)
     {
-        await foreach ((WatchEventType type, T item) in Watch(k, ns, labelSelector, timeoutSeconds, cancel))
+        await foreach ((WatchEventType type, T item) in Watch(k, ns, labelSelector, resourceVersion, timeoutSeconds, cancel))
         {
             yield return (type, item);
         }
@@ -104,7 +111,7 @@ public static class KindCases
             Create = (k, o, ns) => k.CoreV1.CreateNamespaceAsync(o),
             Read = (k, ns, name) => k.CoreV1.ReadNamespaceAsync(name),
             List = (k, ns, sel, limit, cont) => k.CoreV1.ListNamespaceAsync(labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.CoreV1.WatchListNamespaceAsync(labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.CoreV1.WatchListNamespaceAsync(labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.CoreV1.ReplaceNamespaceAsync(o, name),
             Delete = (k, ns, name) => k.CoreV1.DeleteNamespaceAsync(name),
         },
@@ -120,7 +127,7 @@ public static class KindCases
             Create = (k, o, ns) => k.CoreV1.CreateNamespacedServiceAccountAsync(o, ns),
             Read = (k, ns, name) => k.CoreV1.ReadNamespacedServiceAccountAsync(name, ns),
             List = (k, ns, sel, limit, cont) => k.CoreV1.ListNamespacedServiceAccountAsync(ns, labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.CoreV1.WatchListNamespacedServiceAccountAsync(ns, labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.CoreV1.WatchListNamespacedServiceAccountAsync(ns, labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.CoreV1.ReplaceNamespacedServiceAccountAsync(o, name, ns),
             Delete = (k, ns, name) => k.CoreV1.DeleteNamespacedServiceAccountAsync(name, ns),
         },
@@ -136,7 +143,7 @@ public static class KindCases
             Create = (k, o, ns) => k.CoreV1.CreateNamespacedSecretAsync(o, ns),
             Read = (k, ns, name) => k.CoreV1.ReadNamespacedSecretAsync(name, ns),
             List = (k, ns, sel, limit, cont) => k.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.CoreV1.WatchListNamespacedSecretAsync(ns, labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.CoreV1.WatchListNamespacedSecretAsync(ns, labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.CoreV1.ReplaceNamespacedSecretAsync(o, name, ns),
             Delete = (k, ns, name) => k.CoreV1.DeleteNamespacedSecretAsync(name, ns),
         },
@@ -147,7 +154,7 @@ public static class KindCases
             Create = (k, o, ns) => k.CoreV1.CreateNamespacedConfigMapAsync(o, ns),
             Read = (k, ns, name) => k.CoreV1.ReadNamespacedConfigMapAsync(name, ns),
             List = (k, ns, sel, limit, cont) => k.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.CoreV1.WatchListNamespacedConfigMapAsync(ns, labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.CoreV1.WatchListNamespacedConfigMapAsync(ns, labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.CoreV1.ReplaceNamespacedConfigMapAsync(o, name, ns),
             Delete = (k, ns, name) => k.CoreV1.DeleteNamespacedConfigMapAsync(name, ns),
         },
@@ -158,7 +165,7 @@ public static class KindCases
             Create = (k, o, ns) => k.CoreV1.CreateNamespacedPodAsync(o, ns),
             Read = (k, ns, name) => k.CoreV1.ReadNamespacedPodAsync(name, ns),
             List = (k, ns, sel, limit, cont) => k.CoreV1.ListNamespacedPodAsync(ns, labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.CoreV1.WatchListNamespacedPodAsync(ns, labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.CoreV1.WatchListNamespacedPodAsync(ns, labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.CoreV1.ReplaceNamespacedPodAsync(o, name, ns),
             Delete = (k, ns, name) => k.CoreV1.DeleteNamespacedPodAsync(name, ns),
         },
@@ -173,7 +180,7 @@ public static class KindCases
             Create = (k, o, ns) => k.CoreV1.CreateNamespacedServiceAsync(o, ns),
             Read = (k, ns, name) => k.CoreV1.ReadNamespacedServiceAsync(name, ns),
             List = (k, ns, sel, limit, cont) => k.CoreV1.ListNamespacedServiceAsync(ns, labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.CoreV1.WatchListNamespacedServiceAsync(ns, labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.CoreV1.WatchListNamespacedServiceAsync(ns, labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.CoreV1.ReplaceNamespacedServiceAsync(o, name, ns),
             Delete = (k, ns, name) => k.CoreV1.DeleteNamespacedServiceAsync(name, ns),
         },
@@ -184,7 +191,7 @@ public static class KindCases
             Create = (k, o, ns) => k.CoreV1.CreateNodeAsync(o),
             Read = (k, ns, name) => k.CoreV1.ReadNodeAsync(name),
             List = (k, ns, sel, limit, cont) => k.CoreV1.ListNodeAsync(labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.CoreV1.WatchListNodeAsync(labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.CoreV1.WatchListNodeAsync(labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.CoreV1.ReplaceNodeAsync(o, name),
             Delete = (k, ns, name) => k.CoreV1.DeleteNodeAsync(name),
         },
@@ -200,7 +207,7 @@ public static class KindCases
             Create = (k, o, ns) => k.CoreV1.CreateNamespacedEventAsync(o, ns),
             Read = (k, ns, name) => k.CoreV1.ReadNamespacedEventAsync(name, ns),
             List = (k, ns, sel, limit, cont) => k.CoreV1.ListNamespacedEventAsync(ns, labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.CoreV1.WatchListNamespacedEventAsync(ns, labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.CoreV1.WatchListNamespacedEventAsync(ns, labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.CoreV1.ReplaceNamespacedEventAsync(o, name, ns),
             Delete = (k, ns, name) => k.CoreV1.DeleteNamespacedEventAsync(name, ns),
         },
@@ -215,7 +222,7 @@ public static class KindCases
             Create = (k, o, ns) => k.AppsV1.CreateNamespacedDeploymentAsync(o, ns),
             Read = (k, ns, name) => k.AppsV1.ReadNamespacedDeploymentAsync(name, ns),
             List = (k, ns, sel, limit, cont) => k.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.AppsV1.WatchListNamespacedDeploymentAsync(ns, labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.AppsV1.WatchListNamespacedDeploymentAsync(ns, labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.AppsV1.ReplaceNamespacedDeploymentAsync(o, name, ns),
             Delete = (k, ns, name) => k.AppsV1.DeleteNamespacedDeploymentAsync(name, ns),
         },
@@ -230,7 +237,7 @@ public static class KindCases
             Create = (k, o, ns) => k.AppsV1.CreateNamespacedReplicaSetAsync(o, ns),
             Read = (k, ns, name) => k.AppsV1.ReadNamespacedReplicaSetAsync(name, ns),
             List = (k, ns, sel, limit, cont) => k.AppsV1.ListNamespacedReplicaSetAsync(ns, labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.AppsV1.WatchListNamespacedReplicaSetAsync(ns, labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.AppsV1.WatchListNamespacedReplicaSetAsync(ns, labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.AppsV1.ReplaceNamespacedReplicaSetAsync(o, name, ns),
             Delete = (k, ns, name) => k.AppsV1.DeleteNamespacedReplicaSetAsync(name, ns),
         },
@@ -245,7 +252,7 @@ public static class KindCases
             Create = (k, o, ns) => k.AppsV1.CreateNamespacedStatefulSetAsync(o, ns),
             Read = (k, ns, name) => k.AppsV1.ReadNamespacedStatefulSetAsync(name, ns),
             List = (k, ns, sel, limit, cont) => k.AppsV1.ListNamespacedStatefulSetAsync(ns, labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.AppsV1.WatchListNamespacedStatefulSetAsync(ns, labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.AppsV1.WatchListNamespacedStatefulSetAsync(ns, labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.AppsV1.ReplaceNamespacedStatefulSetAsync(o, name, ns),
             Delete = (k, ns, name) => k.AppsV1.DeleteNamespacedStatefulSetAsync(name, ns),
         },
@@ -260,7 +267,7 @@ public static class KindCases
             Create = (k, o, ns) => k.AppsV1.CreateNamespacedDaemonSetAsync(o, ns),
             Read = (k, ns, name) => k.AppsV1.ReadNamespacedDaemonSetAsync(name, ns),
             List = (k, ns, sel, limit, cont) => k.AppsV1.ListNamespacedDaemonSetAsync(ns, labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.AppsV1.WatchListNamespacedDaemonSetAsync(ns, labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.AppsV1.WatchListNamespacedDaemonSetAsync(ns, labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.AppsV1.ReplaceNamespacedDaemonSetAsync(o, name, ns),
             Delete = (k, ns, name) => k.AppsV1.DeleteNamespacedDaemonSetAsync(name, ns),
         },
@@ -275,7 +282,7 @@ public static class KindCases
             Create = (k, o, ns) => k.BatchV1.CreateNamespacedJobAsync(o, ns),
             Read = (k, ns, name) => k.BatchV1.ReadNamespacedJobAsync(name, ns),
             List = (k, ns, sel, limit, cont) => k.BatchV1.ListNamespacedJobAsync(ns, labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.BatchV1.WatchListNamespacedJobAsync(ns, labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.BatchV1.WatchListNamespacedJobAsync(ns, labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.BatchV1.ReplaceNamespacedJobAsync(o, name, ns),
             Delete = (k, ns, name) => k.BatchV1.DeleteNamespacedJobAsync(name, ns),
         },
@@ -294,7 +301,7 @@ public static class KindCases
             Create = (k, o, ns) => k.BatchV1.CreateNamespacedCronJobAsync(o, ns),
             Read = (k, ns, name) => k.BatchV1.ReadNamespacedCronJobAsync(name, ns),
             List = (k, ns, sel, limit, cont) => k.BatchV1.ListNamespacedCronJobAsync(ns, labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.BatchV1.WatchListNamespacedCronJobAsync(ns, labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.BatchV1.WatchListNamespacedCronJobAsync(ns, labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.BatchV1.ReplaceNamespacedCronJobAsync(o, name, ns),
             Delete = (k, ns, name) => k.BatchV1.DeleteNamespacedCronJobAsync(name, ns),
         },
@@ -305,7 +312,7 @@ public static class KindCases
             Create = (k, o, ns) => k.RbacAuthorizationV1.CreateNamespacedRoleAsync(o, ns),
             Read = (k, ns, name) => k.RbacAuthorizationV1.ReadNamespacedRoleAsync(name, ns),
             List = (k, ns, sel, limit, cont) => k.RbacAuthorizationV1.ListNamespacedRoleAsync(ns, labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.RbacAuthorizationV1.WatchListNamespacedRoleAsync(ns, labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.RbacAuthorizationV1.WatchListNamespacedRoleAsync(ns, labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.RbacAuthorizationV1.ReplaceNamespacedRoleAsync(o, name, ns),
             Delete = (k, ns, name) => k.RbacAuthorizationV1.DeleteNamespacedRoleAsync(name, ns),
         },
@@ -320,7 +327,7 @@ public static class KindCases
             Create = (k, o, ns) => k.RbacAuthorizationV1.CreateClusterRoleAsync(o),
             Read = (k, ns, name) => k.RbacAuthorizationV1.ReadClusterRoleAsync(name),
             List = (k, ns, sel, limit, cont) => k.RbacAuthorizationV1.ListClusterRoleAsync(labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.RbacAuthorizationV1.WatchListClusterRoleAsync(labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.RbacAuthorizationV1.WatchListClusterRoleAsync(labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.RbacAuthorizationV1.ReplaceClusterRoleAsync(o, name),
             Delete = (k, ns, name) => k.RbacAuthorizationV1.DeleteClusterRoleAsync(name),
         },
@@ -341,7 +348,7 @@ public static class KindCases
             Create = (k, o, ns) => k.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(o, ns),
             Read = (k, ns, name) => k.RbacAuthorizationV1.ReadNamespacedRoleBindingAsync(name, ns),
             List = (k, ns, sel, limit, cont) => k.RbacAuthorizationV1.ListNamespacedRoleBindingAsync(ns, labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.RbacAuthorizationV1.WatchListNamespacedRoleBindingAsync(ns, labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.RbacAuthorizationV1.WatchListNamespacedRoleBindingAsync(ns, labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.RbacAuthorizationV1.ReplaceNamespacedRoleBindingAsync(o, name, ns),
             Delete = (k, ns, name) => k.RbacAuthorizationV1.DeleteNamespacedRoleBindingAsync(name, ns),
         },
@@ -357,7 +364,7 @@ public static class KindCases
             Create = (k, o, ns) => k.RbacAuthorizationV1.CreateClusterRoleBindingAsync(o),
             Read = (k, ns, name) => k.RbacAuthorizationV1.ReadClusterRoleBindingAsync(name),
             List = (k, ns, sel, limit, cont) => k.RbacAuthorizationV1.ListClusterRoleBindingAsync(labelSelector: sel, limit: limit, continueParameter: cont),
-            Watch = (k, ns, sel, t, c) => k.RbacAuthorizationV1.WatchListClusterRoleBindingAsync(labelSelector: sel, timeoutSeconds: t, cancellationToken: c),
+            Watch = (k, ns, sel, rv, t, c) => k.RbacAuthorizationV1.WatchListClusterRoleBindingAsync(labelSelector: sel, resourceVersion: rv, timeoutSeconds: t, cancellationToken: c),
             Replace = (k, o, ns, name) => k.RbacAuthorizationV1.ReplaceClusterRoleBindingAsync(o, name),
             Delete = (k, ns, name) => k.RbacAuthorizationV1.DeleteClusterRoleBindingAsync(name),
         },
