@@ -115,6 +115,26 @@ public sealed class CrudTests(KubernetesClientFixture fixture)
         Assert.Empty((await kindCase.ListAsync(k, ns, selector, null, null)).Items);
     }
 
+    [Fact]
+    public async Task Paging_across_all_namespaces_visits_every_item_once()
+    {
+        IKubernetes k = fixture.Kc;
+        for (int i = 0; i < 3; i++) await fixture.NewNamespaceAsync("paging"); // a default ServiceAccount in each
+        V1ServiceAccountList all = await k.CoreV1.ListServiceAccountForAllNamespacesAsync();
+        Assert.Equal("ServiceAccountList", all.Kind);
+        var paged = new List<string>();
+        string? token = null;
+        do
+        {
+            V1ServiceAccountList page = await k.CoreV1.ListServiceAccountForAllNamespacesAsync(limit: 4, continueParameter: token);
+            Assert.InRange(page.Items.Count, 1, 4);
+            paged.AddRange(page.Items.Select(s => $"{s.Metadata.NamespaceProperty}/{s.Metadata.Name}"));
+            token = page.Metadata.ContinueProperty;
+        }
+        while (!string.IsNullOrEmpty(token));
+        Assert.Equal(all.Items.Select(s => $"{s.Metadata.NamespaceProperty}/{s.Metadata.Name}"), paged);
+    }
+
     private static async Task WaitGoneAsync(Func<Task> read)
     {
         DateTime deadline = DateTime.UtcNow.AddSeconds(10);

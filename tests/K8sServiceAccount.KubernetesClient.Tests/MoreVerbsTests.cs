@@ -87,6 +87,23 @@ public sealed class MoreVerbsTests(KubernetesClientFixture fixture)
     }
 
     [Fact]
+    public async Task DryRun_creates_answers_the_object_and_stores_nothing()
+    {
+        IKubernetes k = fixture.Kc;
+        string ns = await fixture.NewNamespaceAsync("dryrun");
+        V1ServiceAccount sa = await k.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "ghost" } }, ns, dryRun: "All");
+        Assert.Equal(("ServiceAccount", "ghost", ns), (sa.Kind, sa.Metadata.Name, sa.Metadata.NamespaceProperty));
+        V1Role role = await k.RbacAuthorizationV1.CreateNamespacedRoleAsync(new V1Role
+        {
+            Metadata = new V1ObjectMeta { Name = "ghost" },
+            Rules = [new V1PolicyRule { ApiGroups = [""], Resources = ["pods"], Verbs = ["get"] }],
+        }, ns, dryRun: "All");
+        Assert.Equal("Role", role.Kind);
+        Assert.DoesNotContain((await k.CoreV1.ListNamespacedServiceAccountAsync(ns)).Items, s => s.Metadata.Name == "ghost");
+        Assert.Empty((await k.RbacAuthorizationV1.ListNamespacedRoleAsync(ns)).Items);
+    }
+
+    [Fact]
     public async Task Scale_subresource_of_a_deployment()
     {
         IKubernetes k = fixture.Kc;
