@@ -379,8 +379,10 @@ public sealed class RestHandler
         await HttpIo.WriteJsonBytesAsync(http, 200, dryRun ? Json.ToUtf8(patched!) : stored.Json).ConfigureAwait(false);
     }
 
+    // The registries with ReturnDeletedObject (and so the OpenAPI's 200 type of their DELETE): the object, not a Status.
     private static bool ReturnsDeletedObject(ResourceType type) =>
-        type == ResourceType.ServiceAccounts || type == ResourceType.Pods || type == ResourceType.Namespaces;
+        type == ResourceType.ServiceAccounts || type == ResourceType.Pods || type == ResourceType.Namespaces ||
+        type == ResourceType.Services;
 
     private async Task DeleteAsync(HttpContext http, ResourceType type, string ns, string name)
     {

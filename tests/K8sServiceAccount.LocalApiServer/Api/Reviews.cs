@@ -26,7 +26,9 @@ public sealed class Reviews
     /// <summary>Answers one review; the request object comes back with its status.</summary>
     public JsonObject Review(ResourceType type, JsonObject review, string urlNamespace, UserInfo user)
     {
-        JsonObject metadata = review["metadata"] as JsonObject ?? new JsonObject();
+        // The answer echoes this metadata (with the URL's namespace for a LocalSubjectAccessReview), also when the
+        // request had none.
+        if (review["metadata"] is not JsonObject metadata) review["metadata"] = metadata = new JsonObject();
         string name = HttpIo.Str(metadata["name"]);
         if (type == ResourceType.LocalSubjectAccessReviews)
         {
