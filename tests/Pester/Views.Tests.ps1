@@ -191,3 +191,38 @@ Describe 'What a view shows is what a user filters on' {
         (Get-K8sServiceAccount web-1).Age | Should -BeOfType [timespan]
     }
 }
+
+Describe 'Messages are written once, one way' {
+    It 'Test-K8sSaToken ''not-a-jwt'' says "invalid bearer token" once' {
+        $review = Test-K8sSaToken 'not-a-jwt' -ErrorVariable problems
+        $problems | Should -BeNullOrEmpty
+        $review.Authenticated | Should -BeFalse
+        $review.Error | Should -Be 'invalid bearer token'
+    }
+
+    It 'warns once, in one wording, about insecure-skip-tls-verify per connection' {
+        # The admin kubeconfig without its CA and with insecure-skip-tls-verify (the client certificate still authenticates).
+        $insecure = Join-Path $TestDrive 'insecure.kubeconfig'
+        (Get-Content -LiteralPath $kubeconfig) -replace '^(\s*)certificate-authority-data: .*$', '$1insecure-skip-tls-verify: true' |
+            Set-Content -LiteralPath $insecure
+        $null = Get-K8sServiceAccount -Kubeconfig $insecure -Namespace views -WarningVariable perCall -WarningAction SilentlyContinue
+        @($perCall).Count | Should -Be 1
+        "$perCall" | Should -Match 'insecure-skip-tls-verify'
+
+        # A session connection warns when it is made, not on every command that uses it.
+        try {
+            Connect-K8sCluster -Kubeconfig $insecure -Namespace views -WarningVariable connecting -WarningAction SilentlyContinue
+            $null = Get-K8sServiceAccount -WarningVariable first -WarningAction SilentlyContinue
+            $null = Get-K8sServiceAccount -WarningVariable second -WarningAction SilentlyContinue
+            @($connecting).Count + @($first).Count + @($second).Count | Should -Be 1
+        }
+        finally { Connect-K8sCluster -Kubeconfig $kubeconfig -Namespace views }
+    }
+
+    It 'writes the subject of a binding as the module does (ServiceAccount NAMESPACE/NAME), not as the server''s reason text' {
+        $rule = Get-K8sPermission -ServiceAccount views/web-1 | Where-Object BindingName -EQ 'k8ssa-grant:views:web-1'
+        $rule.BindingSubject | Should -Be 'ServiceAccount views/web-1'
+        (Test-K8sPermission -Verb update -Resource deployments/scale -ApiGroup apps -ServiceAccount views/web-1 -Explain).GrantedBy.BindingSubject |
+            Should -Be 'ServiceAccount views/web-1'
+    }
+}
