@@ -4,7 +4,7 @@
     The format views (module/K8sServiceAccount.Format.ps1xml) as a user reads them: real objects from the cmdlets against
     the local API server, rendered with Out-String -Width 80 and -Width 120, compared line by line (trailing spaces
     trimmed) with the golden files in tests/Pester/Golden/NAME.WIDTH.txt. What changes from run to run is masked first,
-    keeping its width: times (yyyy-MM-dd HH:mm:ssZ), ages (##s), UIDs, token ids and the TestDrive folder (GUIDs), the
+    keeping its width: times (yyyy-MM-dd HH:mm:ssZ), ages (AGE), UIDs, token ids and the TestDrive folder (GUIDs), the
     server's port (NNNNN).
 
     To regenerate the golden files after a deliberate change of a view, run this file with K8SSA_UPDATE_GOLDEN=1:
@@ -115,8 +115,10 @@ BeforeAll {
         $Text = Hide-Pattern $Text 'dddd-dd-dd dd:dd:ddZ' 'yyyy-MM-dd HH:mm:ssZ'
         # The server's port (five digits: Linux's ephemeral ports).
         $Text = Hide-Pattern $Text '127.0.0.1:ddddd' '127.0.0.1:NNNNN'
-        # Ages under 100 s (the objects are seconds old), right-aligned in a column at least 3 wide.
-        $Text = $Text -replace '(?m)(?<= )[ \d]\ds(?= |$)', '##s'
+        # Ages (45s, 2m30s, 3h...), right-aligned: the spaces before one and the age together take the column's width,
+        # fixed for bindings; the ServiceAccount table sizes its Age column to the ages, 3 wide while they are under 100 s
+        # (the objects here are seconds old).
+        $Text = [regex]::Replace($Text, '(?m)( *)\b\d+[smhdy](?:\d+[smh])?(?= |$)', { param($m) (' ' * ($m.Length - 3)) + 'AGE' })
         $Text.Trim("`n")
     }
 
