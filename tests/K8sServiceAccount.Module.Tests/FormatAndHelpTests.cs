@@ -39,18 +39,22 @@ public class FormatAndHelpTests
         });
     }
 
-    [Fact]
-    public void ACheckResultShowsItsResourceInKubectlsResourceGroupSubresourceForm()
+    [Theory]
+    [MemberData(nameof(FormatFiles))]
+    public void EveryLabelIsThePropertyName(string file)
     {
-        // kubectl writes deployments.apps/scale (and -Resource reads it back); deployments/scale.apps would read as the
-        // subresource "scale.apps". PowerShell is not available here, so the column's script is checked for that order.
-        var view = FormatFileNames()
-            .SelectMany(f => XDocument.Load(Path.Combine(StagedModule.Directory, f)).Descendants("View"))
-            .Single(v => v.Element("ViewSelectedBy")!.Element("TypeName")!.Value == "K8sServiceAccount.K8sPermissionCheckResult");
-        var resourceColumn = view.Descendants("ScriptBlock").Select(s => s.Value).Single(s => s.Contains("$_.Subresource", StringComparison.Ordinal));
-        var group = resourceColumn.IndexOf("$r += '.' + $_.ApiGroup", StringComparison.Ordinal);
-        var subresource = resourceColumn.IndexOf("$r += '/' + $_.Subresource", StringComparison.Ordinal);
-        Assert.True(group >= 0 && subresource > group, $"the Resource column must add .GROUP before /SUBRESOURCE: {resourceColumn}");
+        // What a user sees is what Where-Object and Select-Object take (DESIGN.md): a column or list label names a
+        // property of the type shown, even where a script writes its value (a join, a UTC time, an age).
+        var wrong = XDocument.Load(Path.Combine(StagedModule.Directory, file)).Descendants("View")
+            .SelectMany(view =>
+            {
+                var type = metadata.Module.GetType(view.Element("ViewSelectedBy")!.Element("TypeName")!.Value)!;
+                return view.Descendants("Label").Select(l => l.Value)
+                    .Where(label => type.GetProperty(label) is null)
+                    .Select(label => $"{view.Element("Name")!.Value}: {label}");
+            })
+            .ToList();
+        Assert.True(wrong.Count == 0, $"{file}: labels that are no property:\n" + string.Join("\n", wrong));
     }
 
     [Fact]

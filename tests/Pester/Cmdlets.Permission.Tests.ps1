@@ -167,7 +167,7 @@ Describe 'Get-K8sPermission' {
         $scaler.Scope | Should -Be 'apps'
         $scaler.BindingKind | Should -Be 'RoleBinding'
         $scaler.BindingName | Should -Be 'k8ssa-grant:apps:sample-sa'
-        $rules | Format-Table | Out-String -Width 200 | Should -Match 'apps\s+get,update\s+apps,extensions\s+deployments,deployments/scale'
+        $rules | Format-Table | Out-String -Width 200 | Should -Match '(?m)^apps\s+get, update\s+apps\s+deployments\s+k8ssa-grant:apps:'
     }
 
     It 'lists the rules of each ServiceAccount Get-K8sServiceAccount pipes to it (help example 3)' {

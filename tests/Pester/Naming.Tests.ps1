@@ -60,7 +60,7 @@ Describe 'One name per concept: -ApiGroup is an API group, -Group a subject''s g
         $allowed.Allowed | Should -BeTrue
         $allowed.ApiGroup | Should -Be 'apps'
         $allowed.PSObject.Properties.Name | Should -Not -Contain 'Group'
-        ($allowed | Format-Table | Out-String -Width 120) | Should -BeLike '*deployments.apps/scale*'
+        ($allowed | Format-Table | Out-String -Width 120) | Should -Match 'update\s+apps\s+deployments\s+scale'
         # The core group ("" or core) is not apps: deployments are not in it.
         Test-K8sPermission get deployments -ApiGroup core -ServiceAccount $script:sa -Quiet -WarningAction SilentlyContinue | Should -BeFalse
     }

@@ -65,7 +65,7 @@ Describe 'ServiceAccount lifecycle' {
         (Get-K8sServiceAccount -Name app -AllNamespaces).Namespace | Should -Be $ns
         { Get-K8sServiceAccount -Name nosuch -AllNamespaces -ErrorAction Stop } |
             Should -Throw -ErrorId 'KubernetesNotFound,K8sServiceAccount.Commands.GetK8sServiceAccountCommand'
-        Get-K8sServiceAccount | Format-Table | Out-String | Should -Match 'Name\s+Namespace\s+Secrets\s+Age'
+        Get-K8sServiceAccount | Format-Table | Out-String | Should -Match 'Namespace\s+Name\s+Secrets\s+Age'
     }
 
     It 'sets labels and keeps the others' {

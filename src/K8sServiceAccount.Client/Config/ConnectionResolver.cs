@@ -274,7 +274,8 @@ public static class ConnectionResolver
 
         if (cluster.InsecureSkipTlsVerify)
         {
-            warnings.Add($"TLS verification is disabled for cluster \"{cluster.Name}\" (insecure-skip-tls-verify in {file}): the server's identity is not checked.");
+            warnings.Add($"insecure-skip-tls-verify is set for cluster \"{cluster.Name}\" in {file}: the server's certificate is not verified, so " +
+                "anyone on the network path could pose as the API server and receive the credentials sent to it.");
         }
 
         var tlsConfigured = caData is not null || hasClientCertificate || cluster.InsecureSkipTlsVerify;

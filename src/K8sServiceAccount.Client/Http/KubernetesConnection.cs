@@ -57,7 +57,6 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
     private readonly string _baseUrl;
     private readonly string? _hostHeader;
     private readonly AsyncLocal<IClientLog?> _log = new();
-    private readonly ConditionalWeakTable<IClientLog, object> _logsWarnedAboutInsecureTls = new();
 
     private KubernetesConnection(
         ResolvedConnection settings,
@@ -318,7 +317,6 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         HttpMethod method, string path, byte[]? payload, string? contentType, bool streamResponse, CancellationToken cancellationToken)
     {
         var log = Log;
-        WarnIfInsecure(log);
         var url = Url(path);
         var retries = 0;
         var reauthenticated = false;
@@ -514,28 +512,6 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
                 ServerWarning?.Invoke(text);
             }
         }
-    }
-
-    private void WarnIfInsecure(IClientLog log)
-    {
-        if (!Settings.InsecureSkipTlsVerify || Settings.Server.Scheme != Uri.UriSchemeHttps || log is NullClientLog)
-        {
-            return;
-        }
-
-        var warned = (_root ?? this)._logsWarnedAboutInsecureTls;
-        lock (warned)
-        {
-            if (warned.TryGetValue(log, out _))
-            {
-                return;
-            }
-
-            warned.Add(log, log);
-        }
-
-        log.Warning($"insecure-skip-tls-verify is set for {_baseUrl}: the server's certificate is not verified, so anyone " +
-            "on the network path could pose as the API server and receive the credentials sent to it.");
     }
 
     private K8sClientException ConnectionFailure(HttpRequestException failure)

@@ -35,7 +35,10 @@ public sealed record EffectiveRule
 
     public string? RoleName { get; init; }
 
-    /// <summary>The subject of the binding that matched, e.g. <c>ServiceAccount "app/ns1"</c> or <c>Group "system:authenticated"</c>.</summary>
+    /// <summary>
+    /// The subject of the binding that matched as the module writes subjects, e.g. <c>ServiceAccount ns1/app</c> or
+    /// <c>Group system:authenticated</c> (not the authorizer's <c>ServiceAccount "app/ns1"</c>).
+    /// </summary>
     public string? BindingSubject { get; init; }
 
     /// <summary>The rule as a PolicyRule.</summary>
@@ -63,8 +66,20 @@ public sealed record EffectiveRule
             BindingNamespace = source.BindingNamespace,
             RoleKind = source.RoleKind,
             RoleName = source.RoleName,
-            BindingSubject = GrantSource.DescribeSubject(source.Subject, source.BindingNamespace),
+            BindingSubject = SubjectText(source.Subject, source.BindingNamespace),
         };
+    }
+
+    /// <summary>Kind and name, NAMESPACE/NAME for a ServiceAccount (a RoleBinding's namespace when the subject names none).</summary>
+    private static string SubjectText(Subject subject, string bindingNamespace)
+    {
+        if (subject.Kind == SubjectKinds.ServiceAccount)
+        {
+            var ns = string.IsNullOrEmpty(subject.Namespace) ? bindingNamespace : subject.Namespace;
+            return $"{subject.Kind} {ns}/{subject.Name}";
+        }
+
+        return $"{subject.Kind} {subject.Name}";
     }
 }
 

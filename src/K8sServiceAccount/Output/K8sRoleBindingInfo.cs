@@ -33,6 +33,10 @@ public sealed class K8sRoleBindingInfo
     /// <summary>When the object was created (UTC).</summary>
     public DateTime? CreationTimestamp { get; init; }
 
+    /// <summary>How long ago the object was created (now minus CreationTimestamp); the views show it as kubectl's AGE.</summary>
+    public TimeSpan? Age => CreationTimestamp is { } created ? DateTime.UtcNow - created : null;
+
+
     /// <summary>Kind and namespace/name.</summary>
     public override string ToString() => Namespace.Length > 0 ? $"{Kind} {Namespace}/{Name}" : $"{Kind} {Name}";
 }

@@ -21,6 +21,10 @@ public sealed class K8sServiceAccountInfo
     /// <summary>When the ServiceAccount was created, in UTC (the format view shows it as Age).</summary>
     public DateTime? CreationTimestamp { get; init; }
 
+    /// <summary>How long ago the object was created (now minus CreationTimestamp); the views show it as kubectl's AGE.</summary>
+    public TimeSpan? Age => CreationTimestamp is { } created ? DateTime.UtcNow - created : null;
+
+
     /// <summary>The labels (an empty dictionary when there are none).</summary>
     public Dictionary<string, string> Labels { get; init; } = new(StringComparer.Ordinal);
 

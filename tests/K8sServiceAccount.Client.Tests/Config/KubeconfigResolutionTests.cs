@@ -115,7 +115,7 @@ public sealed class KubeconfigResolutionTests
         Assert.Equal(new[] { KubeconfigFixtures.CasePath("missing-and-empty-entries", "present.yaml") }, connection.KubeconfigFiles);
         Assert.Contains("of these", connection.Reason);
         Assert.True(connection.InsecureSkipTlsVerify);
-        Assert.Contains(connection.Warnings, w => w.Contains("TLS verification is disabled"));
+        Assert.Contains(connection.Warnings, w => w.Contains("insecure-skip-tls-verify is set for cluster"));
     }
 
     [Fact]

@@ -158,8 +158,8 @@ public sealed class RbacSnapshotTests
         Assert.Equal(
             [("", "ClusterRoleBinding", "all-sa-in-ns1-read-pods"), ("ns1", "RoleBinding", "also-pods"), ("ns1", "RoleBinding", "deployer-binding")],
             rules.Select(r => (r.Scope, r.BindingKind!, r.BindingName!)).ToArray());
-        Assert.Equal("Group \"system:serviceaccounts:ns1\"", rules[0].BindingSubject);
-        Assert.Equal("ServiceAccount \"sample-sa/ns1\"", rules[2].BindingSubject);
+        Assert.Equal("Group system:serviceaccounts:ns1", rules[0].BindingSubject);
+        Assert.Equal("ServiceAccount ns1/sample-sa", rules[2].BindingSubject);
 
         Assert.Single(Snapshot().EffectiveRulesFor(SampleSa, ""));
         Assert.Single(Snapshot().EffectiveRulesFor(SampleSa, "ns2"));

@@ -157,7 +157,7 @@ public sealed class PermissionOperationsTests(PermissionsServer server) : IClass
 
         var rules = snapshot.EffectiveRulesFor(app, "perm-list2");
         var pods = Assert.Single(rules, r => r.Resources.Contains("pods"));
-        Assert.Equal(("perm-list2", "RoleBinding", "perm-list1-sas", "ClusterRole", "perm-list-pod-reader", "Group \"system:serviceaccounts:perm-list1\""),
+        Assert.Equal(("perm-list2", "RoleBinding", "perm-list1-sas", "ClusterRole", "perm-list-pod-reader", "Group system:serviceaccounts:perm-list1"),
             (pods.Scope, pods.BindingKind, pods.BindingName, pods.RoleKind, pods.RoleName, pods.BindingSubject));
         Assert.Contains(rules, r => r.Scope == "" && r.RoleName == "system:basic-user" && r.Resources.Contains("selfsubjectaccessreviews"));
         Assert.Contains(rules, r => r.Scope == "" && r.RoleName == "system:service-account-issuer-discovery" && r.NonResourceUrls.Contains("/openid/v1/jwks"));

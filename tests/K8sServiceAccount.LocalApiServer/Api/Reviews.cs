@@ -223,7 +223,11 @@ public sealed class Reviews
         else
         {
             status["user"] = new JsonObject();
-            status["error"] = $"[invalid bearer token, {result.Error}]";
+            // The bearer-token authenticator's "invalid bearer token" aggregated with the token authenticator's own
+            // reason, as kube-apiserver writes them; a token that is not a JWT has no reason of its own.
+            status["error"] = result.Error is null or "invalid bearer token"
+                ? "invalid bearer token"
+                : result.Error.StartsWith("invalid bearer token, ", StringComparison.Ordinal) ? $"[{result.Error}]" : $"[invalid bearer token, {result.Error}]";
         }
         return Echo(review, ResourceType.TokenReviews, status);
     }
