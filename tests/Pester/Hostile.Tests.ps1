@@ -134,6 +134,7 @@ Describe 'Defect 2: files that are not regular files, or too large, are refused 
         # A sparse 100 MB file: larger than any kubeconfig or policy file should be, cheap to make.
         $script:Huge = Join-Path $script:Work 'huge.yaml'
         $stream = [System.IO.File]::Create($script:Huge); $stream.SetLength(100MB); $stream.Dispose()
+        $script:Small = New-HostileFile 'small.pem' 'not a certificate'
     }
 
     It 'refuses a kubeconfig that is <Name>' -ForEach @(
@@ -163,7 +164,8 @@ Describe 'Defect 2: files that are not regular files, or too large, are refused 
     ) {
         $file = switch ($Path) { 'FIFO' { $script:Fifo } 'DIR' { $script:Dir } 'HUGE' { $script:Huge } default { $Path } }
         $line = "    ${Field}: '$file'"
-        $other = if ($Field -eq 'client-certificate') { "    client-key: '$script:Huge'" } elseif ($Field -eq 'client-key') { "    client-certificate: '$script:Huge'" } else { '' }
+        # The other half of a client certificate pair is an ordinary file, so the one under test is the one refused.
+        $other = if ($Field -eq 'client-certificate') { "    client-key: '$script:Small'" } elseif ($Field -eq 'client-key') { "    client-certificate: '$script:Small'" } else { '' }
         $text = if ($Cluster) { & $script:Kubeconfig $line '    token: abc' } else { & $script:Kubeconfig '' ($line + "`n" + $other) }
         $kube = New-HostileFile "ref-$Field-$($Name -replace ' ', '-').kubeconfig" $text
         $results = Invoke-HostileCases ([ordered]@{ case = "Get-K8sServiceAccount -Kubeconfig '$kube' -Name x" }) -TimeoutSeconds 60
