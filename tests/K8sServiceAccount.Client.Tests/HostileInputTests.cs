@@ -305,4 +305,14 @@ public sealed class HostileInputTests : IDisposable
         Assert.Equal(["pods", .. Enumerable.Range(0, 500).Reverse().Select(i => $"res{i}")], r0);
         Assert.Equal(r0.Order(StringComparer.Ordinal), result[^1].Rules!.Select(r => r.Resources![0]).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void A_chain_of_100000_aggregated_roles_is_refused_instead_of_overflowing_the_stack()
+    {
+        var roles = Enumerable.Range(0, 100_000)
+            .Select(i => Aggregated($"r{i}", new() { ["chain"] = $"l{i}" }, [new() { ["chain"] = $"l{i + 1}" }]))
+            .ToList();
+        var error = Fails<K8sClientException>(() => ClusterRoleAggregation.ApplyAll(roles), 10_000);
+        Assert.Equal("ClusterRoleAggregationTooDeep", error.ErrorId);
+    }
 }

@@ -16,7 +16,8 @@ public static class ClusterRoleAggregation
     /// while its own rules are being computed contributes its rules as written. A ClusterRole without aggregationRule
     /// keeps its rules.
     /// </summary>
-    /// <exception cref="K8sClientException">A selector uses an unknown operator (ErrorId <c>InvalidLabelSelector</c>).</exception>
+    /// <exception cref="K8sClientException">A selector uses an unknown operator (ErrorId <c>InvalidLabelSelector</c>); more than
+    /// 1,000 aggregated roles in one chain (ErrorId <c>ClusterRoleAggregationTooDeep</c>).</exception>
     public static IReadOnlyList<PolicyRule> Aggregate(ClusterRole target, IEnumerable<ClusterRole> all)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -60,6 +61,9 @@ public static class ClusterRoleAggregation
     /// </summary>
     private sealed class Aggregator
     {
+        /// <summary>The longest chain of aggregated roles followed (real ones have 3: admin, edit, view).</summary>
+        private const int MaxChain = 1000;
+
         private readonly List<(string Name, ClusterRole Role)> _byName;
         private readonly Dictionary<(string Key, string Value), List<(string Name, ClusterRole Role)>> _byLabel = new();
         private readonly Dictionary<string, List<PolicyRule>> _shared = new(StringComparer.Ordinal);
@@ -116,6 +120,12 @@ public static class ClusterRoleAggregation
             {
                 cyclic = true;
                 return cached;
+            }
+            if (inProgress.Count >= MaxChain)
+            {
+                // Each link is a nested call: a hostile chain of 100,000 roles must not overflow the stack.
+                throw new K8sClientException("ClusterRoleAggregationTooDeep", K8sErrorCategory.InvalidData,
+                    $"ClusterRole \"{targetName}\": more than {MaxChain} ClusterRoles aggregate each other in one chain.");
             }
             inProgress.Add(targetName);
             var result = new List<PolicyRule>();
