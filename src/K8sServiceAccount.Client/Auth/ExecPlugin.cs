@@ -219,7 +219,7 @@ internal sealed class ExecPlugin
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(stdout);
+            document = JsonDocument.Parse(stdout, DocumentLimits.StrictJsonOptions);
         }
         catch (JsonException ex)
         {
@@ -230,6 +230,11 @@ internal sealed class ExecPlugin
         using (document)
         {
             var root = document.RootElement;
+            if (DocumentLimits.FindJsonProblem(root) is { } problem)
+            {
+                throw Invalid($"decoding stdout: the plugin's output is not valid JSON ({problem})");
+            }
+
             if (root.ValueKind != JsonValueKind.Object)
             {
                 throw Invalid("decoding stdout: the plugin's output is not a JSON object");

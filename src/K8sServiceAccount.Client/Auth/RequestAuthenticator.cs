@@ -78,8 +78,17 @@ internal abstract class RequestAuthenticator
     private static bool HasClientCertificate(AuthSettings auth) => auth.ClientCertificatePem is not null || auth.ClientKeyPem is not null;
 
     /// <summary>Sets "Authorization: Bearer token".</summary>
-    protected static void SetBearer(HttpRequestMessage request, string token) =>
+    /// <exception cref="K8sClientException">ErrorId KubernetesTokenInvalid: the token holds characters no HTTP header can carry.</exception>
+    protected static void SetBearer(HttpRequestMessage request, string token)
+    {
+        if (HeaderValues.HasControlCharacter(token))
+        {
+            // Never echo the token; only say why it cannot be sent (it would otherwise fail as an untyped FormatException).
+            throw new K8sClientException("KubernetesTokenInvalid", K8sErrorCategory.InvalidData,
+                "The bearer token holds control characters (such as CR, LF or NUL), which cannot be sent in an HTTP header.");
+        }
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
 }
 
 /// <summary>No credentials: the server sees system:anonymous (or rejects the request).</summary>
@@ -114,4 +123,11 @@ internal sealed class BasicAuthenticator : RequestAuthenticator
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", _encoded);
         return ValueTask.FromResult<object?>(null);
     }
+}
+
+/// <summary>What an HTTP header value can hold.</summary>
+internal static class HeaderValues
+{
+    /// <summary>True when <paramref name="value"/> holds a control character (CR, LF, NUL, DEL...), which no header value may.</summary>
+    public static bool HasControlCharacter(string value) => value.Any(char.IsControl);
 }

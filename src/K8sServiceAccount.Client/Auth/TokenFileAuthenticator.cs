@@ -63,7 +63,7 @@ internal sealed class TokenFileAuthenticator : RequestAuthenticator
             Exception? cause = null;
             try
             {
-                var text = Encoding.UTF8.GetString(_environment.ReadAllBytes(_path)).Trim();
+                var text = Encoding.UTF8.GetString(_environment.ReadFile(_path, RegularFile.CredentialMaxBytes)).Trim();
                 if (text.Length > 0)
                 {
                     if (text != _token)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using K8sServiceAccount.Client.Auth;
 
 namespace K8sServiceAccount.Client.Config;
 
@@ -242,6 +243,12 @@ public static class ConnectionResolver
             throw Invalid(file, cluster.FieldPath("server"), $"no server found for cluster \"{cluster.Name}\" in {file}.");
         }
 
+        if (cluster.TlsServerName is { Length: > 0 } serverName && Uri.CheckHostName(serverName) == UriHostNameType.Unknown)
+        {
+            // It becomes the TLS server name and the Host header; a space or a control character would fail there, untyped.
+            throw Invalid(file, cluster.FieldPath("tls-server-name"), $"\"{Printable(serverName)}\" for cluster \"{cluster.Name}\" is not a valid host name");
+        }
+
         byte[]? caData = null;
         string? caSource = null;
         if (cluster.CertificateAuthorityData is not null)
@@ -443,6 +450,11 @@ public static class ConnectionResolver
                 $"more than one authentication method found for {name}; found [{string.Join(" ", methods)}], only one is allowed (user in {file}).",
                 file,
                 user.FieldPath(user.Token is not null ? "token" : "username"));
+        }
+
+        if (user.Token is not null && HeaderValues.HasControlCharacter(user.Token))
+        {
+            throw Invalid(file, user.FieldPath("token"), $"the token of user \"{name}\" holds control characters (such as CR, LF or NUL), which cannot be sent in an HTTP header");
         }
 
         var impersonation = ResolveImpersonation(user);
@@ -659,12 +671,12 @@ public static class ConnectionResolver
     {
         try
         {
-            if (!environment.FileExists(reference.Resolved))
+            if (!environment.PathExists(reference.Resolved))
             {
                 throw new FileNotFoundException($"open {reference.Resolved}: no such file or directory");
             }
 
-            return environment.ReadAllBytes(reference.Resolved);
+            return environment.ReadFile(reference.Resolved, RegularFile.CredentialMaxBytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -677,6 +689,13 @@ public static class ConnectionResolver
                 field,
                 e);
         }
+    }
+
+    /// <summary>A value from a file as a message may show it: at most 64 characters, control characters escaped.</summary>
+    private static string Printable(string value)
+    {
+        var cut = value.Length > 64 ? value[..64] + "…" : value;
+        return string.Concat(cut.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
     }
 
     private static KubeconfigException Invalid(string file, string field, string message) =>

@@ -14,6 +14,19 @@ public interface ISystemEnvironment
     /// <summary>Reads a file; throws IOException or UnauthorizedAccessException as File.ReadAllBytes does.</summary>
     byte[] ReadAllBytes(string path);
 
+    /// <summary>
+    /// Reads a regular file of at most <paramref name="maxBytes"/> bytes (<see cref="RegularFile.Read"/>); anything else
+    /// (directory, device, FIFO, too large) fails with <see cref="FileRefusedException"/>, never blocking.
+    /// </summary>
+    byte[] ReadFile(string path, long maxBytes)
+    {
+        var bytes = ReadAllBytes(path);
+        return bytes.Length > maxBytes ? throw RegularFile.TooLarge(path, maxBytes) : bytes;
+    }
+
+    /// <summary>True when something (a file, a directory, a device) is at the path, so reading it should say why it fails.</summary>
+    bool PathExists(string path) => FileExists(path);
+
     /// <summary>The user's home directory (HOME, or USERPROFILE on Windows), or null when unknown.</summary>
     string? HomeDirectory { get; }
 
@@ -31,7 +44,11 @@ public sealed class SystemEnvironment : ISystemEnvironment
 
     public bool FileExists(string path) => File.Exists(path);
 
-    public byte[] ReadAllBytes(string path) => File.ReadAllBytes(path);
+    public byte[] ReadAllBytes(string path) => RegularFile.Read(path, RegularFile.PolicyMaxBytes);
+
+    public byte[] ReadFile(string path, long maxBytes) => RegularFile.Read(path, maxBytes);
+
+    public bool PathExists(string path) => File.Exists(path) || Directory.Exists(path);
 
     public string? HomeDirectory
     {

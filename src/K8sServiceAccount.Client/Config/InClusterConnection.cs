@@ -107,7 +107,7 @@ public static class InClusterConnection
         try
         {
             // Read once so an unreadable token fails here, with its path, rather than on the first request.
-            _ = environment.ReadAllBytes(TokenPath);
+            _ = environment.ReadFile(TokenPath, RegularFile.CredentialMaxBytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -126,7 +126,7 @@ public static class InClusterConnection
         {
             try
             {
-                caData = environment.ReadAllBytes(CaPath);
+                caData = environment.ReadFile(CaPath, RegularFile.CredentialMaxBytes);
                 caSource = $"file {CaPath}";
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -171,7 +171,7 @@ public static class InClusterConnection
         {
             try
             {
-                var fromFile = Encoding.UTF8.GetString(environment.ReadAllBytes(NamespacePath)).Trim();
+                var fromFile = Encoding.UTF8.GetString(environment.ReadFile(NamespacePath, RegularFile.CredentialMaxBytes)).Trim();
                 if (fromFile.Length > 0)
                 {
                     return (fromFile, "namespace file");

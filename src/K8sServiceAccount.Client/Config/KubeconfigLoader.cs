@@ -104,7 +104,7 @@ public static class KubeconfigLoader
         if (!string.IsNullOrEmpty(explicitPath))
         {
             var full = Path.GetFullPath(explicitPath, environment.CurrentDirectory);
-            if (!environment.FileExists(full))
+            if (!environment.PathExists(full))
             {
                 throw new KubeconfigException(
                     ConnectionErrorIds.KubeconfigNotFound,
@@ -120,7 +120,7 @@ public static class KubeconfigLoader
         var listed = SplitKubeconfigVariable(variable, environment);
         if (listed.Count > 0)
         {
-            var existing = listed.Where(environment.FileExists).ToArray();
+            var existing = listed.Where(environment.PathExists).ToArray();
             if (existing.Length == 0)
             {
                 throw new KubeconfigException(
@@ -182,7 +182,7 @@ public static class KubeconfigLoader
     {
         try
         {
-            return environment.ReadAllBytes(file);
+            return environment.ReadFile(file, RegularFile.KubeconfigMaxBytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

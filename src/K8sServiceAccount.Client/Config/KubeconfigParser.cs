@@ -98,8 +98,7 @@ internal static class KubeconfigParser
         try
         {
             using var reader = new StreamReader(new MemoryStream(content, writable: false), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-            var stream = new YamlStream();
-            stream.Load(reader);
+            var stream = DocumentLimits.LoadYaml(reader);
             return stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
         }
         catch (YamlException e)
@@ -112,12 +111,8 @@ internal static class KubeconfigParser
                 reason = reason[(split + 3)..];
             }
 
-            throw Invalid(file, null, $"yaml: line {Math.Max(e.Start.Line, e.End.Line)}: {reason}", e);
-        }
-        catch (ArgumentException e)
-        {
-            // Duplicate keys in one mapping surface from the representation model as ArgumentException.
-            throw Invalid(file, null, "yaml: a mapping defines the same key twice", e);
+            var line = Math.Max(e.Start.Line, e.End.Line);
+            throw Invalid(file, null, line > 0 ? $"yaml: line {line}: {reason}" : $"yaml: {reason}", e);
         }
     }
 

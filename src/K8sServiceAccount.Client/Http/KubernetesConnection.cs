@@ -154,7 +154,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
             EnableMultipleHttp2Connections = true,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
-            ConnectTimeout = TimeSpan.FromSeconds(30),
+            ConnectTimeout = options.ConnectTimeout,
             // Detect dead HTTP/2 connections under long watches, as client-go's 30 s read-idle health check does.
             KeepAlivePingDelay = TimeSpan.FromSeconds(30),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(15),
@@ -359,9 +359,10 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
                     var completion = streamResponse ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead;
                     response = await Http.SendAsync(request, completion, attemptTimeout.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && attemptTimeout.IsCancellationRequested)
+                catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    var error = TimedOut(method, url, ex);
+                    // The attempt's timeout, or the handler's connect timeout (a server that accepts and never answers the TLS handshake).
+                    var error = TimedOut(method, url, ex, connecting: !attemptTimeout.IsCancellationRequested);
                     log.Verbose($"{method} {url} failed in {Elapsed(callStarted)}{RetryNote(retries)}: {error.Message}");
                     throw error;
                 }
@@ -536,9 +537,10 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         };
     }
 
-    private K8sClientException TimedOut(HttpMethod method, string url, Exception inner) =>
-        new("KubernetesRequestTimeout", K8sErrorCategory.OperationTimeout,
-            $"{method} {url} did not complete within {_options.Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} seconds.", inner)
+    private K8sClientException TimedOut(HttpMethod method, string url, Exception inner, bool connecting = false) =>
+        new("KubernetesRequestTimeout", K8sErrorCategory.OperationTimeout, connecting
+            ? $"{method} {url} could not connect within {_options.ConnectTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} seconds (the server accepted the connection but never completed the handshake)."
+            : $"{method} {url} did not complete within {_options.Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} seconds.", inner)
         {
             Target = url,
         };

@@ -43,6 +43,9 @@ public sealed class KubernetesConnectionOptions
     public static string DefaultUserAgent { get; } =
         $"K8sServiceAccount/{typeof(KubernetesConnectionOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"} ({System.Runtime.InteropServices.RuntimeInformation.OSDescription.Replace('(', '[').Replace(')', ']')})";
 
+    /// <summary>The longest a connection (TCP and TLS handshake) may take; tests shorten it.</summary>
+    internal TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Waits between retries. Tests replace it to record the waits instead of sleeping.</summary>
     internal Func<TimeSpan, CancellationToken, Task> Delay { get; init; } = static (wait, token) => Task.Delay(wait, token);
 

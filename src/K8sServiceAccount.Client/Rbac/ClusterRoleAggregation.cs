@@ -16,20 +16,13 @@ public static class ClusterRoleAggregation
     /// while its own rules are being computed contributes its rules as written. A ClusterRole without aggregationRule
     /// keeps its rules.
     /// </summary>
-    /// <exception cref="K8sClientException">A selector uses an unknown operator (ErrorId <c>InvalidLabelSelector</c>).</exception>
+    /// <exception cref="K8sClientException">A selector uses an unknown operator (ErrorId <c>InvalidLabelSelector</c>); more than
+    /// 1,000 aggregated roles in one chain (ErrorId <c>ClusterRoleAggregationTooDeep</c>).</exception>
     public static IReadOnlyList<PolicyRule> Aggregate(ClusterRole target, IEnumerable<ClusterRole> all)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(all);
-        var byName = new SortedDictionary<string, ClusterRole>(StringComparer.Ordinal);
-        foreach (var role in all)
-        {
-            if (role.Metadata.Name is { } name)
-            {
-                byName[name] = role;
-            }
-        }
-        return Aggregate(target, byName, new HashSet<string>(StringComparer.Ordinal), new Dictionary<string, IReadOnlyList<PolicyRule>>(StringComparer.Ordinal));
+        return new Aggregator(all).RulesOf(target);
     }
 
     /// <summary>
@@ -40,6 +33,7 @@ public static class ClusterRoleAggregation
     public static IReadOnlyList<ClusterRole> ApplyAll(IEnumerable<ClusterRole> roles)
     {
         var list = roles.ToList();
+        var aggregator = new Aggregator(list);
         var result = new List<ClusterRole>(list.Count);
         foreach (var role in list)
         {
@@ -54,52 +48,147 @@ public static class ClusterRoleAggregation
                 Kind = role.Kind,
                 Metadata = role.Metadata,
                 AggregationRule = role.AggregationRule,
-                Rules = Aggregate(role, list).Select(PolicyRules.Clone).ToList(),
+                Rules = aggregator.RulesOf(role).Select(PolicyRules.Clone).ToList(),
             });
         }
         return result;
     }
 
-    private static IReadOnlyList<PolicyRule> Aggregate(
-        ClusterRole target,
-        SortedDictionary<string, ClusterRole> byName,
-        HashSet<string> inProgress,
-        Dictionary<string, IReadOnlyList<PolicyRule>> done)
+    /// <summary>
+    /// One set of ClusterRoles, indexed once. A role's aggregated rules are computed once and shared by every role that
+    /// aggregates it, unless a cycle was met below it (then they depend on where the walk started, and are kept only for
+    /// that walk), so chains and wide selectors cost about the size of their result instead of growing with its square.
+    /// </summary>
+    private sealed class Aggregator
     {
-        var targetName = target.Metadata.Name ?? "";
-        if (target.AggregationRule is null)
+        /// <summary>The longest chain of aggregated roles followed (real ones have 3: admin, edit, view).</summary>
+        private const int MaxChain = 1000;
+
+        private readonly List<(string Name, ClusterRole Role)> _byName;
+        private readonly Dictionary<(string Key, string Value), List<(string Name, ClusterRole Role)>> _byLabel = new();
+        private readonly Dictionary<string, List<PolicyRule>> _shared = new(StringComparer.Ordinal);
+
+        public Aggregator(IEnumerable<ClusterRole> all)
         {
-            return (IReadOnlyList<PolicyRule>?)target.Rules ?? [];
-        }
-        if (done.TryGetValue(targetName, out var cached))
-        {
-            return cached;
-        }
-        inProgress.Add(targetName);
-        var result = new List<PolicyRule>();
-        foreach (var selector in target.AggregationRule.ClusterRoleSelectors ?? [])
-        {
-            foreach (var (name, candidate) in byName)
+            var byName = new SortedDictionary<string, ClusterRole>(StringComparer.Ordinal);
+            foreach (var role in all)
             {
-                if (name == targetName || !LabelSelectors.Matches(selector, candidate.Metadata.Labels))
+                if (role.Metadata.Name is { } name)
                 {
-                    continue;
+                    byName[name] = role;
                 }
-                var rules = candidate.AggregationRule is not null && !inProgress.Contains(name)
-                    ? Aggregate(candidate, byName, inProgress, done)
-                    : (IReadOnlyList<PolicyRule>?)candidate.Rules ?? [];
-                foreach (var rule in rules)
+            }
+            _byName = byName.Select(p => (p.Key, p.Value)).ToList();
+            foreach (var entry in _byName)
+            {
+                foreach (var label in entry.Role.Metadata.Labels ?? new Dictionary<string, string>())
                 {
-                    if (!result.Exists(existing => PolicyRules.AreEqual(existing, rule)))
+                    if (!_byLabel.TryGetValue((label.Key, label.Value), out var list))
                     {
-                        result.Add(rule);
+                        _byLabel[(label.Key, label.Value)] = list = [];
                     }
+                    list.Add(entry); // in name order, as _byName is
                 }
             }
         }
-        inProgress.Remove(targetName);
-        done[targetName] = result;
-        return result;
+
+        public IReadOnlyList<PolicyRule> RulesOf(ClusterRole target) =>
+            target.AggregationRule is null
+                ? (IReadOnlyList<PolicyRule>?)target.Rules ?? []
+                : Aggregate(target, new HashSet<string>(StringComparer.Ordinal), new Dictionary<string, List<PolicyRule>>(StringComparer.Ordinal), out _);
+
+        /// <summary>The roles a selector can match, in name order: those with its first matchLabels pair, or all.</summary>
+        private IReadOnlyList<(string Name, ClusterRole Role)> Candidates(LabelSelector? selector)
+        {
+            if (selector?.MatchLabels is { Count: > 0 } labels)
+            {
+                var first = labels.First();
+                return _byLabel.TryGetValue((first.Key, first.Value), out var list) ? list : [];
+            }
+            return _byName;
+        }
+
+        private List<PolicyRule> Aggregate(ClusterRole target, HashSet<string> inProgress, Dictionary<string, List<PolicyRule>> local, out bool cyclic)
+        {
+            var targetName = target.Metadata.Name ?? "";
+            cyclic = false;
+            if (_shared.TryGetValue(targetName, out var shared))
+            {
+                return shared;
+            }
+            if (local.TryGetValue(targetName, out var cached))
+            {
+                cyclic = true;
+                return cached;
+            }
+            if (inProgress.Count >= MaxChain)
+            {
+                // Each link is a nested call: a hostile chain of 100,000 roles must not overflow the stack.
+                throw new K8sClientException("ClusterRoleAggregationTooDeep", K8sErrorCategory.InvalidData,
+                    $"ClusterRole \"{targetName}\": more than {MaxChain} ClusterRoles aggregate each other in one chain.");
+            }
+            inProgress.Add(targetName);
+            var result = new List<PolicyRule>();
+            var seen = new HashSet<PolicyRule>(RuleComparer.Instance);
+            foreach (var selector in target.AggregationRule!.ClusterRoleSelectors ?? [])
+            {
+                foreach (var (name, candidate) in Candidates(selector))
+                {
+                    if (name == targetName || !LabelSelectors.Matches(selector, candidate.Metadata.Labels))
+                    {
+                        continue;
+                    }
+                    IReadOnlyList<PolicyRule> rules;
+                    if (candidate.AggregationRule is null)
+                    {
+                        rules = (IReadOnlyList<PolicyRule>?)candidate.Rules ?? [];
+                    }
+                    else if (inProgress.Contains(name))
+                    {
+                        // A role met again while its own rules are being computed contributes its rules as written.
+                        rules = (IReadOnlyList<PolicyRule>?)candidate.Rules ?? [];
+                        cyclic = true;
+                    }
+                    else
+                    {
+                        rules = Aggregate(candidate, inProgress, local, out var below);
+                        cyclic |= below;
+                    }
+                    foreach (var rule in rules)
+                    {
+                        if (seen.Add(rule))
+                        {
+                            result.Add(rule);
+                        }
+                    }
+                }
+            }
+            inProgress.Remove(targetName);
+            (cyclic ? local : _shared)[targetName] = result;
+            return result;
+        }
+    }
+
+    /// <summary>Rule equality of <see cref="PolicyRules.AreEqual"/>, with a hash over the same lists.</summary>
+    private sealed class RuleComparer : IEqualityComparer<PolicyRule>
+    {
+        public static readonly RuleComparer Instance = new();
+
+        public bool Equals(PolicyRule? x, PolicyRule? y) => ReferenceEquals(x, y) || (x is not null && y is not null && PolicyRules.AreEqual(x, y));
+
+        public int GetHashCode(PolicyRule rule)
+        {
+            var hash = new HashCode();
+            foreach (var list in new[] { rule.Verbs, rule.ApiGroups, rule.Resources, rule.ResourceNames, rule.NonResourceURLs })
+            {
+                hash.Add(list?.Count ?? 0);
+                foreach (var value in list ?? [])
+                {
+                    hash.Add(value, StringComparer.Ordinal);
+                }
+            }
+            return hash.ToHashCode();
+        }
     }
 }
 

@@ -24,6 +24,9 @@ public sealed record RbacSource(string Name, string Text)
         return new RbacSource(name, DocumentTree.ToJson(document)?.ToJsonString() ?? "");
     }
 
+    /// <summary>ErrorId of a policy file that cannot be read (missing, not a regular file, larger than <see cref="RegularFile.PolicyMaxBytes"/>).</summary>
+    public const string UnreadableErrorId = "RbacFileUnreadable";
+
     /// <summary>Reads a policy file (UTF-8, with or without BOM); the file path becomes the source name.</summary>
     /// <exception cref="K8sClientException">ErrorId <c>RbacFileUnreadable</c> (ReadError) naming the file and the reason.</exception>
     public static RbacSource FromFile(string path, ISystemEnvironment? environment = null)
@@ -32,12 +35,12 @@ public sealed record RbacSource(string Name, string Text)
         environment ??= SystemEnvironment.Instance;
         try
         {
-            return new RbacSource(path, new UTF8Encoding(false).GetString(environment.ReadAllBytes(path)));
+            return new RbacSource(path, new UTF8Encoding(false).GetString(environment.ReadFile(path, RegularFile.PolicyMaxBytes)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             var reason = e is FileNotFoundException or DirectoryNotFoundException ? "the file does not exist" : e.Message;
-            throw new K8sClientException("RbacFileUnreadable", K8sErrorCategory.ReadError, $"Cannot read the RBAC policy file \"{path}\": {reason}.", e) { Target = path };
+            throw new K8sClientException(UnreadableErrorId, K8sErrorCategory.ReadError, $"Cannot read the RBAC policy file \"{path}\": {reason}.", e) { Target = path };
         }
     }
 }
@@ -51,9 +54,9 @@ internal static class DocumentTree
     /// </summary>
     internal static JsonNode? ToJson(object? value, int depth = 0)
     {
-        if (depth > 100)
+        if (depth > DocumentLimits.MaxDepth)
         {
-            throw new K8sClientException("RbacDocumentInvalid", K8sErrorCategory.InvalidData, "The policy object is nested more than 100 levels deep (does it contain itself?).");
+            throw new K8sClientException("RbacDocumentInvalid", K8sErrorCategory.InvalidData, $"The policy object is nested more than {DocumentLimits.MaxDepth} levels deep (does it contain itself?).");
         }
         switch (value)
         {
@@ -178,22 +181,41 @@ public static class RbacDocumentReader
         try
         {
             documents = trimmed.StartsWith('{') || trimmed.StartsWith('[')
-                ? [JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })]
+                ? [ParseJson(text, source.Name)]
                 : YamlJson.ParseDocuments(text);
         }
         catch (JsonException e)
         {
-            throw Invalid(source.Name, $"{source.Name}: invalid JSON at line {(e.LineNumber ?? 0) + 1}, position {(e.BytePositionInLine ?? 0) + 1}.", e);
+            var reason = e.Message.Contains("depth", StringComparison.Ordinal) ? $": the document is nested more than {DocumentLimits.MaxDepth} levels deep" : "";
+            throw Invalid(source.Name, $"{source.Name}: invalid JSON at line {(e.LineNumber ?? 0) + 1}, position {(e.BytePositionInLine ?? 0) + 1}{reason}.", e);
         }
         catch (YamlException e)
         {
-            throw Invalid(source.Name, $"{source.Name}: invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}", e);
+            // YamlDotNet prefixes the reason with the position, given here once.
+            var reason = e.Message;
+            var split = reason.LastIndexOf("): ", StringComparison.Ordinal);
+            reason = split >= 0 ? reason[(split + 3)..] : reason;
+            var at = e.Start.Line > 0 ? $" at line {e.Start.Line}, column {e.Start.Column}" : "";
+            throw Invalid(source.Name, $"{source.Name}: invalid YAML{at}: {reason}", e);
         }
         for (var i = 0; i < documents.Count; i++)
         {
             var where = documents.Count == 1 ? source.Name : $"{source.Name}, document {i + 1}";
             ReadObject(documents[i], where, source.Name, options, collected);
         }
+    }
+
+    /// <summary>A JSON text within <see cref="DocumentLimits"/>: no duplicate keys, no lone surrogates, bounded depth.</summary>
+    private static JsonNode? ParseJson(string text, string sourceName)
+    {
+        using (var document = JsonDocument.Parse(text, DocumentLimits.JsonOptions))
+        {
+            if (DocumentLimits.FindJsonProblem(document.RootElement) is { } problem)
+            {
+                throw Invalid(sourceName, $"{sourceName}: invalid JSON: {problem}.");
+            }
+        }
+        return JsonNode.Parse(text, documentOptions: DocumentLimits.JsonOptions);
     }
 
     private static void ReadObject(JsonNode? node, string where, string sourceName, RbacReadOptions options, Collected collected)
@@ -305,12 +327,18 @@ public static class RbacDocumentReader
     private static void RejectUnknownFields(JsonObject obj, string kind, string where, string sourceName)
     {
         var unknown = new List<string>();
-        RbacFields.Collect(obj, RbacFields.ForKind(kind), "", unknown);
+        var nullItems = new List<string>();
+        RbacFields.Collect(obj, RbacFields.ForKind(kind), "", unknown, nullItems);
+        var name = NameOf(obj);
+        var label = name is null ? kind : $"{kind} \"{name}\"";
         if (unknown.Count > 0)
         {
-            var name = NameOf(obj);
-            var label = name is null ? kind : $"{kind} \"{name}\"";
             throw Invalid(sourceName, $"{where}: {label}: {string.Join(", ", unknown.Order(StringComparer.Ordinal).Select(f => $"unknown field \"{f}\""))}.");
+        }
+        if (nullItems.Count > 0)
+        {
+            // The API server decodes a null item as an empty object and then refuses it; offline it would fail later, untyped.
+            throw Invalid(sourceName, $"{where}: {label}: {string.Join(", ", nullItems.Select(f => $"field {f}: expected an object, found null"))}.");
         }
     }
 
@@ -443,8 +471,11 @@ internal sealed class RbacFields
         _ => Binding,
     };
 
-    /// <summary>Adds the path of every field of <paramref name="obj"/> (and of its objects and lists of objects) that <paramref name="shape"/> lacks.</summary>
-    internal static void Collect(JsonObject obj, RbacFields shape, string path, List<string> unknown)
+    /// <summary>
+    /// Adds the path of every field of <paramref name="obj"/> (and of its objects and lists of objects) that <paramref name="shape"/> lacks,
+    /// and of every null item of a list of objects to <paramref name="nullItems"/>.
+    /// </summary>
+    internal static void Collect(JsonObject obj, RbacFields shape, string path, List<string> unknown, List<string> nullItems)
     {
         foreach (var (name, value) in obj)
         {
@@ -461,14 +492,18 @@ internal sealed class RbacFields
             switch (value)
             {
                 case JsonObject child:
-                    Collect(child, inner, fieldPath, unknown);
+                    Collect(child, inner, fieldPath, unknown, nullItems);
                     break;
                 case JsonArray items:
                     for (var i = 0; i < items.Count; i++)
                     {
                         if (items[i] is JsonObject item)
                         {
-                            Collect(item, inner, $"{fieldPath}[{i}]", unknown);
+                            Collect(item, inner, $"{fieldPath}[{i}]", unknown, nullItems);
+                        }
+                        else if (items[i] is null)
+                        {
+                            nullItems.Add($"{fieldPath}[{i}]");
                         }
                     }
                     break;

@@ -15,8 +15,7 @@ internal static class YamlJson
     /// <exception cref="YamlException">Syntax error (with the position in <see cref="YamlException.Start"/>).</exception>
     public static List<JsonNode?> ParseDocuments(string text)
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(text));
+        var stream = DocumentLimits.LoadYaml(new StringReader(text));
         var result = new List<JsonNode?>(stream.Documents.Count);
         foreach (var document in stream.Documents)
         {

@@ -1,3 +1,4 @@
+using K8sServiceAccount.Client.Config;
 using System.Text;
 using System.Text.Json;
 
@@ -22,6 +23,19 @@ public static class ServiceAccountTokenDecoder
     /// <c>TokenNotServiceAccount</c>: a JWT without ServiceAccount claims.
     /// </exception>
     public static DecodedServiceAccountToken Decode(string jwt, DateTimeOffset now)
+    {
+        try
+        {
+            return DecodeCore(jwt, now);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or OverflowException)
+        {
+            // Whatever a hostile token makes the JSON reader throw is still a typed error about the token, never its text.
+            throw NotJwt("its header or claims cannot be read.");
+        }
+    }
+
+    private static DecodedServiceAccountToken DecodeCore(string jwt, DateTimeOffset now)
     {
         var token = (jwt ?? "").Trim();
         if (token.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -141,17 +155,25 @@ public static class ServiceAccountTokenDecoder
         }
         try
         {
-            var document = JsonDocument.Parse(bytes);
+            var document = JsonDocument.Parse(bytes, DocumentLimits.StrictJsonOptions);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 document.Dispose();
                 throw NotJwt($"the {what} is not a JSON object.");
             }
+            if (DocumentLimits.FindJsonProblem(document.RootElement) is { } problem)
+            {
+                // Checked here so no claim read later fails with an untyped exception.
+                document.Dispose();
+                throw NotJwt($"the {what} is not valid JSON: {problem}.");
+            }
             return document;
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
-            throw NotJwt($"the {what} is not JSON.");
+            throw NotJwt(e.Message.Contains("depth", StringComparison.Ordinal)
+                ? $"the {what} is nested more than {DocumentLimits.MaxDepth} levels deep."
+                : $"the {what} is not JSON.");
         }
     }
 

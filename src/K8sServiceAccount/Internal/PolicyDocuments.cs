@@ -64,11 +64,11 @@ internal static class PolicyDocuments
         {
             try
             {
-                sources.Add(new RbacSource(file, File.ReadAllText(file)));
+                sources.Add(RbacSource.FromFile(file));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (K8sClientException e) when (e.ErrorId == RbacSource.UnreadableErrorId)
             {
-                throw new K8sClientException(UnreadableErrorId, K8sErrorCategory.ReadError, $"Cannot read the policy file '{file}': {e.Message}", e) { Target = file };
+                throw new K8sClientException(UnreadableErrorId, K8sErrorCategory.ReadError, e.Message, e.InnerException) { Target = file };
             }
         }
 
@@ -81,16 +81,29 @@ internal static class PolicyDocuments
         return new RbacSnapshot(documents, PermissionCheckMethod.Offline);
     }
 
-    /// <summary>PowerShell objects (PSCustomObject properties, wrapped values) as the plain maps and lists the reader takes.</summary>
-    private static object? Plain(object? value) => value switch
+    /// <summary>
+    /// PowerShell objects (PSCustomObject properties, wrapped values) as the plain maps and lists the reader takes. The depth
+    /// is bounded as the reader bounds it, so an object that contains itself fails instead of overflowing the stack.
+    /// </summary>
+    private static object? Plain(object? value, int depth = 0)
     {
-        PSObject { BaseObject: PSCustomObject } custom => custom.Properties.ToDictionary(p => p.Name, p => Plain(p.Value), StringComparer.Ordinal),
-        PSObject wrapped => Plain(wrapped.BaseObject),
-        string => value,
-        IDictionary map => map.Cast<DictionaryEntry>().ToDictionary(e => e.Key, e => Plain(e.Value)),
-        IEnumerable items => items.Cast<object?>().Select(Plain).ToList(),
-        _ => value,
-    };
+        if (depth > MaxObjectDepth)
+        {
+            throw new K8sClientException("RbacDocumentInvalid", K8sErrorCategory.InvalidData, $"The policy object is nested more than {MaxObjectDepth} levels deep (does it contain itself?).");
+        }
+        return value switch
+        {
+            PSObject { BaseObject: PSCustomObject } custom => custom.Properties.ToDictionary(p => p.Name, p => Plain(p.Value, depth + 1), StringComparer.Ordinal),
+            PSObject wrapped => Plain(wrapped.BaseObject, depth),
+            string => value,
+            IDictionary map => map.Cast<DictionaryEntry>().ToDictionary(e => e.Key, e => Plain(e.Value, depth + 1)),
+            IEnumerable items => items.Cast<object?>().Select(item => Plain(item, depth + 1)).ToList(),
+            _ => value,
+        };
+    }
+
+    /// <summary>The deepest policy object read (as the client's readers allow for YAML and JSON).</summary>
+    private const int MaxObjectDepth = 64;
 
     /// <summary>A description of the -Policy argument for K8sRbacSnapshot.Source.</summary>
     internal static string Describe(object[] policy) =>
