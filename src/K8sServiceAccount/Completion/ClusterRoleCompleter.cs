@@ -6,17 +6,12 @@ using K8sServiceAccount.Client.Api;
 namespace K8sServiceAccount.Completion;
 
 /// <summary>Completes -ClusterRole with the ClusterRoles of the command line's server.</summary>
-public sealed class ClusterRoleCompleter : IArgumentCompleter
+public sealed class ClusterRoleCompleter : ArgumentCompleterBase
 {
     /// <summary>The ClusterRoles whose names start with the word typed so far.</summary>
-    public IEnumerable<CompletionResult> CompleteArgument(
-        string commandName,
-        string parameterName,
-        string wordToComplete,
-        CommandAst commandAst,
-        IDictionary fakeBoundParameters) =>
-        CompletionResults.Safely(() => CompletionResults.Of(
+    private protected override IEnumerable<CompletionResult> Complete(string commandName, string wordToComplete, IDictionary fakeBoundParameters) =>
+        CompletionResults.Of(
             CompletionResults.ServerNames(CommandLineConnection.Of(commandName, fakeBoundParameters), CatalogKind.ClusterRoles),
             wordToComplete,
-            name => $"ClusterRole {name}"));
+            name => $"ClusterRole {name}");
 }

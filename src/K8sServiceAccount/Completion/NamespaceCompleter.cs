@@ -9,16 +9,12 @@ namespace K8sServiceAccount.Completion;
 /// Completes -Namespace with the namespaces of the command line's server (see <see cref="CommandLineConnection"/>), with
 /// those the kubeconfig's contexts name and "default": offline, or when the server is slow or refuses the list, those alone.
 /// </summary>
-public sealed class NamespaceCompleter : IArgumentCompleter
+public sealed class NamespaceCompleter : ArgumentCompleterBase
 {
     /// <summary>The namespaces that start with the word typed so far.</summary>
-    public IEnumerable<CompletionResult> CompleteArgument(
-        string commandName,
-        string parameterName,
-        string wordToComplete,
-        CommandAst commandAst,
-        IDictionary fakeBoundParameters) =>
-        CompletionResults.Safely(() => CompletionResults.Of(Candidates(commandName, fakeBoundParameters), wordToComplete));
+    private protected override IEnumerable<CompletionResult> Complete(string commandName, string wordToComplete, IDictionary fakeBoundParameters) =>
+        CompletionResults.Of(Candidates(commandName, fakeBoundParameters), wordToComplete);
+
 
     /// <summary>The namespaces of the server and of the kubeconfig, sorted, once each.</summary>
     internal static IEnumerable<string> Candidates(string? commandName, IDictionary? fakeBoundParameters) =>

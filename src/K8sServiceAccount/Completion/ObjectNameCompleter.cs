@@ -10,7 +10,7 @@ namespace K8sServiceAccount.Completion;
 /// Completes -Name of Get-/Remove-/Set- commands with the existing objects of the command's noun (ServiceAccounts, Roles and
 /// RoleBindings in the command line's namespace, ClusterRoles, ClusterRoleBindings) from the command line's server.
 /// </summary>
-public sealed class ObjectNameCompleter : IArgumentCompleter
+public sealed class ObjectNameCompleter : ArgumentCompleterBase
 {
     private static readonly Dictionary<string, CatalogKind> KindOfNoun = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -22,26 +22,20 @@ public sealed class ObjectNameCompleter : IArgumentCompleter
     };
 
     /// <summary>The objects whose names start with the word typed so far.</summary>
-    public IEnumerable<CompletionResult> CompleteArgument(
-        string commandName,
-        string parameterName,
-        string wordToComplete,
-        CommandAst commandAst,
-        IDictionary fakeBoundParameters) =>
-        CompletionResults.Safely(() =>
+    private protected override IEnumerable<CompletionResult> Complete(string commandName, string wordToComplete, IDictionary fakeBoundParameters)
+    {
+        if (KindOf(commandName) is not { } kind)
         {
-            if (KindOf(commandName) is not { } kind)
-            {
-                return [];
-            }
+            return [];
+        }
 
-            var connection = CommandLineConnection.Of(commandName, fakeBoundParameters);
-            var kindName = kind.ToString().TrimEnd('s');
-            return CompletionResults.Of(
-                CompletionResults.ServerNames(connection, kind),
-                wordToComplete,
-                name => kind is CatalogKind.ClusterRoles or CatalogKind.ClusterRoleBindings ? $"{kindName} {name}" : $"{kindName} {connection?.Namespace}/{name}");
-        });
+        var connection = CommandLineConnection.Of(commandName, fakeBoundParameters);
+        var kindName = kind.ToString().TrimEnd('s');
+        return CompletionResults.Of(
+            CompletionResults.ServerNames(connection, kind),
+            wordToComplete,
+            name => kind is CatalogKind.ClusterRoles or CatalogKind.ClusterRoleBindings ? $"{kindName} {name}" : $"{kindName} {connection?.Namespace}/{name}");
+    }
 
     /// <summary>The kind a command's noun names (Get-K8sRole: Roles), through an alias or a module-qualified name too.</summary>
     internal static CatalogKind? KindOf(string? commandName)

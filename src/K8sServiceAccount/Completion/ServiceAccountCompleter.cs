@@ -10,37 +10,31 @@ namespace K8sServiceAccount.Completion;
 /// NAME, and NAMESPACE/ for every namespace; once NAMESPACE/ (or NAMESPACE:) is typed, that namespace's ServiceAccounts as
 /// NAMESPACE/NAME.
 /// </summary>
-public sealed class ServiceAccountCompleter : IArgumentCompleter
+public sealed class ServiceAccountCompleter : ArgumentCompleterBase
 {
     /// <summary>The ServiceAccounts (and namespaces) that start with the word typed so far.</summary>
-    public IEnumerable<CompletionResult> CompleteArgument(
-        string commandName,
-        string parameterName,
-        string wordToComplete,
-        CommandAst commandAst,
-        IDictionary fakeBoundParameters) =>
-        CompletionResults.Safely(() =>
+    private protected override IEnumerable<CompletionResult> Complete(string commandName, string wordToComplete, IDictionary fakeBoundParameters)
+    {
+        var connection = CommandLineConnection.Of(commandName, fakeBoundParameters);
+        var word = CompletionText.Unquote(wordToComplete ?? "");
+        var separator = word.IndexOfAny(['/', ':']);
+        if (separator > 0)
         {
-            var connection = CommandLineConnection.Of(commandName, fakeBoundParameters);
-            var word = CompletionText.Unquote(wordToComplete ?? "");
-            var separator = word.IndexOfAny(['/', ':']);
-            if (separator > 0)
-            {
-                // The separator the user chose is kept: NAMESPACE:NAME is kubectl's --serviceaccount form.
-                var ns = word[..separator];
-                var prefix = word[..(separator + 1)];
-                return CompletionResults.Of(
-                    CompletionResults.ServerNames(connection, CatalogKind.ServiceAccounts, ns).Select(name => prefix + name),
-                    wordToComplete,
-                    text => $"ServiceAccount {text}");
-            }
+            // The separator the user chose is kept: NAMESPACE:NAME is kubectl's --serviceaccount form.
+            var ns = word[..separator];
+            var prefix = word[..(separator + 1)];
+            return CompletionResults.Of(
+                CompletionResults.ServerNames(connection, CatalogKind.ServiceAccounts, ns).Select(name => prefix + name),
+                wordToComplete,
+                text => $"ServiceAccount {text}");
+        }
 
-            var here = connection?.Namespace;
-            return CompletionResults.Of(CompletionResults.ServerNames(connection, CatalogKind.ServiceAccounts), wordToComplete, name => $"ServiceAccount {here}/{name}")
-                .Concat(CompletionResults.Of(
-                    NamespaceCompleter.Candidates(commandName, fakeBoundParameters).Select(ns => ns + "/"),
-                    wordToComplete,
-                    ns => $"The ServiceAccounts of namespace {ns.TrimEnd('/')}"))
-                .ToList();
-        });
+        var here = connection?.Namespace;
+        return CompletionResults.Of(CompletionResults.ServerNames(connection, CatalogKind.ServiceAccounts), wordToComplete, name => $"ServiceAccount {here}/{name}")
+            .Concat(CompletionResults.Of(
+                NamespaceCompleter.Candidates(commandName, fakeBoundParameters).Select(ns => ns + "/"),
+                wordToComplete,
+                ns => $"The ServiceAccounts of namespace {ns.TrimEnd('/')}"))
+            .ToList();
+    }
 }
