@@ -10,12 +10,7 @@
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestServer.ps1')
-    Import-Module (Get-StagedModulePath) -Force -ErrorAction Stop
-    $script:server = Start-LocalApiServer -Directory $TestDrive
-    foreach ($name in 'apps', 'ci') {
-        $null = New-TestServerObject -Server $server -Path /api/v1/namespaces -Object @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $name } }
-    }
-    Connect-K8sCluster -Kubeconfig $server.Kubeconfig -Namespace apps
+    $script:server = Start-TestSession -Directory $TestDrive -Namespace apps -CreateNamespace 'apps', 'ci'
     $null = 'sample-sa', 'web', 'worker' | New-K8sServiceAccount
     $null = New-K8sServiceAccount deployer -Namespace ci
 

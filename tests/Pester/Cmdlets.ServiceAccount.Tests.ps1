@@ -8,18 +8,11 @@
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestServer.ps1')
-    Import-Module (Get-StagedModulePath) -Force -ErrorAction Stop
-    $script:server = Start-LocalApiServer -Directory $TestDrive
-    foreach ($name in 'apps', 'ci') {
-        $null = New-TestServerObject -Server $server -Path /api/v1/namespaces -Object @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $name } }
-    }
-    Connect-K8sCluster -Kubeconfig $server.Kubeconfig -Namespace apps
+    $script:server = Start-TestSession -Directory $TestDrive -Namespace apps -CreateNamespace 'apps', 'ci'
 }
 
 AfterAll {
-    Disconnect-K8sCluster
-    Stop-LocalApiServer -Server $script:server
-    Remove-Module K8sServiceAccount -ErrorAction Ignore
+    Stop-TestSession -Server $script:server
 }
 
 Describe 'New-K8sServiceAccount' {

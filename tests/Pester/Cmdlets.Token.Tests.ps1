@@ -8,12 +8,7 @@
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestServer.ps1')
-    Import-Module (Get-StagedModulePath) -Force -ErrorAction Stop
-    $script:server = Start-LocalApiServer -Directory $TestDrive
-    foreach ($name in 'apps', 'ci') {
-        $null = New-TestServerObject -Server $server -Path /api/v1/namespaces -Object @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $name } }
-    }
-    Connect-K8sCluster -Kubeconfig $server.Kubeconfig -Namespace apps
+    $script:server = Start-TestSession -Directory $TestDrive -Namespace apps -CreateNamespace 'apps', 'ci'
     $null = 'app', 'deployer' | New-K8sServiceAccount
     $null = 'build-robot', 'deployer' | New-K8sServiceAccount -Namespace ci
     # A Pod running as app, for a token bound to it.
@@ -24,9 +19,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Disconnect-K8sCluster
-    Stop-LocalApiServer -Server $script:server
-    Remove-Module K8sServiceAccount -ErrorAction Ignore
+    Stop-TestSession -Server $script:server
 }
 
 Describe 'Get-K8sSaToken' {

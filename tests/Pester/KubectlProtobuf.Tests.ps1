@@ -17,9 +17,7 @@ BeforeDiscovery {
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestServer.ps1')
-    Import-Module (Get-StagedModulePath) -Force -ErrorAction Stop
-    $script:server = Start-LocalApiServer -Directory $TestDrive
-    Connect-K8sCluster -Kubeconfig $server.Kubeconfig -Namespace default
+    $script:server = Start-TestSession -Directory $TestDrive -Namespace default
     New-K8sServiceAccount -Name proto-sa | Out-Null
     $script:saKubeconfig = Join-Path $TestDrive 'proto-sa.kubeconfig'
     New-K8sSaKubeconfig -ServiceAccount proto-sa -Path $saKubeconfig | Out-Null

@@ -8,15 +8,11 @@
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestServer.ps1')
-    Import-Module (Get-StagedModulePath) -Force -ErrorAction Stop
-    $script:server = Start-LocalApiServer -Directory $TestDrive
-    Connect-K8sCluster -Kubeconfig $server.Kubeconfig -Namespace default
+    $script:server = Start-TestSession -Directory $TestDrive -Namespace default
 }
 
 AfterAll {
-    Disconnect-K8sCluster
-    Stop-LocalApiServer -Server $script:server
-    Remove-Module K8sServiceAccount -ErrorAction Ignore
+    Stop-TestSession -Server $script:server
 }
 
 Describe 'Rules piped into New-K8sRole and New-K8sClusterRole' {

@@ -112,3 +112,34 @@ function New-TestServerObject {
     Invoke-RestMethod -Method Post -Uri "$(& $field 'server')$Path" -Certificate $certificate -SkipCertificateCheck `
         -ContentType 'application/json' -Body ($Object | ConvertTo-Json -Depth 10 -Compress)
 }
+
+function Start-TestSession {
+    <#
+    .SYNOPSIS
+        The usual BeforeAll of a Pester file: imports the staged module, starts a local API server in -Directory,
+        creates -CreateNamespace on it and connects this process to it in -Namespace. Returns the server; end with
+        Stop-TestSession in AfterAll.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Directory,
+        [string] $Namespace = 'default',
+        [string[]] $CreateNamespace = @()
+    )
+
+    Import-Module (Get-StagedModulePath) -Force -Global -ErrorAction Stop
+    $server = Start-LocalApiServer -Directory $Directory
+    foreach ($name in $CreateNamespace) {
+        $null = New-TestServerObject -Server $server -Path /api/v1/namespaces -Object @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $name } }
+    }
+    Connect-K8sCluster -Kubeconfig $server.Kubeconfig -Namespace $Namespace
+    $server
+}
+
+function Stop-TestSession {
+    # The usual AfterAll: disconnects, stops the server (also when Start-TestSession failed half-way) and removes the module.
+    param([Parameter(Mandatory)] [AllowNull()] [object] $Server)
+
+    if (Get-Module K8sServiceAccount) { Disconnect-K8sCluster }
+    Stop-LocalApiServer -Server $Server
+    Remove-Module K8sServiceAccount -ErrorAction Ignore
+}
