@@ -16,16 +16,9 @@ BeforeAll {
     $script:kubeconfig = $server.Kubeconfig
 
     $text = Get-Content -Raw -LiteralPath $kubeconfig
-    function Get-KubeconfigValue([string] $Key) { [regex]::Match($text, "(?m)^\s*${Key}:\s*(\S+)").Groups[1].Value }
-    $script:serverUrl = Get-KubeconfigValue 'server'
-    $pem = { param($key) [Text.Encoding]::ASCII.GetString([Convert]::FromBase64String((Get-KubeconfigValue $key))) }
-    $certificate = [Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem(
-        (& $pem 'client-certificate-data'), (& $pem 'client-key-data'))
-    $script:admin = [Security.Cryptography.X509Certificates.X509Certificate2]::new($certificate.Export('Pkcs12'))
+    $script:serverUrl = $server.Url
     function Invoke-Admin([string] $Method, [string] $Path, [object] $Body) {
-        $request = @{ Uri = "$serverUrl$Path"; Method = $Method; Certificate = $admin; SkipCertificateCheck = $true }
-        if ($Body) { $request.Body = $Body | ConvertTo-Json -Compress -Depth 10; $request.ContentType = 'application/json' }
-        Invoke-RestMethod @request
+        Invoke-TestServerRequest -Server $server -Method $Method -Path $Path -Body $Body
     }
 
     # A copy of the admin kubeconfig whose server is 127.0.0.1:1, where nothing listens, and one with both contexts.

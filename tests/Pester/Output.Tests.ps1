@@ -16,20 +16,8 @@ BeforeAll {
     $script:ns = 'default'
     Connect-K8sCluster -Kubeconfig $kubeconfig -Namespace $ns
 
-    # The admin kubeconfig the server writes holds its URL and the admin certificate as PEM data.
-    $text = Get-Content -Raw -LiteralPath $kubeconfig
-    function Get-KubeconfigValue([string] $Key) { [regex]::Match($text, "(?m)^\s*${Key}:\s*(\S+)").Groups[1].Value }
-    $script:serverUrl = Get-KubeconfigValue 'server'
-    $pem = { param($key) [Text.Encoding]::ASCII.GetString([Convert]::FromBase64String((Get-KubeconfigValue $key))) }
-    $certificate = [Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem(
-        (& $pem 'client-certificate-data'), (& $pem 'client-key-data'))
-    # Re-imported from PKCS#12 so that TLS can use the key on every platform.
-    $script:admin = [Security.Cryptography.X509Certificates.X509Certificate2]::new($certificate.Export('Pkcs12'))
-
     function Invoke-Admin([string] $Method, [string] $Path, [object] $Body) {
-        $request = @{ Uri = "$serverUrl$Path"; Method = $Method; Certificate = $admin; SkipCertificateCheck = $true }
-        if ($Body) { $request.Body = $Body | ConvertTo-Json -Compress; $request.ContentType = 'application/json' }
-        Invoke-RestMethod @request
+        Invoke-TestServerRequest -Server $server -Method $Method -Path $Path -Body $Body
     }
 
     function Get-SecretName { @((Invoke-Admin GET "/api/v1/namespaces/$ns/secrets").items.metadata.name) }

@@ -44,7 +44,8 @@ function Start-LocalApiServer {
     .SYNOPSIS
         Starts the local API server on a free port and waits until its admin kubeconfig is complete.
     .OUTPUTS
-        An object with Process, Kubeconfig (the admin kubeconfig's path) and Directory; stop it with Stop-LocalApiServer.
+        An object with Process, Kubeconfig (the admin kubeconfig's path), Directory, Url and AdminCertificate; stop it
+        with Stop-LocalApiServer.
     #>
     param(
         # Where the kubeconfig and the server's output go (TestDrive in Pester).
@@ -74,6 +75,16 @@ function Start-LocalApiServer {
         Start-Sleep -Milliseconds 200
     }
 
+    # Its URL and admin client certificate, read once from the kubeconfig it wrote, for Invoke-TestServerRequest.
+    $text = Get-Content -Raw -LiteralPath $kubeconfig
+    $field = { param($key) [regex]::Match($text, "(?m)^\s*$($key):\s*(\S+)").Groups[1].Value }
+    $pem = { param($key) [System.Text.Encoding]::ASCII.GetString([Convert]::FromBase64String((& $field $key))) }
+    $certificate = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem(
+        (& $pem 'client-certificate-data'), (& $pem 'client-key-data'))
+    # Re-imported from PKCS#12 so that TLS can use the key on every platform.
+    $server | Add-Member -NotePropertyName Url -NotePropertyValue (& $field 'server')
+    $server | Add-Member -NotePropertyName AdminCertificate -NotePropertyValue (
+        [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($certificate.Export('Pkcs12')))
     $server
 }
 
@@ -85,6 +96,29 @@ function Stop-LocalApiServer {
         Stop-Process -Id $Server.Process.Id
         $Server.Process.WaitForExit()
     }
+}
+
+function Invoke-TestServerRequest {
+    <#
+    .SYNOPSIS
+        Sends one request to the local API server as its admin (client certificate) and returns the answer: for what
+        the module has no cmdlet for, such as reading Secrets or setting faults (PUT /admin/faults).
+    .EXAMPLE
+        Invoke-TestServerRequest -Server $server -Method Put -Path /admin/faults -Body @{ latencyMilliseconds = 5000 }
+    #>
+    param(
+        [Parameter(Mandatory)] [object] $Server,
+        [Parameter(Mandatory)] [string] $Method,
+        [Parameter(Mandatory)] [string] $Path,
+        # Sent as JSON.
+        [object] $Body
+    )
+
+    # The server is the one this process started on 127.0.0.1, with a CA of its own that Invoke-RestMethod cannot be
+    # given; the module's calls in the tests do verify it.
+    $request = @{ Uri = "$($Server.Url)$Path"; Method = $Method; Certificate = $Server.AdminCertificate; SkipCertificateCheck = $true }
+    if ($null -ne $Body) { $request.Body = $Body | ConvertTo-Json -Depth 10 -Compress; $request.ContentType = 'application/json' }
+    Invoke-RestMethod @request
 }
 
 function New-TestServerObject {
@@ -102,15 +136,7 @@ function New-TestServerObject {
         [Parameter(Mandatory)] [hashtable] $Object
     )
 
-    $text = Get-Content -Raw -LiteralPath $Server.Kubeconfig
-    $field = { param($key) [regex]::Match($text, "(?m)^\s*$($key): (\S+)").Groups[1].Value }
-    $pem = { param($key) [System.Text.Encoding]::UTF8.GetString([Convert]::FromBase64String((& $field $key))) }
-    $certificate = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem(
-        (& $pem 'client-certificate-data'), (& $pem 'client-key-data'))
-    # The server is the one this process started on 127.0.0.1, with a CA of its own that Invoke-RestMethod cannot be
-    # given; the module's calls in the tests do verify it.
-    Invoke-RestMethod -Method Post -Uri "$(& $field 'server')$Path" -Certificate $certificate -SkipCertificateCheck `
-        -ContentType 'application/json' -Body ($Object | ConvertTo-Json -Depth 10 -Compress)
+    Invoke-TestServerRequest -Server $Server -Method Post -Path $Path -Body $Object
 }
 
 function Start-TestSession {
