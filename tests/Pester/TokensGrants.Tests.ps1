@@ -100,3 +100,87 @@ Revoke-K8sPermission -ServiceAccount revoker -Verb delete -Resource pods -WhatIf
         $null = Revoke-K8sPermission -ServiceAccount revoker -Force
     }
 }
+
+Describe 'Legacy token hygiene: Get-K8sLegacySaToken and Remove-K8sLegacySaToken' {
+    BeforeAll {
+        $null = New-K8sServiceAccount -Name tok-used, tok-stale, tok-orphan
+        foreach ($account in 'tok-used', 'tok-stale', 'tok-orphan') { $null = Get-K8sSaToken $account -Legacy }
+
+        # The labels the API server keeps, set as it would (the brief's test hook: an admin PUT of the Secret).
+        function Set-SecretLabel([string] $Name, [hashtable] $Labels) {
+            $secret = Invoke-TestServerRequest -Server $server -Method Get -Path "/api/v1/namespaces/$ns/secrets/$Name"
+            $current = @{}
+            if ($secret.metadata.labels) { $secret.metadata.labels.PSObject.Properties | ForEach-Object { $current[$_.Name] = $_.Value } }
+            foreach ($key in $Labels.Keys) { $current[$key] = $Labels[$key] }
+            $secret.metadata | Add-Member -NotePropertyName labels -NotePropertyValue $current -Force
+            $null = Invoke-TestServerRequest -Server $server -Method Put -Path "/api/v1/namespaces/$ns/secrets/$Name" -Body $secret
+        }
+        function Get-SecretName([string] $Account) {
+            (Invoke-TestServerRequest -Server $server -Method Get -Path "/api/v1/namespaces/$ns/secrets").items |
+                Where-Object { $_.metadata.annotations.'kubernetes.io/service-account.name' -eq $Account } | ForEach-Object { $_.metadata.name }
+        }
+        $script:today = [DateTime]::UtcNow.ToString('yyyy-MM-dd')
+        Set-SecretLabel (Get-SecretName tok-used) @{ 'kubernetes.io/legacy-token-last-used' = $today }
+        Set-SecretLabel (Get-SecretName tok-stale) @{ 'kubernetes.io/legacy-token-last-used' = '2025-01-15'; 'kubernetes.io/legacy-token-invalid-since' = '2025-06-01' }
+
+        # With the token controller off, deleting a ServiceAccount leaves its token Secret behind.
+        $null = Invoke-TestServerRequest -Server $server -Method Put -Path /admin/controllers -Body @{ token = $false }
+        Remove-K8sServiceAccount tok-orphan -Force
+    }
+
+    AfterAll {
+        $null = Invoke-TestServerRequest -Server $server -Method Put -Path /admin/controllers -Body @{ token = $true }
+    }
+
+    It 'lists each token Secret with its ServiceAccount, whether it still exists, its age and the usage labels, never the token' {
+        $tokens = Get-K8sLegacySaToken
+        $tokens | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'K8sServiceAccount.K8sLegacySaTokenInfo' }
+        ($tokens.ServiceAccount | Sort-Object) | Should -Be 'tok-orphan', 'tok-stale', 'tok-used'
+        $used = $tokens | Where-Object ServiceAccount -EQ tok-used
+        $used.Name | Should -BeLike 'tok-used-token-*'
+        $used.ServiceAccountExists | Should -BeTrue
+        $used.ServiceAccountUid | Should -Be (Get-K8sServiceAccount tok-used).Uid
+        $used.LastUsed | Should -Be ([DateTime]::ParseExact($today, 'yyyy-MM-dd', $null))
+        $used.LastUsed.Kind | Should -Be 'Utc'
+        $used.InvalidSince | Should -BeNullOrEmpty
+        $used.HasToken | Should -BeTrue
+        $used.Age | Should -BeOfType [TimeSpan]
+        $stale = $tokens | Where-Object ServiceAccount -EQ tok-stale
+        $stale.LastUsed.ToString('yyyy-MM-dd'), $stale.InvalidSince.ToString('yyyy-MM-dd') | Should -Be '2025-01-15', '2025-06-01'
+        ($tokens | Where-Object ServiceAccount -EQ tok-orphan).ServiceAccountExists | Should -BeFalse
+        # No property holds the token, and the view says which ServiceAccount is gone.
+        ($tokens | ConvertTo-Json -Depth 3) | Should -Not -Match 'eyJ'
+        ($tokens | Out-String -Width 80) | Should -Match 'tok-orphan \(gone\)'
+        ($tokens | Format-List * | Out-String) | Should -Not -Match 'eyJ'
+    }
+
+    It 'filters by ServiceAccount (NAME, NAMESPACE/NAME, piped) and lists every namespace with -A' {
+        (Get-K8sLegacySaToken tok-used).ServiceAccount | Should -Be 'tok-used'
+        (Get-K8sLegacySaToken "$ns/tok-stale").ServiceAccount | Should -Be 'tok-stale'
+        (Get-K8sServiceAccount tok-used | Get-K8sLegacySaToken).ServiceAccount | Should -Be 'tok-used'
+        (Get-K8sLegacySaToken -A | Where-Object Namespace -EQ $ns).Count | Should -Be 3
+        Get-K8sLegacySaToken -Namespace default | Where-Object ServiceAccount -Like 'tok-*' | Should -BeNullOrEmpty
+        { Get-K8sLegacySaToken 'Not_A_Name' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidServiceAccount*,*'
+    }
+
+    It 'Remove asks for confirmation: -NonInteractive without -Force stops with ConfirmationRequired; -WhatIf deletes nothing' {
+        $output = Invoke-Child @'
+Get-K8sLegacySaToken tok-used | Remove-K8sLegacySaToken -WhatIf
+try { Get-K8sLegacySaToken tok-used | Remove-K8sLegacySaToken; 'NOT STOPPED' } catch { 'ERROR ' + $_.FullyQualifiedErrorId }
+'@
+        $output | Should -BeLike '*What if: Performing the operation "Delete the legacy ServiceAccount token" on target "Secret tokens-grants/tok-used-token-*'
+        $output | Should -BeLike '*ERROR ConfirmationRequired,K8sServiceAccount.Commands.RemoveK8sLegacySaTokenCommand*'
+        (Get-K8sLegacySaToken tok-used).ServiceAccount | Should -Be 'tok-used'
+    }
+
+    It 'never deletes a Secret of another type' {
+        $null = New-TestServerObject -Server $server -Path "/api/v1/namespaces/$ns/secrets" -Object @{ apiVersion = 'v1'; kind = 'Secret'; metadata = @{ name = 'plain' }; type = 'Opaque'; stringData = @{ a = 'b' } }
+        { Remove-K8sLegacySaToken plain -Force -ErrorAction Stop } | Should -Throw -ErrorId 'NotALegacyToken,K8sServiceAccount.Commands.RemoveK8sLegacySaTokenCommand'
+        (Invoke-TestServerRequest -Server $server -Method Get -Path "/api/v1/namespaces/$ns/secrets/plain").metadata.name | Should -Be 'plain'
+    }
+
+    It 'removes the tokens nobody used for 90 days as the about topic shows' {
+        Get-K8sLegacySaToken -A | Where-Object LastUsed -lt (Get-Date).AddDays(-90) | Remove-K8sLegacySaToken -Force
+        (Get-K8sLegacySaToken).ServiceAccount | Should -Be 'tok-used'
+    }
+}
