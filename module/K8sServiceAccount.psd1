@@ -22,6 +22,8 @@
         'Set-K8sServiceAccount'
         'Remove-K8sServiceAccount'
         'Get-K8sSaToken'
+        'Get-K8sLegacySaToken'
+        'Remove-K8sLegacySaToken'
         'ConvertFrom-K8sSaToken'
         'Test-K8sSaToken'
         'New-K8sSaKubeconfig'

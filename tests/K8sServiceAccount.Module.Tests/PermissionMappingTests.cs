@@ -415,8 +415,7 @@ public class PermissionMappingTests
             RoleAction = GrantAction.Updated, BindingAction = GrantAction.Unchanged, StillGranted = [PolicyRules.Resource(["get"], [""], ["pods"])],
         };
         Assert.Equal(
-            "ClusterRole k8ssa-grant:demo:sample-sa still grants {APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"get\"]} through rules another Grant added; " +
-            "Revoke removes only rules equal to the ones given. Revoke with those rules' verbs and resources, or Get-K8sClusterRole to see them.",
+            "ClusterRole k8ssa-grant:demo:sample-sa still grants {APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"get\"]}. Get-K8sClusterRole shows its rules.",
             PermissionMapping.StillGrantedWarning(result));
         Assert.Equal(["get"], PermissionMapping.ToGrant(result, new GrantRequest { Subject = PermissionSubject.ServiceAccount("demo", "sample-sa") }).StillGranted[0].Verbs);
         Assert.Null(PermissionMapping.StillGrantedWarning(result with { StillGranted = [] }));

@@ -136,7 +136,7 @@ Describe 'One name per concept: -ApiGroup is an API group, -Group a subject''s g
 
 Describe 'Remove and Revoke confirm, and -Force skips it' {
     It 'is ConfirmImpact High with a -Force switch on every Remove and Revoke command' {
-        $names = 'Remove-K8sServiceAccount', 'Remove-K8sRole', 'Remove-K8sClusterRole', 'Remove-K8sRoleBinding', 'Remove-K8sClusterRoleBinding', 'Revoke-K8sPermission'
+        $names = 'Remove-K8sServiceAccount', 'Remove-K8sLegacySaToken', 'Remove-K8sRole', 'Remove-K8sClusterRole', 'Remove-K8sRoleBinding', 'Remove-K8sClusterRoleBinding', 'Revoke-K8sPermission'
         foreach ($name in $names) {
             $command = Get-Command $name
             $command.Parameters['Force'].SwitchParameter | Should -BeTrue -Because $name

@@ -21,7 +21,7 @@ BeforeDiscovery {
     $script:cases = @(
         'K8sContextInfo', 'K8sConnectionInfo', 'K8sConnectionInfoTable',
         'K8sServiceAccountInfo', 'K8sServiceAccountInfo.AllNamespaces',
-        'K8sSaTokenInfo', 'K8sSaTokenClaims', 'K8sSaTokenReview', 'K8sSaTokenReview.Rejected', 'K8sSaKubeconfigFile',
+        'K8sSaTokenInfo', 'K8sLegacySaTokenInfo', 'K8sSaTokenClaims', 'K8sSaTokenReview', 'K8sSaTokenReview.Rejected', 'K8sSaKubeconfigFile',
         'K8sPermissionGrant', 'K8sPermissionGrant.ClusterWide',
         'K8sPermissionCheckResult', 'K8sPermissionRule', 'K8sPermissionHolder', 'K8sPermissionDifference',
         'K8sIdentity', 'K8sPolicyRule', 'K8sRoleInfo', 'K8sRoleBindingInfo', 'K8sRbacSnapshot'
@@ -46,6 +46,11 @@ BeforeAll {
     $grant = @{ ServiceAccount = 'views/web-1'; Verb = 'get', 'update'; Resource = 'deployments', 'deployments/scale'; ApiGroup = 'apps'; WarningAction = 'SilentlyContinue' }
     $script:granted = Grant-K8sPermission @grant
     $script:grantedClusterWide = Grant-K8sPermission -ServiceAccount views/web-2 -Verb get, list -Resource nodes -ClusterWide
+    # A legacy token Secret of a fixed name (the controller fills it), last used on a fixed day.
+    $null = New-TestServerObject -Server $server -Path /api/v1/namespaces/views/secrets -Object @{
+        apiVersion = 'v1'; kind = 'Secret'; type = 'kubernetes.io/service-account-token'
+        metadata = @{ name = 'web-2-token'; annotations = @{ 'kubernetes.io/service-account.name' = 'web-2' }; labels = @{ 'kubernetes.io/legacy-token-last-used' = '2026-01-31' } }
+    }
     $script:token = Get-K8sSaToken -ServiceAccount views/web-1 -Duration 1h
     $script:boundToken = Get-K8sSaToken -ServiceAccount views/web-1 -Duration 1h -BoundObjectKind Pod -BoundObjectName web-0
     $script:saKubeconfig = New-K8sSaKubeconfig -ServiceAccount views/web-1 -Path (Join-Path $TestDrive 'web-1.kubeconfig') -Duration 1h
@@ -58,6 +63,7 @@ BeforeAll {
         'K8sServiceAccountInfo'               = { Get-K8sServiceAccount }
         'K8sServiceAccountInfo.AllNamespaces' = { Get-K8sServiceAccount -AllNamespaces }
         'K8sSaTokenInfo'                      = { $token; $boundToken }
+        'K8sLegacySaTokenInfo'                = { Get-K8sLegacySaToken }
         'K8sSaTokenClaims'                    = { $boundToken | ConvertFrom-K8sSaToken }
         'K8sSaTokenReview'                    = { $boundToken | Test-K8sSaToken }
         'K8sSaTokenReview.Rejected'           = { Test-K8sSaToken 'not-a-jwt' }

@@ -71,3 +71,74 @@ public sealed class LegacyServiceAccountToken
 /// <param name="Token">The token of a filled Secret, when there is one.</param>
 /// <param name="PendingSecret">A token Secret the controller has not filled yet, when there is no filled one.</param>
 public sealed record LegacyTokenLookup(Models.ServiceAccount ServiceAccount, LegacyServiceAccountToken? Token, Models.Secret? PendingSecret);
+
+/// <summary>
+/// A kubernetes.io/service-account-token Secret as an inventory item: whose it is, how old, when it was last used. It
+/// holds no token.
+/// </summary>
+public sealed record LegacyTokenSecret
+{
+    public required string Namespace { get; init; }
+
+    /// <summary>The Secret's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The Secret's UID (to delete exactly this one).</summary>
+    public string? Uid { get; init; }
+
+    /// <summary>The ServiceAccount the Secret names (annotation kubernetes.io/service-account.name).</summary>
+    public string ServiceAccount { get; init; } = "";
+
+    /// <summary>The ServiceAccount UID the Secret names (annotation kubernetes.io/service-account.uid), if any.</summary>
+    public string? ServiceAccountUid { get; init; }
+
+    /// <summary>
+    /// True when that ServiceAccount exists (with that UID, when the Secret names one); false when it is gone or was
+    /// re-created (the token then authenticates no one); null when ServiceAccounts could not be listed.
+    /// </summary>
+    public bool? ServiceAccountExists { get; init; }
+
+    public DateTimeOffset? Created { get; init; }
+
+    /// <summary>Label kubernetes.io/legacy-token-last-used: the last day (UTC) the token was used; null if never since tracking began.</summary>
+    public DateTime? LastUsed { get; init; }
+
+    /// <summary>Label kubernetes.io/legacy-token-invalid-since: the day the token was marked invalid; null when it is valid.</summary>
+    public DateTime? InvalidSince { get; init; }
+
+    /// <summary>The token controller has filled the Secret (a token is there); the token itself is not read out.</summary>
+    public bool HasToken { get; init; }
+
+    internal static LegacyTokenSecret From(Models.Secret secret, IReadOnlyDictionary<(string, string), string?>? accounts)
+    {
+        var meta = secret.Metadata;
+        var ns = meta.Namespace ?? "";
+        string? Annotation(string key) => meta.Annotations?.TryGetValue(key, out var value) == true ? value : null;
+        var account = Annotation(TokenOperations.ServiceAccountNameAnnotation) ?? "";
+        var accountUid = Annotation(TokenOperations.ServiceAccountUidAnnotation);
+        bool? exists = accounts is null
+            ? null
+            : accounts.TryGetValue((ns, account), out var uid) && (string.IsNullOrEmpty(accountUid) || accountUid == uid);
+        return new LegacyTokenSecret
+        {
+            Namespace = ns,
+            Name = meta.Name ?? "",
+            Uid = meta.Uid,
+            ServiceAccount = account,
+            ServiceAccountUid = accountUid,
+            ServiceAccountExists = exists,
+            Created = meta.CreationTimestamp,
+            LastUsed = Date(meta.Labels, TokenOperations.LastUsedLabel),
+            InvalidSince = Date(meta.Labels, TokenOperations.InvalidSinceLabel),
+            HasToken = secret.Data?.TryGetValue("token", out var token) == true && token.Length > 0,
+        };
+    }
+
+    // The labels hold a date as the API server writes it (2006-01-02); anything else is treated as absent.
+    private static DateTime? Date(Dictionary<string, string>? labels, string key)
+        => labels?.TryGetValue(key, out var value) == true
+           && DateTime.TryParseExact(value, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+               System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var date)
+            ? DateTime.SpecifyKind(date, DateTimeKind.Utc)
+            : null;
+}

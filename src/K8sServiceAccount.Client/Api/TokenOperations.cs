@@ -197,40 +197,140 @@ public sealed class TokenOperations
         string? serviceAccountUid = null,
         CancellationToken cancellationToken = default)
     {
+        Secret? best = null;
+        await foreach (var secret in ListTokenSecretsAsync(@namespace, cancellationToken).ConfigureAwait(false))
+        {
+            if (BelongsTo(secret, serviceAccount, serviceAccountUid) && IsBetter(secret, best))
+            {
+                best = secret;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// The kubernetes.io/service-account-token Secrets of a namespace (every namespace when null), selected by type on
+    /// the server; a server without that field label answers 400, and then all Secrets are listed and filtered here.
+    /// </summary>
+    private async IAsyncEnumerable<Secret> ListTokenSecretsAsync(
+        string? @namespace, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var byType = true;
+        var yielded = false;
+        var pages = List("type=" + ServiceAccountTokenSecretType).GetAsyncEnumerator(cancellationToken);
         try
         {
-            return await BestTokenSecretAsync("type=" + ServiceAccountTokenSecretType).ConfigureAwait(false);
-        }
-        catch (KubernetesApiException e) when (e.StatusCode == 400)
-        {
-            // Kubernetes selects Secrets by type on the server; a server without that field label answers 400:
-            // list them all and filter here instead.
-            log.Verbose($"The server cannot select Secrets by type ({e.Message}); filtering them here.");
-            return await BestTokenSecretAsync(fieldSelector: null).ConfigureAwait(false);
-        }
-
-        async Task<Secret?> BestTokenSecretAsync(string? fieldSelector)
-        {
-            Secret? best = null;
-            await foreach (var secret in ListPager.ListAsync(
-                transport,
-                ApiPath.Core("secrets", @namespace),
-                labelSelector: null,
-                fieldSelector,
-                ServiceAccountOperations.DefaultPageSize,
-                KubeJsonContext.Default.SecretList,
-                list => list.Items,
-                list => list.Metadata,
-                cancellationToken).ConfigureAwait(false))
+            while (true)
             {
-                if (BelongsTo(secret, serviceAccount, serviceAccountUid) && IsBetter(secret, best))
+                Secret secret;
+                try
                 {
-                    best = secret;
+                    if (!await pages.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                    secret = pages.Current;
+                }
+                catch (KubernetesApiException e) when (e.StatusCode == 400 && byType && !yielded)
+                {
+                    log.Verbose($"The server cannot select Secrets by type ({e.Message}); filtering them here.");
+                    await pages.DisposeAsync().ConfigureAwait(false);
+                    pages = List(null).GetAsyncEnumerator(cancellationToken);
+                    byType = false;
+                    continue;
+                }
+                if (secret.Type == ServiceAccountTokenSecretType)
+                {
+                    yielded = true;
+                    yield return secret;
                 }
             }
-
-            return best;
         }
+        finally
+        {
+            await pages.DisposeAsync().ConfigureAwait(false);
+        }
+
+        IAsyncEnumerable<Secret> List(string? fieldSelector) => ListPager.ListAsync(
+            transport,
+            ApiPath.Core("secrets", @namespace),
+            labelSelector: null,
+            fieldSelector,
+            ServiceAccountOperations.DefaultPageSize,
+            KubeJsonContext.Default.SecretList,
+            list => list.Items,
+            list => list.Metadata,
+            cancellationToken);
+    }
+
+    /// <summary>The label the API server sets (a date, UTC) on the day a legacy token Secret's token is used.</summary>
+    public const string LastUsedLabel = "kubernetes.io/legacy-token-last-used";
+
+    /// <summary>The label (a date) that marks a legacy token invalid: the API server then refuses it.</summary>
+    public const string InvalidSinceLabel = "kubernetes.io/legacy-token-invalid-since";
+
+    /// <summary>
+    /// The legacy token Secrets of a namespace (every namespace when null), optionally only those of one ServiceAccount,
+    /// with their ServiceAccount, whether it still exists with the UID the Secret names, and the token tracking labels.
+    /// Never reads out the token. ServiceAccounts are listed once first; when that is forbidden, ServiceAccountExists is null.
+    /// </summary>
+    public async IAsyncEnumerable<LegacyTokenSecret> ListLegacyTokensAsync(
+        string? @namespace,
+        string? serviceAccount = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (@namespace is not null)
+        {
+            NameValidation.ValidateNamespace(@namespace, "Secret", serviceAccount ?? "");
+        }
+        Dictionary<(string, string), string?>? accounts = new();
+        try
+        {
+            await foreach (var account in new ServiceAccountOperations(transport, log).ListAsync(@namespace, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                accounts[(account.Metadata.Namespace ?? "", account.Metadata.Name ?? "")] = account.Metadata.Uid;
+            }
+        }
+        catch (KubernetesApiException e) when (e.StatusCode == 403)
+        {
+            log.Verbose($"Cannot list ServiceAccounts ({e.Message}); ServiceAccountExists is left unknown.");
+            accounts = null;
+        }
+
+        await foreach (var secret in ListTokenSecretsAsync(@namespace, cancellationToken).ConfigureAwait(false))
+        {
+            var item = LegacyTokenSecret.From(secret, accounts);
+            if (serviceAccount is null || item.ServiceAccount == serviceAccount)
+            {
+                yield return item;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deletes a legacy token Secret, only if it is still the same object (UID precondition, when given) and still a
+    /// kubernetes.io/service-account-token Secret: this never deletes another kind of Secret by name.
+    /// </summary>
+    public async Task DeleteLegacyTokenAsync(string @namespace, string name, string? uid, CancellationToken cancellationToken = default)
+    {
+        NameValidation.ValidateNamespace(@namespace, "Secret", name);
+        var path = ApiPath.Core("secrets", @namespace, name);
+        var secret = await transport.GetAsync(path, KubeJsonContext.Default.Secret, cancellationToken).ConfigureAwait(false);
+        if (secret.Type != ServiceAccountTokenSecretType)
+        {
+            throw new K8sClientException("NotALegacyToken", K8sErrorCategory.InvalidArgument,
+                $"Secret {@namespace}/{name} is of type {secret.Type}, not {ServiceAccountTokenSecretType}: it is not a legacy ServiceAccount token, and was not deleted.")
+            { Target = name };
+        }
+        log.Verbose($"Deleting Secret {@namespace}/{name}.");
+        await transport.SendAsync(
+            HttpMethod.Delete,
+            path,
+            new DeleteOptions { Preconditions = new Preconditions { Uid = string.IsNullOrEmpty(uid) ? secret.Metadata.Uid : uid } },
+            KubeJsonContext.Default.DeleteOptions,
+            KubeJsonContext.Default.Secret,
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Creates an empty token Secret for the token controller to fill (generateName "&lt;sa&gt;-token-").</summary>

@@ -75,10 +75,12 @@ public sealed record GrantResult
 /// <para>Grant, like <c>kubectl auth reconcile</c>, only adds: each requested rule not already covered by the role's rules
 /// (per atomic verb/group/resource/name) is appended as written; the subject is added to the binding if missing; nothing
 /// is ever removed. Granting the same thing twice changes nothing the second time.</para>
-/// <para>Revoke with rules removes from the role every rule equal (as sets of verbs, groups, resources, names, URLs) to
-/// one of them — exactly the rules an earlier Grant with the same input appended — and leaves other rules alone. Revoke
-/// without rules removes the subject from the binding. When the role is left with no rules, or the binding with no
-/// subjects, both the role and the binding are deleted. Revoking what is not there changes nothing.</para>
+/// <para>Revoke with rules removes exactly those permissions from the role (<see cref="RuleSubtraction"/>): revoking list
+/// from a rule granting get and list leaves get; rules that do not overlap are left alone. A wildcard that would have to
+/// be narrowed ("every verb but list") is an error (<see cref="WildcardConflictErrorId"/>) and changes nothing. Revoke
+/// without rules removes the subject from the binding. When the role is left with no rules (and Grant made it, by its
+/// label), or the binding with no subjects, both the role and the binding are deleted. Revoking what is not there
+/// changes nothing.</para>
 /// <para>A Grant that creates the role and then cannot make or update the binding (not allowed to, escalation
 /// prevention, a conflict) deletes the role it created again before reporting the failure, so a refused Grant leaves
 /// nothing behind. A role that existed before the call keeps the rules the call added (they bind no one new).</para>
@@ -185,7 +187,7 @@ public sealed class PermissionGrantOperations
     }
 
     // The rules of the Role or ClusterRole Grant/Revoke manage, with the way to write them back: the two kinds share no base type.
-    private sealed record RoleRules(List<PolicyRule>? Rules, Func<List<PolicyRule>, Task> ReplaceAsync);
+    private sealed record RoleRules(List<PolicyRule>? Rules, Func<List<PolicyRule>, Task> ReplaceAsync, bool ManagedByGrant);
 
     private async Task<RoleRules?> TryGetRoleRulesAsync(bool clusterWide, string @namespace, string name, CancellationToken cancellationToken)
     {
@@ -196,58 +198,89 @@ public sealed class PermissionGrantOperations
             {
                 clusterRole.Rules = rules;
                 return _objects.ReplaceClusterRoleAsync(clusterRole, cancellationToken);
-            });
+            }, IsManaged(clusterRole.Metadata));
         }
         var role = await _objects.TryGetRoleAsync(@namespace, name, cancellationToken).ConfigureAwait(false);
         return role is null ? null : new RoleRules(role.Rules, rules =>
         {
             role.Rules = rules;
             return _objects.ReplaceRoleAsync(role, cancellationToken);
-        });
+        }, IsManaged(role.Metadata));
     }
+
+    // Grant labels what it creates; only such a role is Revoke's to delete.
+    private static bool IsManaged(ObjectMeta? metadata)
+        => metadata?.Labels?.TryGetValue(ManagedByLabel, out var value) == true && value == ManagedByValue;
 
     private Task CreateRoleAsync(bool clusterWide, string @namespace, string name, List<PolicyRule> rules, CancellationToken cancellationToken) => clusterWide
         ? _objects.CreateClusterRoleAsync(new ClusterRole { Metadata = Metadata(name, null), Rules = rules }, cancellationToken)
         : _objects.CreateRoleAsync(new Role { Metadata = Metadata(name, @namespace), Rules = rules }, cancellationToken);
 
-    /// <summary>Removes what Grant added (see the type remarks).</summary>
+    /// <summary>
+    /// What <see cref="RevokeAsync"/> would do to the role's rules, read without changing anything (for -WhatIf and the
+    /// confirmation prompt); null when the role does not exist or no rules are revoked. A wildcard the revoked rules would
+    /// have to narrow throws as <see cref="RevokeAsync"/> does.
+    /// </summary>
+    public async Task<RuleSubtractionResult?> PreviewRevokeAsync(GrantRequest request, CancellationToken cancellationToken = default)
+    {
+        var (name, ns, _) = Prepare(request);
+        if (request.Rules.Count == 0)
+        {
+            return null;
+        }
+        var role = await TryGetRoleRulesAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
+        var subtraction = role is null ? null : RuleSubtraction.Subtract(role.Rules ?? [], request.Rules);
+        if (subtraction is { Conflicts.Count: > 0 })
+        {
+            throw WildcardConflict(request.ClusterWide, ns, name, subtraction.Conflicts);
+        }
+        return subtraction;
+    }
+
+    /// <summary>Removes exactly the requested permissions (see the type remarks).</summary>
     public async Task<GrantResult> RevokeAsync(GrantRequest request, CancellationToken cancellationToken = default)
     {
         var (name, ns, subject) = Prepare(request);
-        var removed = new List<PolicyRule>();
+        IReadOnlyList<PolicyRule> removed = [];
         var roleAction = GrantAction.Unchanged;
         var bindingAction = GrantAction.Unchanged;
 
-        List<PolicyRule>? remainingRules = null;
+        IReadOnlyList<PolicyRule>? remainingRules = null;
         IReadOnlyList<PolicyRule> stillGranted = [];
-        var roleExists = false;
+        var deleteAll = false;
         if (request.Rules.Count > 0)
         {
             var role = await TryGetRoleRulesAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
-            roleExists = role is not null;
-            if (role is not null && RemoveEqual(role.Rules, request.Rules, removed) is { } left)
-            {
-                remainingRules = left;
-                if (left.Count > 0)
-                {
-                    await role.ReplaceAsync(left).ConfigureAwait(false);
-                    roleAction = GrantAction.Updated;
-                }
-            }
-            if (role is not null)
-            {
-                stillGranted = StillCovered(remainingRules ?? role.Rules ?? [], request.Rules);
-            }
-            if (!roleExists)
+            if (role is null)
             {
                 roleAction = GrantAction.NotFound;
                 var bindingExists = await TryGetBindingAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false) is not null;
                 bindingAction = bindingExists ? GrantAction.Unchanged : GrantAction.NotFound;
             }
+            else
+            {
+                var subtraction = RuleSubtraction.Subtract(role.Rules ?? [], request.Rules);
+                if (subtraction.Conflicts.Count > 0)
+                {
+                    // Nothing is changed: a partial revoke would look done while the wildcard still grants it.
+                    throw WildcardConflict(request.ClusterWide, ns, name, subtraction.Conflicts);
+                }
+                removed = subtraction.Removed;
+                remainingRules = subtraction.Remaining;
+                stillGranted = StillCovered(remainingRules, request.Rules);
+                if (subtraction.Changed)
+                {
+                    // An emptied role goes (with its binding) only when Grant made it; any other role is kept, empty.
+                    deleteAll = remainingRules.Count == 0 && role.ManagedByGrant;
+                    if (!deleteAll)
+                    {
+                        await role.ReplaceAsync([.. remainingRules]).ConfigureAwait(false);
+                        roleAction = GrantAction.Updated;
+                    }
+                }
+            }
         }
-
-        var deleteAll = remainingRules is { Count: 0 };
-        if (!deleteAll && request.Rules.Count == 0)
+        else
         {
             // Take the subject out of the binding; an empty binding goes, with its role.
             var binding = await TryGetBindingAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
@@ -282,8 +315,20 @@ public sealed class PermissionGrantOperations
         return Result(request, name, ns, roleAction, bindingAction, removed) with { StillGranted = stillGranted };
     }
 
+    /// <summary>The error id when a revoked permission is granted through a wildcard that subtraction cannot narrow.</summary>
+    public const string WildcardConflictErrorId = "RevokeWildcardRule";
+
+    private static K8sClientException WildcardConflict(bool clusterWide, string ns, string name, IReadOnlyList<RuleSubtractionConflict> conflicts)
+    {
+        var where = clusterWide ? $"ClusterRole {name}" : $"Role {ns}/{name}";
+        return new K8sClientException(WildcardConflictErrorId, K8sErrorCategory.InvalidOperation,
+            $"Cannot revoke exactly what was asked from {where}: {string.Join("; ", conflicts)}. Nothing was changed. " +
+            "Revoke the whole wildcard rule (as it is written in the role) and grant back what should stay, or edit the role.")
+        { Target = name };
+    }
+
     /// <summary>The atomic parts of <paramref name="requested"/> that <paramref name="rules"/> still allow, compacted.</summary>
-    private static IReadOnlyList<PolicyRule> StillCovered(List<PolicyRule> rules, IReadOnlyList<PolicyRule> requested)
+    private static IReadOnlyList<PolicyRule> StillCovered(IReadOnlyList<PolicyRule> rules, IReadOnlyList<PolicyRule> requested)
         => rules.Count == 0
             ? []
             : EscalationCheck.Compact(requested.SelectMany(EscalationCheck.Breakdown).Where(atom => EscalationCheck.Covers(rules, [atom], out _)));
@@ -417,31 +462,6 @@ public sealed class PermissionGrantOperations
         }
         return missing;
     }
-
-    /// <summary>Removes the rules equal (as sets) to one of <paramref name="toRemove"/>; null when none matched.</summary>
-    private static List<PolicyRule>? RemoveEqual(List<PolicyRule>? rules, IReadOnlyList<PolicyRule> toRemove, List<PolicyRule> removed)
-    {
-        var left = new List<PolicyRule>();
-        foreach (var rule in rules ?? [])
-        {
-            if (toRemove.Any(r => SameAsSets(r, rule)))
-            {
-                removed.Add(rule);
-            }
-            else
-            {
-                left.Add(rule);
-            }
-        }
-        return removed.Count == 0 ? null : left;
-    }
-
-    private static bool SameAsSets(PolicyRule a, PolicyRule b)
-        => SameSet(a.Verbs, b.Verbs) && SameSet(a.ApiGroups, b.ApiGroups) && SameSet(a.Resources, b.Resources)
-        && SameSet(a.ResourceNames, b.ResourceNames) && SameSet(a.NonResourceURLs, b.NonResourceURLs);
-
-    private static bool SameSet(List<string>? a, List<string>? b)
-        => new HashSet<string>(a ?? [], StringComparer.Ordinal).SetEquals(b ?? []);
 
     private static async Task<GrantAction> DeleteIfPresentAsync(Func<Task> delete)
     {

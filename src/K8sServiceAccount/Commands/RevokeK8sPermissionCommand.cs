@@ -7,9 +7,11 @@ using K8sServiceAccount.Completion;
 namespace K8sServiceAccount.Commands;
 
 /// <summary>
-/// Takes back what Grant-K8sPermission gave: with -Verb and -Resource (or -NonResourceUrl), removes exactly the rules a
-/// Grant with the same arguments added; without them, removes the subject from the binding. When the role is left with
-/// no rules, or the binding with no subjects, both are deleted. Revoking what is not there changes nothing. Asks for
+/// Takes back what Grant-K8sPermission gave: with -Verb and -Resource (or -NonResourceUrl), removes exactly those
+/// permissions from the role, splitting rules as needed (revoking list from get,list leaves get); a wildcard that would
+/// have to be narrowed is an error (RevokeWildcardRule) that changes nothing. Without them, removes the subject from the
+/// binding. When the role (made by Grant) is left with no rules, or the binding with no subjects, both are deleted.
+/// -WhatIf and the prompt show the rules the role would keep. Revoking what is not there changes nothing. Asks for
 /// confirmation (ConfirmImpact High) unless -Force (or -Confirm:$false). The output of Grant-K8sPermission piped in (-Grant)
 /// is revoked as Revoke with the Grant's arguments would: Grant ... | Revoke-K8sPermission -Force undoes it.
 /// </summary>
@@ -53,7 +55,10 @@ public sealed class RevokeK8sPermissionCommand : PermissionGrantCmdletBase
     private void Revoke(GrantRequest request, string target)
     {
         var what = request.Rules.Count == 0 ? "all granted permissions" : string.Join(" ", request.Rules.Select(r => Client.Rbac.EscalationCheck.CompactString(r)));
-        if (!Confirmation.ShouldProcess(this, Force, target, $"Revoke {what} from {request.Subject}"))
+        // Read-only: the rules the role would keep, for -WhatIf and the prompt; a wildcard that cannot be narrowed is an
+        // error here, before anything is asked or changed.
+        var preview = Invoke((connection, token) => new PermissionGrantOperations(connection).PreviewRevokeAsync(request, token));
+        if (!Confirmation.ShouldProcess(this, Force, target, $"Revoke {what} from {request.Subject}{PermissionMapping.Remaining(preview)}"))
         {
             return;
         }

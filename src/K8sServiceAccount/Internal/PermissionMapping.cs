@@ -366,9 +366,17 @@ internal static class PermissionMapping
     /// <summary>Revoke-K8sPermission's warning when the role still grants part of what was revoked; null when it does not.</summary>
     internal static string? StillGrantedWarning(GrantResult result) => result.StillGranted.Count == 0
         ? null
-        : $"{Target(result.RoleKind, result.Namespace, result.Name)} still grants {string.Join(" ", result.StillGranted.Select(EscalationCheck.CompactString))} " +
-          "through rules another Grant added; Revoke removes only rules equal to the ones given. Revoke with those rules' verbs and resources, or Get-K8s" +
-          result.RoleKind + " to see them.";
+        : $"{Target(result.RoleKind, result.Namespace, result.Name)} still grants {string.Join(" ", result.StillGranted.Select(EscalationCheck.CompactString))}. " +
+          "Get-K8s" + result.RoleKind + " shows its rules.";
+
+    /// <summary>The end of Revoke's ShouldProcess action: the rules the role would keep.</summary>
+    internal static string Remaining(RuleSubtractionResult? preview) => preview switch
+    {
+        null => "",
+        { Changed: false } => " (the role grants none of it: nothing changes)",
+        { Remaining.Count: 0 } => ", leaving no rules (a role Grant made is deleted with its binding)",
+        _ => ", leaving: " + string.Join("; ", preview.Remaining.Select(EscalationCheck.CompactString)),
+    };
 
     /// <summary>Turns module role and binding objects (from the Get- cmdlets) into YAML-free policy objects for offline evaluation.</summary>
     internal static void AddTo(InMemoryRbacPolicy policy, K8sRoleInfo role)

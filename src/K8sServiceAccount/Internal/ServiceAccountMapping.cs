@@ -43,6 +43,20 @@ internal static class ServiceAccountMapping
         AutomountServiceAccountToken = account.AutomountServiceAccountToken,
     };
 
+    internal static K8sLegacySaTokenInfo ToLegacyTokenInfo(LegacyTokenSecret secret) => new()
+    {
+        Name = secret.Name,
+        Namespace = secret.Namespace,
+        ServiceAccount = secret.ServiceAccount,
+        ServiceAccountUid = secret.ServiceAccountUid,
+        ServiceAccountExists = secret.ServiceAccountExists,
+        CreationTimestamp = secret.Created?.UtcDateTime,
+        LastUsed = secret.LastUsed,
+        InvalidSince = secret.InvalidSince,
+        HasToken = secret.HasToken,
+        Uid = secret.Uid,
+    };
+
     internal static K8sSaTokenInfo ToTokenInfo(ServiceAccountToken token) => new()
     {
         Namespace = token.Namespace,

@@ -121,23 +121,26 @@ public sealed class GrantRevokeTests
     }
 
     [Fact]
-    public async Task Revoke_says_what_the_role_still_grants_through_other_rules()
+    public async Task Revoke_removes_exactly_what_is_asked_from_every_rule_splitting_them()
     {
         var (ops, _) = New();
         await ops.GrantAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get", "pods") });
         await ops.GrantAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get,list", "pods,configmaps") });
 
-        // The rule the first Grant added goes, but the second still allows get pods.
+        // Both rules grant get pods: the first goes, the second is split (before this, only the equal rule went).
         var revoked = await ops.RevokeAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get", "pods") });
-        Assert.Equal((GrantAction.Updated, 1), (revoked.RoleAction, revoked.ChangedRules.Count));
-        Assert.Equal(["{APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"get\"]}"], revoked.StillGranted.Select(EscalationCheck.CompactString));
+        Assert.Equal((GrantAction.Updated, 2), (revoked.RoleAction, revoked.ChangedRules.Count));
+        Assert.Empty(revoked.StillGranted);
+        var left = await ops.PreviewRevokeAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("delete", "pods") });
+        Assert.Equal(
+            ["{APIGroups:[\"\"], Resources:[\"pods\" \"configmaps\"], Verbs:[\"list\"]}", "{APIGroups:[\"\"], Resources:[\"configmaps\"], Verbs:[\"get\"]}"],
+            left!.Remaining.Select(EscalationCheck.CompactString));
+        Assert.False(left.Changed);
 
-        // Nothing equal to remove, but part of it is granted.
         var partly = await ops.RevokeAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get,delete", "configmaps") });
-        Assert.True(partly.Unchanged);
-        Assert.Equal(["{APIGroups:[\"\"], Resources:[\"configmaps\"], Verbs:[\"get\"]}"], partly.StillGranted.Select(EscalationCheck.CompactString));
+        Assert.Equal(GrantAction.Updated, partly.RoleAction);
 
-        var full = await ops.RevokeAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("get,list", "pods,configmaps") });
+        var full = await ops.RevokeAsync(new GrantRequest { Subject = Sa, Namespace = "ns1", Rules = Rules("list", "pods,configmaps") });
         Assert.Equal((GrantAction.Deleted, GrantAction.Deleted), (full.RoleAction, full.BindingAction));
         Assert.Empty(full.StillGranted);
     }
