@@ -9,6 +9,7 @@
 BeforeDiscovery {
     $script:kubectl128 = '/usr/lib/google-cloud-sdk/bin/kubectl.1.28'
     $script:noKubectl = $env:CI -ne 'true' -and -not (Test-Path $kubectl128)
+    $script:noKubectl133 = $env:CI -ne 'true' -and -not (Test-Path '/usr/lib/google-cloud-sdk/bin/kubectl.1.33')
 }
 
 BeforeAll {
@@ -18,12 +19,15 @@ BeforeAll {
 
     function Invoke-Kubectl {
         # kubectl 1.28 with its own HOME (no discovery cache of the user's), against the test server, in namespace wl.
-        # No param block: $args keeps kubectl's own -o and -p rather than PowerShell binding them.
+        # No param block: $args keeps kubectl's own -o and -p rather than PowerShell binding them. A first argument
+        # 1.33 picks kubectl 1.33 (protobuf request bodies).
         $arguments = $args
+        $kubectl = $kubectl128
+        if ($arguments[0] -eq '1.33') { $kubectl = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33'; $arguments = $arguments[1..($arguments.Count - 1)] }
         $saved = $env:HOME
         try {
             $env:HOME = Join-Path $TestDrive 'kubectl-home'
-            $output = & $kubectl128 --kubeconfig $server.Kubeconfig -n wl @arguments 2>&1 | Out-String
+            $output = & $kubectl --kubeconfig $server.Kubeconfig -n wl @arguments 2>&1 | Out-String
         }
         finally {
             $env:HOME = $saved
@@ -109,6 +113,20 @@ Describe 'The local API server serves workloads as kubectl 1.28 expects' -Skip:$
         $result = Invoke-Kubectl create -f $manifest
         $result.Output | Should -Match 'spec.selector: Required value'
         $result.Output | Should -Match 'spec.template.spec.containers: Required value'
+    }
+}
+
+Describe 'kubectl 1.33 (protobuf request bodies) creates Deployments' -Skip:$noKubectl133 {
+    It 'create deployment sends a protobuf Deployment the server decodes, ports and replicas included' {
+        $result = Invoke-Kubectl 1.33 create deployment proto --image=nginx:1.25 --port 80 --replicas 2
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        (Invoke-Kubectl 1.33 set serviceaccount deployment/proto sample-sa).ExitCode | Should -Be 0
+        $deployment = (Invoke-Kubectl get deploy proto -o json).Output | ConvertFrom-Json
+        $deployment.spec.replicas | Should -Be 2
+        $deployment.spec.template.spec.containers[0].ports[0].containerPort | Should -Be 80
+        $deployment.spec.template.spec.containers[0].image | Should -Be 'nginx:1.25'
+        $deployment.spec.template.spec.serviceAccountName | Should -Be 'sample-sa'
+        Wait-Until { @(Get-K8sWorkload -Kind Pod -Name 'proto-*' -ServiceAccount sample-sa).Count -eq 2 }
     }
 }
 

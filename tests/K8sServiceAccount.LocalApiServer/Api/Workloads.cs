@@ -86,6 +86,10 @@ public static class Workloads
             container["terminationMessagePath"] ??= "/dev/termination-log";
             container["terminationMessagePolicy"] ??= "File";
             container["resources"] ??= new JsonObject();
+            foreach (JsonObject port in (container["ports"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                if (HttpIo.Str(port["protocol"]).Length == 0) port["protocol"] = "TCP";
+            }
             if (HttpIo.Str(container["imagePullPolicy"]).Length == 0)
             {
                 string image = HttpIo.Str(container["image"]);
