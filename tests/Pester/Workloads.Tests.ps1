@@ -176,6 +176,13 @@ Describe 'Get-K8sWorkload' {
         $rows | ForEach-Object { "$($_.Namespace)/$($_.Name)" } | Sort-Object | Should -Be 'wl/api', 'wl2/other'
     }
 
+    It 'pipes into Get-K8sServiceAccount as the ServiceAccount it runs as, and into Get-K8sPermission as its subject' {
+        (Get-K8sWorkload -Kind Deployment -Namespace wl2 -Name other | Get-K8sServiceAccount) | ForEach-Object { "$($_.Namespace)/$($_.Name)" } |
+            Should -Be 'wl2/default'
+        Grant-K8sPermission -ServiceAccount wl/sample-sa -Verb get -Resource configmaps -Namespace wl -WarningAction SilentlyContinue | Out-Null
+        (Get-K8sWorkload -Kind Deployment -Name api | Get-K8sPermission).Subject | Sort-Object -Unique | Should -Be 'system:serviceaccount:wl:sample-sa'
+    }
+
     It 'lists every namespace with -AllNamespaces and one with -Namespace' {
         (Get-K8sWorkload -Kind Deployment -AllNamespaces).Namespace | Sort-Object -Unique | Should -Be 'wl', 'wl2'
         (Get-K8sWorkload -Kind Deployment -Namespace wl2).Name | Should -Be 'other'
