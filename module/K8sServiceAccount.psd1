@@ -27,6 +27,9 @@
         'ConvertFrom-K8sSaToken'
         'Test-K8sSaToken'
         'New-K8sSaKubeconfig'
+        # Workloads that run as ServiceAccounts
+        'Get-K8sWorkload'
+        'Set-K8sWorkloadServiceAccount'
         # Permissions and RBAC
         'Test-K8sPermission'
         'Get-K8sPermission'

@@ -7,8 +7,9 @@
     temporary admin kubeconfig, imports the staged module, connects to it and then, for ServiceAccount sample-sa in
     namespace default: creates it, grants it get/update on deployments and deployments/scale (apps, extensions),
     checks a small batch of permissions and explains one, requests a 30-minute token and shows its claims (never the
-    token), writes a kubeconfig for it and asks kubectl who that is, and finally revokes, removes and stops the
-    server, also when a step fails.
+    token), writes a kubeconfig for it and asks kubectl who that is, runs a Deployment as it (kubectl create deployment,
+    Set-K8sWorkloadServiceAccount) and lists it with the user its Pod runs as (Get-K8sWorkload), and finally revokes,
+    removes and stops the server, also when a step fails.
     Run it with ./build.ps1 -Task Demo, which builds first. tests/Pester/Demo.Tests.ps1 runs it in a child pwsh on
     every test run.
 .PARAMETER Configuration
@@ -88,6 +89,28 @@ try {
     else {
         Write-Host 'kubectl is not on PATH: skipped kubectl auth whoami.'
     }
+
+    # The article's last step: an application that runs as sample-sa.
+    Write-Step 'A Deployment whose Pods run as sample-sa: Set-K8sWorkloadServiceAccount (as kubectl set serviceaccount)'
+    if (Get-Command kubectl -CommandType Application -ErrorAction Ignore) {
+        & kubectl create deployment sample-app --image=nginx --kubeconfig $server.Kubeconfig
+        if ($LASTEXITCODE -ne 0) { throw "kubectl create deployment failed with exit code $LASTEXITCODE" }
+    }
+    else {
+        # The module creates no Deployments: without kubectl, the server's admin creates it.
+        $null = New-TestServerObject -Server $server -Path /apis/apps/v1/namespaces/default/deployments -Object @{
+            apiVersion = 'apps/v1'; kind = 'Deployment'; metadata = @{ name = 'sample-app'; labels = @{ app = 'sample-app' } }
+            spec = @{ selector = @{ matchLabels = @{ app = 'sample-app' } }
+                template = @{ metadata = @{ labels = @{ app = 'sample-app' } }; spec = @{ containers = @(@{ name = 'nginx'; image = 'nginx' }) } } }
+        }
+    }
+    Set-K8sWorkloadServiceAccount deployment/sample-app -ServiceAccount sample-sa -PassThru | Format-Table
+
+    Write-Step 'Get-K8sWorkload -ServiceAccount sample-sa: the Deployment, its ReplicaSet and its Pod, and the user the Pod runs as'
+    # The server's Deployment controller starts the Pod from the new template in a moment.
+    $deadline = [DateTime]::UtcNow.AddSeconds(10)
+    while (-not (Get-K8sWorkload -Kind Pod -ServiceAccount sample-sa) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+    Get-K8sWorkload -ServiceAccount sample-sa | Format-Table Kind, Name, User -AutoSize
 }
 finally {
     Write-Step 'Cleaning up'

@@ -54,6 +54,12 @@ Describe 'The demo (the README main job)' {
         $output | Should -Match 'Username\s+system:serviceaccount:default:sample-sa'
     }
 
+    It 'runs a Deployment as sample-sa and shows its Pod''s user (the article''s last step)' {
+        $output | Should -Match '== Get-K8sWorkload -ServiceAccount sample-sa'
+        $output | Should -Match '(?m)^Deployment\s+sample-app\s+system:serviceaccount:default:sample-sa'
+        $output | Should -Match '(?m)^Pod\s+sample-app-\S+\s+system:serviceaccount:default:sample-sa'
+    }
+
     It 'never prints a token' {
         # A JWT is three base64url parts; the demo prints claims only.
         $output | Should -Not -Match 'eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.'

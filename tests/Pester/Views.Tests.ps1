@@ -24,7 +24,7 @@ BeforeDiscovery {
         'K8sSaTokenInfo', 'K8sLegacySaTokenInfo', 'K8sSaTokenClaims', 'K8sSaTokenReview', 'K8sSaTokenReview.Rejected', 'K8sSaKubeconfigFile',
         'K8sPermissionGrant', 'K8sPermissionGrant.ClusterWide',
         'K8sPermissionCheckResult', 'K8sPermissionRule', 'K8sPermissionHolder', 'K8sPermissionDifference',
-        'K8sIdentity', 'K8sPolicyRule', 'K8sRoleInfo', 'K8sRoleBindingInfo', 'K8sRbacSnapshot'
+        'K8sIdentity', 'K8sPolicyRule', 'K8sRoleInfo', 'K8sRoleBindingInfo', 'K8sRbacSnapshot', 'K8sWorkloadInfo'
     ) | ForEach-Object { @{ Case = $_ } }
 }
 
@@ -85,6 +85,7 @@ BeforeAll {
         'K8sRoleInfo'                         = { Get-K8sRole; Get-K8sClusterRole -Name 'k8ssa-*' }
         'K8sRoleBindingInfo'                  = { Get-K8sRoleBinding; Get-K8sClusterRoleBinding -Name 'k8ssa-*' }
         'K8sRbacSnapshot'                     = { Get-K8sRbacSnapshot }
+        'K8sWorkloadInfo'                     = { Get-K8sWorkload -Kind Pod }
     }
 
     function Hide-Pattern {

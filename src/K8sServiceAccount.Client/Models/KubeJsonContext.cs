@@ -33,6 +33,8 @@ namespace K8sServiceAccount.Client.Models;
 [JsonSerializable(typeof(ApiVersions))]
 [JsonSerializable(typeof(ApiGroupList))]
 [JsonSerializable(typeof(ApiResourceList))]
+[JsonSerializable(typeof(Workload))]
+[JsonSerializable(typeof(WorkloadList))]
 public sealed partial class KubeJsonContext : JsonSerializerContext
 {
 }

@@ -26,6 +26,13 @@ public sealed class GetK8sServiceAccountCommand : NamespacedObjectCmdletBase
     [ArgumentCompleter(typeof(ObjectNameCompleter))]
     public string[]? Name { get; set; }
 
+    /// <summary>
+    /// A workload from Get-K8sWorkload, piped: gets the ServiceAccount it runs as (in its namespace), not one named like
+    /// the workload (its Name would otherwise bind to -Name by property name).
+    /// </summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public K8sWorkloadInfo? Workload { get; set; }
+
     /// <summary>Get ServiceAccounts in every namespace (kubectl -A); -Namespace is then ignored.</summary>
     [Parameter]
     [Alias("A")]
@@ -44,6 +51,12 @@ public sealed class GetK8sServiceAccountCommand : NamespacedObjectCmdletBase
 
     protected override void ProcessRecord()
     {
+        if (Workload is { } workload)
+        {
+            Stream(workload.Namespace, NamePattern.Parse(workload.ServiceAccountName), workload.ServiceAccount);
+            return;
+        }
+
         var ns = AllNamespaces ? null : Settings.Namespace;
         if (Name is null)
         {

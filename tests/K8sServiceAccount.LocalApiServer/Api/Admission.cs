@@ -31,6 +31,7 @@ public sealed class Admission
         if (type.Namespaced) CheckNamespaceAcceptsContent(type, ns, name);
         Default(type, obj);
         if (type == ResourceType.Pods) AdmitPod(obj, ns, name);
+        if (type == ResourceType.Pods || Workloads.IsWorkload(type)) Workloads.Default(type, obj);
         var errors = ValidateName(type, metadata);
         errors.AddRange(ValidateFields(type, obj));
         if (errors.Count > 0) throw ApiError.Invalid(type.Kind, type.Group, name, errors);
@@ -41,6 +42,11 @@ public sealed class Admission
     {
         string name = HttpIo.Str(updated["metadata"]?["name"]);
         Default(type, updated);
+        if (type == ResourceType.Pods || Workloads.IsWorkload(type))
+        {
+            Workloads.Default(type, updated);
+            if (type != ResourceType.Pods) Workloads.NextGeneration(current, updated);
+        }
         var errors = ValidateFields(type, updated);
         if (type == ResourceType.RoleBindings || type == ResourceType.ClusterRoleBindings)
         {
@@ -176,12 +182,9 @@ public sealed class Admission
                 errors.Add(FieldError.RequiredValue($"metadata.annotations[{ServiceAccountNameAnnotation}]"));
             }
         }
-        else if (type == ResourceType.Pods)
+        else if (type == ResourceType.Pods || Workloads.IsWorkload(type))
         {
-            if ((obj["spec"]?["containers"] as JsonArray)?.Count is null or 0)
-            {
-                errors.Add(FieldError.RequiredValue("spec.containers"));
-            }
+            Workloads.Validate(type, obj, errors);
         }
         return errors;
     }

@@ -21,12 +21,14 @@ public sealed class ControllerManager : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private StoreSubscription? _subscription;
     private Task? _loop;
+    private readonly WorkloadControllers _workloads;
     private long _processedVersion;
 
     public ControllerManager(ServerContext context)
     {
         _context = context;
         _store = context.Store;
+        _workloads = new WorkloadControllers(context);
     }
 
     /// <summary>Creates the initial namespaces and bootstrap policy, reconciles once, then follows store events.</summary>
@@ -114,6 +116,10 @@ public sealed class ControllerManager : IAsyncDisposable
         else if (obj.Type == ResourceType.ClusterRoles)
         {
             _context.Authorizer.Aggregate(_store);
+        }
+        else if (obj.Type == ResourceType.Deployments || obj.Type == ResourceType.ReplicaSets || obj.Type == ResourceType.Pods)
+        {
+            _workloads.Handle(e);
         }
     }
 

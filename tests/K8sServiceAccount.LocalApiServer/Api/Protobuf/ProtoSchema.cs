@@ -136,6 +136,36 @@ public static class ProtoSchema
     private static readonly ProtoMessage ConfigMap = new("ConfigMap",
         Msg(1, "metadata", ObjectMeta), Keep(Bool(4, "immutable")), Map(2, "data"), Map(3, "binaryData", ProtoType.BytesMap));
 
+    // Pod templates (core/v1 PodTemplateSpec, PodSpec, Container): the fields kubectl create deployment writes and
+    // the ones that decide the ServiceAccount; fields not listed here are skipped, as unknown fields are.
+    private static readonly ProtoMessage Container = new("Container",
+        Keep(Str(1, "name")), Str(2, "image"), Strs(3, "command"), Strs(4, "args"), Str(5, "workingDir"),
+        Msgs(6, "ports", new ProtoMessage("ContainerPort",
+            Str(1, "name"), new(2, "hostPort", ProtoType.Int32), Keep(new(3, "containerPort", ProtoType.Int32)), Str(4, "protocol"), Str(5, "hostIP"))),
+        Msgs(7, "env", new ProtoMessage("EnvVar", Keep(Str(1, "name")), Str(2, "value"))),
+        Keep(Msg(8, "resources", new ProtoMessage("ResourceRequirements"))),
+        Str(13, "terminationMessagePath"), Str(14, "imagePullPolicy"), Str(20, "terminationMessagePolicy"));
+
+    private static readonly ProtoMessage PodSpec = new("PodSpec",
+        Msgs(2, "containers", Container), Msgs(20, "initContainers", Container), Str(3, "restartPolicy"),
+        Keep(new(4, "terminationGracePeriodSeconds", ProtoType.Int64)), Str(6, "dnsPolicy"), Map(7, "nodeSelector"),
+        Str(8, "serviceAccountName"), Str(9, "serviceAccount"), Keep(Bool(21, "automountServiceAccountToken")),
+        Str(10, "nodeName"), Msgs(15, "imagePullSecrets", new ProtoMessage("LocalObjectReference", Str(1, "name"))),
+        Str(19, "schedulerName"));
+
+    private static readonly ProtoMessage PodTemplateSpec = new("PodTemplateSpec",
+        Keep(Msg(1, "metadata", ObjectMeta)), Msg(2, "spec", PodSpec));
+
+    // k8s.io/api/apps/v1 (maxSurge/maxUnavailable, IntOrString, are not decoded: the server's defaults apply).
+    private static readonly ProtoMessage Deployment = new("Deployment",
+        Msg(1, "metadata", ObjectMeta),
+        Msg(2, "spec", new ProtoMessage("DeploymentSpec",
+            Keep(new(1, "replicas", ProtoType.Int32)), Msg(2, "selector", LabelSelector), Keep(Msg(3, "template", PodTemplateSpec)),
+            Keep(Msg(4, "strategy", new ProtoMessage("DeploymentStrategy", Str(1, "type")))),
+            new(5, "minReadySeconds", ProtoType.Int32), Keep(new(6, "revisionHistoryLimit", ProtoType.Int32)), Bool(7, "paused"),
+            Keep(new(9, "progressDeadlineSeconds", ProtoType.Int32)))),
+        Keep(Msg(3, "status", new ProtoMessage("DeploymentStatus", new ProtoField(1, "observedGeneration", ProtoType.Int64)))));
+
     // k8s.io/api/rbac/v1
     private static readonly ProtoMessage PolicyRule = new("PolicyRule",
         Strs(1, "verbs"), Strs(2, "apiGroups"), Strs(3, "resources"), Strs(4, "resourceNames"), Strs(5, "nonResourceURLs"));
@@ -227,6 +257,7 @@ public static class ProtoSchema
         [("", "ServiceAccount")] = ServiceAccount,
         [("", "Secret")] = Secret,
         [("", "ConfigMap")] = ConfigMap,
+        [("apps", "Deployment")] = Deployment,
         [(ResourceType.Rbac, "Role")] = Role,
         [(ResourceType.Rbac, "ClusterRole")] = ClusterRole,
         [(ResourceType.Rbac, "RoleBinding")] = RoleBinding,
