@@ -33,6 +33,9 @@ public sealed class K8sRiskFinding
     /// <summary>The ServiceAccount's namespace; empty for users and groups.</summary>
     public string SubjectNamespace { get; init; } = string.Empty;
 
+    /// <summary>Kind and name, e.g. ServiceAccount NAMESPACE/NAME, User alice, Group system:serviceaccounts:NAMESPACE.</summary>
+    public string Subject => SubjectKind + " " + (SubjectNamespace.Length > 0 ? SubjectNamespace + "/" : "") + SubjectName;
+
     /// <summary>NAMESPACE/NAME for a ServiceAccount (also when a binding names it as a user); null otherwise.</summary>
     public string? ServiceAccount { get; init; }
 
@@ -70,5 +73,5 @@ public sealed class K8sRiskFinding
     public string BindingSubject { get; init; } = string.Empty;
 
     /// <summary>Severity, category and subject.</summary>
-    public override string ToString() => $"{Severity} {Category}: {SubjectKind} {(SubjectNamespace.Length > 0 ? SubjectNamespace + "/" : "")}{SubjectName}";
+    public override string ToString() => $"{Severity} {Category}: {Subject}";
 }
