@@ -34,6 +34,7 @@
         'Test-K8sPermission'
         'Get-K8sPermission'
         'Get-K8sPermissionSubject'
+        'Get-K8sRiskyPermission'
         'Compare-K8sPermission'
         'Get-K8sIdentity'
         'Get-K8sRbacSnapshot'

@@ -16,6 +16,7 @@ public static class Program
             [ServerSarThroughput.Name] = ("SubjectAccessReviews/s the local API server answers to 32 concurrent clients", ServerSarThroughput.Run),
             [ServiceAccountWarmBenchmark.Name] = ("200 warm Get-K8sServiceAccount calls on one connection vs kubectl.1.28 get sa -o json", ServiceAccountWarmBenchmark.Run),
             [ServiceAccountTokenBenchmark.Name] = ("Get-K8sSaToken on a warm connection: requests per token, latency vs kubectl.1.28 create token", ServiceAccountTokenBenchmark.Run),
+            [RiskAuditBenchmark.Name] = ("risk audit of 10,000 bindings and 2,000 roles from a snapshot: time, allocated bytes, peak working set", RiskAuditBenchmark.Run),
             [ServiceAccountStreamBenchmark.Name] = ("Get-K8sServiceAccount -AllNamespaces over 50,000 ServiceAccounts: first object, heap growth, total vs server baseline", ServiceAccountStreamBenchmark.Run),
         };
 

@@ -23,7 +23,7 @@ BeforeDiscovery {
         'K8sServiceAccountInfo', 'K8sServiceAccountInfo.AllNamespaces',
         'K8sSaTokenInfo', 'K8sLegacySaTokenInfo', 'K8sSaTokenClaims', 'K8sSaTokenReview', 'K8sSaTokenReview.Rejected', 'K8sSaKubeconfigFile',
         'K8sPermissionGrant', 'K8sPermissionGrant.ClusterWide',
-        'K8sPermissionCheckResult', 'K8sPermissionRule', 'K8sPermissionHolder', 'K8sPermissionDifference',
+        'K8sPermissionCheckResult', 'K8sPermissionRule', 'K8sPermissionHolder', 'K8sPermissionDifference', 'K8sRiskFinding',
         'K8sIdentity', 'K8sPolicyRule', 'K8sRoleInfo', 'K8sRoleBindingInfo', 'K8sRbacSnapshot', 'K8sWorkloadInfo'
     ) | ForEach-Object { @{ Case = $_ } }
 }
@@ -79,6 +79,7 @@ BeforeAll {
         }
         'K8sPermissionRule'                   = { Get-K8sServiceAccount web-1, web-2 | Get-K8sPermission }
         'K8sPermissionHolder'                 = { Get-K8sPermissionSubject -Verb update -Resource deployments/scale -ApiGroup apps }
+        'K8sRiskFinding'                      = { Get-K8sRiskyPermission -MinimumSeverity Critical }
         'K8sPermissionDifference'             = { Compare-K8sPermission -ReferenceServiceAccount views/web-1 -DifferenceServiceAccount views/web-2 }
         'K8sIdentity'                         = { Get-K8sIdentity -Kubeconfig $saKubeconfig.Path }
         'K8sPolicyRule'                       = { New-K8sPolicyRule -Verb get, list -Resource pods, deployments -ApiGroup '', apps; New-K8sPolicyRule -Verb get -NonResourceUrl /healthz, /livez }

@@ -71,7 +71,7 @@ public sealed record EffectiveRule
     }
 
     /// <summary>Kind and name, NAMESPACE/NAME for a ServiceAccount (a RoleBinding's namespace when the subject names none).</summary>
-    private static string SubjectText(Subject subject, string bindingNamespace)
+    internal static string SubjectText(Subject subject, string bindingNamespace)
     {
         if (subject.Kind == SubjectKinds.ServiceAccount)
         {

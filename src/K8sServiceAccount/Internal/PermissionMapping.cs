@@ -165,6 +165,25 @@ internal static class PermissionMapping
         Rule = rule.ToString(),
     };
 
+    internal static K8sRiskFinding ToFinding(RiskFinding finding) => new()
+    {
+        SubjectKind = finding.SubjectKind,
+        SubjectName = finding.SubjectName,
+        SubjectNamespace = finding.SubjectNamespace,
+        ServiceAccount = finding.ServiceAccount,
+        Scope = finding.Scope,
+        Severity = (K8sRiskSeverity)(int)finding.Severity,
+        Category = finding.Category,
+        Reason = finding.Reason,
+        Rule = finding.Rule,
+        BindingKind = finding.BindingKind,
+        BindingName = finding.BindingName,
+        BindingNamespace = finding.BindingNamespace,
+        RoleKind = finding.RoleKind,
+        RoleName = finding.RoleName,
+        BindingSubject = finding.BindingSubject,
+    };
+
     internal static K8sPermissionHolder ToHolder(PermissionHolder holder) => new()
     {
         SubjectKind = holder.SubjectKind,
