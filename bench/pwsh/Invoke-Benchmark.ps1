@@ -221,7 +221,7 @@ try {
                 'bare pwsh -File (nothing)'                      = ''
                 'module: Import-Module + Connect + Get-K8sServiceAccount' = "Import-Module '$modulePath'; Connect-K8sCluster -Kubeconfig '$($server.Kubeconfig)' -Namespace default; `$null = Get-K8sServiceAccount default"
                 'module: Get-K8sServiceAccount (auto-loaded, KUBECONFIG)' = "`$env:KUBECONFIG = '$($server.Kubeconfig)'; Import-Module '$modulePath'; `$null = Get-K8sServiceAccount default -Namespace default"
-                'KubernetesClient: Add-Type + ReadNamespacedServiceAccount' = "foreach (`$d in 'Fractions.dll', 'YamlDotNet.dll', 'KubernetesClient.dll') { Add-Type -LiteralPath (Join-Path '$kcDir' `$d) }; `$c = [k8s.Kubernetes]::new([k8s.KubernetesClientConfiguration]::BuildConfigFromConfigFile('$($server.Kubeconfig)')); `$null = `$c.CoreV1.ReadNamespacedServiceAccountWithHttpMessagesAsync('default', 'default', $null, $null, [System.Threading.CancellationToken]::None).GetAwaiter().GetResult().Body"
+                'KubernetesClient: Add-Type + ReadNamespacedServiceAccount' = "foreach (`$d in 'Fractions.dll', 'YamlDotNet.dll', 'KubernetesClient.dll') { Add-Type -LiteralPath (Join-Path '$kcDir' `$d) }; `$c = [k8s.Kubernetes]::new([k8s.KubernetesClientConfiguration]::BuildConfigFromConfigFile('$($server.Kubeconfig)')); `$null = `$c.CoreV1.ReadNamespacedServiceAccountWithHttpMessagesAsync('default', 'default', `$null, `$null, [System.Threading.CancellationToken]::None).GetAwaiter().GetResult().Body"
             }
             $files = @{}; $times = @{}
             $i = 0
