@@ -124,8 +124,10 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
         Task<T> task;
         using (target.UseLog(Log))
         {
-            // The log scope is an AsyncLocal: the task captures it here.
-            task = Task.Run(() => operation(target, cancellation.Token), cancellation.Token);
+            // Started on the pipeline thread, as MoveNext does: it runs until its first await (the request) and the
+            // log scope (an AsyncLocal) flows into it. A Task.Run here cost a hand-off to the pool and back on every
+            // command (measured in BENCHMARKS.md, "Warm call through pwsh").
+            task = StartInline(operation, target, cancellation.Token);
         }
 
         try
@@ -144,6 +146,26 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     /// <see cref="Invoke{T}"/> (log written, Ctrl+C honoured). A hand-off to the pool per item cost more than the
     /// server's own work on a 50,000-item list (BENCHMARKS.md, sa-stream).
     /// </summary>
+    // Without a SynchronizationContext, so that no continuation is posted back to the pipeline thread that waits for
+    // the task; an operation that throws before its first await gives a faulted task, as Task.Run did.
+    private static Task<T> StartInline<T>(Func<KubernetesConnection, CancellationToken, Task<T>> operation, KubernetesConnection target, CancellationToken token)
+    {
+        var context = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            return operation(target, token);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<T>(e);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+        }
+    }
+
     private protected bool MoveNext<T>(IAsyncEnumerator<T> items)
     {
         var target = ClientConnection;

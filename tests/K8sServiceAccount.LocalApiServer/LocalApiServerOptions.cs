@@ -77,4 +77,8 @@ public sealed class LocalApiServerOptions
     /// with its Content-Type and Accept), e.g. to capture what a kubectl sends as decoder test fixtures.
     /// </summary>
     public string? CaptureDirectory { get; set; }
+
+    /// <summary>Append one line per request ("METHOD path?query") to this file, e.g. so a benchmark can show how many
+    /// list pages a client asked for.</summary>
+    public string? RequestLog { get; set; }
 }

@@ -40,6 +40,7 @@ public static class Program
           --verbose                    Write internal errors to standard error.
           --capture-bodies DIR         Write every request body to DIR with its Content-Type and
                                        Accept (debugging, e.g. capturing what a kubectl sends).
+          --request-log FILE           Append "METHOD path?query" for every request to FILE.
           --help                       Show this text.
 
         Fault settings and controllers can also be read and replaced at run time by a system:masters identity:
@@ -175,6 +176,9 @@ public static class Program
                     break;
                 case "--capture-bodies":
                     options.CaptureDirectory = Value();
+                    break;
+                case "--request-log":
+                    options.RequestLog = Value();
                     break;
                 default:
                     throw new FormatException($"unknown option '{args[i]}'");

@@ -51,14 +51,16 @@ function Start-LocalApiServer {
         # Where the kubeconfig and the server's output go (TestDrive in Pester).
         [Parameter(Mandatory)] [string] $Directory,
         # The server dll to run; by default the newest built one (see Find-LocalApiServerDll).
-        [string] $ServerDll
+        [string] $ServerDll,
+        # More server options, e.g. '--latency', '2' (see the server's --help).
+        [string[]] $Argument = @()
     )
 
     if (-not $ServerDll) { $ServerDll = Find-LocalApiServerDll -BuildDirectory (Join-Path $Directory 'server') }
     $kubeconfig = Join-Path $Directory 'admin.kubeconfig'
     $outputLog = Join-Path $Directory 'server.out'
     $errorLog = Join-Path $Directory 'server.err'
-    $arguments = @("`"$ServerDll`"", '--port', '0', '--kubeconfig', "`"$kubeconfig`"")
+    $arguments = @("`"$ServerDll`"", '--port', '0', '--kubeconfig', "`"$kubeconfig`"") + $Argument
     $process = Start-Process -FilePath 'dotnet' -ArgumentList $arguments -NoNewWindow -PassThru `
         -RedirectStandardOutput $outputLog -RedirectStandardError $errorLog
     $server = [pscustomobject]@{ Process = $process; Kubeconfig = $kubeconfig; Directory = $Directory }

@@ -37,6 +37,7 @@ public sealed class ApiServer
         try
         {
             if (_context.Options.CaptureDirectory is { } captureDirectory) await CaptureAsync(http, captureDirectory).ConfigureAwait(false);
+            if (_context.Options.RequestLog is { } requestLog) LogRequest(requestLog, http);
             if (!path.StartsWith("/admin/", StringComparison.Ordinal) && !await ApplyFaultsAsync(http).ConfigureAwait(false))
             {
                 return;
@@ -88,6 +89,12 @@ public sealed class ApiServer
     }
 
     private int _captured;
+    private readonly Lock _requestLogLock = new();
+
+    private void LogRequest(string file, HttpContext http)
+    {
+        lock (_requestLogLock) File.AppendAllText(file, $"{http.Request.Method} {http.Request.Path}{http.Request.QueryString}\n");
+    }
 
     /// <summary>Debugging aid: copies the request body (left readable for the handler) and its media types to a file.</summary>
     private async Task CaptureAsync(HttpContext http, string directory)
