@@ -49,7 +49,7 @@ Describe 'One name per concept: -ApiGroup is an API group, -Group a subject''s g
         $commands.Where({ $_.Parameters.ContainsKey('UserGroup') }).Name | Should -BeNullOrEmpty
         $withGroup = $commands.Where({ $_.Parameters.ContainsKey('Group') })
         $withGroup.Name | Sort-Object | Should -Be @(
-            'Get-K8sPermission', 'Grant-K8sPermission', 'New-K8sClusterRoleBinding', 'New-K8sRoleBinding', 'Revoke-K8sPermission', 'Test-K8sPermission')
+            'Get-K8sPermission', 'Get-K8sRiskyPermission', 'Grant-K8sPermission', 'New-K8sClusterRoleBinding', 'New-K8sRoleBinding', 'Revoke-K8sPermission', 'Test-K8sPermission')
         foreach ($command in $withGroup) { $command.Parameters['Group'].ParameterType | Should -Be ([string[]]) -Because $command.Name }
         $commands.Where({ $_.Parameters.ContainsKey('ApiGroup') }).Name | Sort-Object | Should -Be @(
             'Get-K8sPermissionSubject', 'Grant-K8sPermission', 'New-K8sPolicyRule', 'Revoke-K8sPermission', 'Test-K8sPermission')
