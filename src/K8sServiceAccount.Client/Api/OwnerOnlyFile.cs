@@ -16,16 +16,7 @@ public static class OwnerOnlyFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(content);
-        var fullPath = Path.GetFullPath(path);
-        if (Directory.Exists(fullPath))
-        {
-            throw Failed(fullPath, "it is a directory", null);
-        }
-
-        if (!overwrite && File.Exists(fullPath))
-        {
-            throw Exists(fullPath);
-        }
+        var fullPath = CheckTarget(path, overwrite);
 
         var directory = Path.GetDirectoryName(fullPath)!;
         var temporary = Path.Combine(directory, "." + Path.GetFileName(fullPath) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
@@ -64,6 +55,61 @@ public static class OwnerOnlyFile
             }
         }
     }
+
+    /// <summary>
+    /// Checks, before anything with an effect (a token request) happens, that <paramref name="path"/> may be
+    /// written: it is missing, or (with <paramref name="overwrite"/>) a regular file. A directory, device,
+    /// FIFO or socket is refused (PathNotRegularFile), also behind a symbolic link; a link to a regular file
+    /// is followed, so the file it points at is replaced and the link stays. Returns the full path to write.
+    /// </summary>
+    public static string CheckTarget(string path, bool overwrite)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var fullPath = Path.GetFullPath(path);
+        FileSystemInfo info = new FileInfo(fullPath);
+        if (info.LinkTarget is not null)
+        {
+            try
+            {
+                info = info.ResolveLinkTarget(returnFinalTarget: true) ?? info;
+            }
+            catch (IOException e)
+            {
+                throw NotRegular(fullPath, "it is a symbolic link that cannot be followed (" + e.Message + ")", e);
+            }
+            fullPath = info.FullName;
+            info = new FileInfo(fullPath);
+        }
+
+        if (Directory.Exists(fullPath))
+        {
+            throw NotRegular(fullPath, "it is a directory", null);
+        }
+
+        if (!info.Exists)
+        {
+            return fullPath;
+        }
+
+        if (Config.RegularFile.NotRegular(fullPath) is { } kind)
+        {
+            throw NotRegular(fullPath, "it is " + kind, null);
+        }
+
+        if (!overwrite)
+        {
+            throw Exists(fullPath);
+        }
+
+        return fullPath;
+    }
+
+    private static K8sClientException NotRegular(string path, string reason, Exception? inner) =>
+        new("PathNotRegularFile", K8sErrorCategory.InvalidArgument,
+            $"The path {path} is not a regular file: {reason}. Only a regular file is replaced (or a missing one created); nothing was written.", inner)
+        {
+            Target = path,
+        };
 
     private static K8sClientException Exists(string path, Exception? inner = null) =>
         new("FileAlreadyExists", K8sErrorCategory.ResourceExists,

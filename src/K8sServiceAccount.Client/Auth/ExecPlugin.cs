@@ -109,7 +109,7 @@ internal sealed class ExecPlugin
         var failed = process.ExitCode != 0;
         foreach (var line in stderrLines)
         {
-            var text = $"exec plugin {_config.Command}: {line}";
+            var text = $"exec plugin {MessageText.Untrusted(_config.Command)}: {MessageText.Untrusted(line)}";
             if (failed)
             {
                 log.Warning(text);

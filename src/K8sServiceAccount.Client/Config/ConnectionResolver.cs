@@ -83,6 +83,13 @@ public static class ConnectionResolver
             auth = auth with { Exec = auth.Exec with { ClusterConfigJson = clusterEntry.ExecExtensionJson } };
         }
 
+        // kubectl sends these silently over http (a server without a scheme and no TLS settings is http):
+        // say so, once per connection, without the credential.
+        if (cluster.Server.Scheme == Uri.UriSchemeHttp && authKind is AuthKind.Token or AuthKind.TokenFile or AuthKind.Basic or AuthKind.Exec)
+        {
+            warnings.Add(PlainHttpCredentialWarning(cluster.Server, authKind));
+        }
+
         var (ns, nsSource) = !string.IsNullOrEmpty(request.Namespace)
             ? (request.Namespace, "parameter")
             : !string.IsNullOrEmpty(selection.Context.Namespace)
@@ -246,7 +253,7 @@ public static class ConnectionResolver
         if (cluster.TlsServerName is { Length: > 0 } serverName && Uri.CheckHostName(serverName) == UriHostNameType.Unknown)
         {
             // It becomes the TLS server name and the Host header; a space or a control character would fail there, untyped.
-            throw Invalid(file, cluster.FieldPath("tls-server-name"), $"\"{Printable(serverName)}\" for cluster \"{cluster.Name}\" is not a valid host name");
+            throw Invalid(file, cluster.FieldPath("tls-server-name"), $"\"{MessageText.Untrusted(serverName)}\" for cluster \"{cluster.Name}\" is not a valid host name");
         }
 
         byte[]? caData = null;
@@ -281,7 +288,7 @@ public static class ConnectionResolver
 
         if (cluster.InsecureSkipTlsVerify)
         {
-            warnings.Add($"insecure-skip-tls-verify is set for cluster \"{cluster.Name}\" in {file}: the server's certificate is not verified, so " +
+            warnings.Add($"insecure-skip-tls-verify is set for cluster \"{MessageText.Untrusted(cluster.Name)}\" in {file}: the server's certificate is not verified, so " +
                 "anyone on the network path could pose as the API server and receive the credentials sent to it.");
         }
 
@@ -290,6 +297,19 @@ public static class ConnectionResolver
         var proxyUrl = ParseProxy(cluster, out proxyCredential);
         return new ClusterSettings(server, caData, caSource, proxyUrl);
     }
+
+    /// <summary>The one wording of the warning for a credential sent without TLS.</summary>
+    public static string PlainHttpCredentialWarning(Uri server, AuthKind kind) =>
+        $"The server {MessageText.Untrusted(server.GetLeftPart(UriPartial.Authority))} is plain HTTP: the {Describe(kind)} is sent unencrypted, " +
+        "so anyone on the network path can read and reuse it. Give the server as https:// (kubectl sends it the same way, without a warning).";
+
+    private static string Describe(AuthKind kind) => kind switch
+    {
+        AuthKind.Basic => "username and password",
+        AuthKind.Exec => "token from the exec plugin",
+        AuthKind.TokenFile => "token from the tokenFile",
+        _ => "bearer token",
+    };
 
     private static Uri ParseServer(ClusterEntry cluster, bool tlsConfigured)
     {
@@ -691,12 +711,6 @@ public static class ConnectionResolver
         }
     }
 
-    /// <summary>A value from a file as a message may show it: at most 64 characters, control characters escaped.</summary>
-    private static string Printable(string value)
-    {
-        var cut = value.Length > 64 ? value[..64] + "…" : value;
-        return string.Concat(cut.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
-    }
 
     private static KubeconfigException Invalid(string file, string field, string message) =>
         new(ConnectionErrorIds.KubeconfigInvalid, K8sErrorCategory.InvalidData, $"invalid configuration in {file}, {field}: {message}", file, field);

@@ -70,9 +70,9 @@ internal static class DocumentLimits
                     }
                     if (!seen.Add(name))
                     {
-                        return $"{path}: the key \"{Shorten(name)}\" appears twice";
+                        return $"{path}: the key \"{MessageText.Untrusted(name, 40)}\" appears twice";
                     }
-                    if (FindJsonProblem(property.Value, $"{path}.{Shorten(name)}") is { } inner)
+                    if (FindJsonProblem(property.Value, $"{path}.{MessageText.Untrusted(name, 40)}") is { } inner)
                     {
                         return inner;
                     }
@@ -101,13 +101,6 @@ internal static class DocumentLimits
             default:
                 return null;
         }
-    }
-
-    /// <summary>A message's echo of a name from a document: short, without control characters.</summary>
-    private static string Shorten(string text)
-    {
-        var cut = text.Length > 40 ? text[..40] + "…" : text;
-        return string.Concat(cut.Select(c => char.IsControl(c) ? '?' : c));
     }
 
     /// <summary>

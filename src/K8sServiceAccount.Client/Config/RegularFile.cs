@@ -56,7 +56,7 @@ public static class RegularFile
         new($"{path} is larger than {maxBytes >> 20} MiB, the most such a file can be");
 
     /// <summary>What the path is when it exists and is not a regular file ("a FIFO", "a character device"...); null otherwise.</summary>
-    private static string? NotRegular(string path)
+    internal static string? NotRegular(string path)
     {
         if (OperatingSystem.IsWindows())
         {

@@ -492,7 +492,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
             // The object of an ERROR event is a Status (e.g. 410 Expired when the resourceVersion is too old).
             var status = JsonSerializer.Deserialize(line, KubeJsonContext.Default.WatchEventStatus)?.Object;
             var code = status?.Code ?? 500;
-            throw new KubernetesApiException(code, status, status?.Message ?? $"the watch on {path} ended with an error (code {code})");
+            throw new KubernetesApiException(code, status, status?.Message is { } watchMessage ? MessageText.Untrusted(watchMessage, MessageText.ServerMessageMaxLength) : $"the watch on {path} ended with an error (code {code})");
         }
 
         return watchEvent;
@@ -509,7 +509,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         {
             foreach (var text in WarningHeader.ParseTexts(value))
             {
-                log.Warning(text);
+                log.Warning(MessageText.Untrusted(text, MessageText.ServerMessageMaxLength));
                 ServerWarning?.Invoke(text);
             }
         }

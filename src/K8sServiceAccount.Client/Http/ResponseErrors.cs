@@ -39,7 +39,7 @@ internal static class ResponseErrors
         var status = TryParseStatus(body);
         if (status is not null)
         {
-            var message = string.IsNullOrWhiteSpace(status.Message) ? GenericMessage(statusCode, method, null).Message : status.Message!;
+            var message = string.IsNullOrWhiteSpace(status.Message) ? GenericMessage(statusCode, method, null).Message : MessageText.Untrusted(status.Message, MessageText.ServerMessageMaxLength);
             return new KubernetesApiException(statusCode, status, message)
             {
                 RetryAfterSeconds = RetryAfterSeconds(retryAfter, status),
@@ -110,12 +110,7 @@ internal static class ResponseErrors
         }
 
         var text = Encoding.UTF8.GetString(body).Trim();
-        if (text.Length > MaxQuotedText)
-        {
-            text = text[..MaxQuotedText] + "...";
-        }
-
-        return text.Length == 0 ? null : text;
+        return text.Length == 0 ? null : MessageText.Untrusted(text, MaxQuotedText);
     }
 
     private static int? RetryAfterSeconds(TimeSpan? header, Status status) =>

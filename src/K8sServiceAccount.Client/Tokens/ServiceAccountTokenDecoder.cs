@@ -83,7 +83,7 @@ public static class ServiceAccountTokenDecoder
         else
         {
             throw new K8sClientException("TokenNotServiceAccount", K8sErrorCategory.InvalidData,
-                $"The token is a JWT but not a Kubernetes ServiceAccount token: it has neither a \"kubernetes.io\" claim nor the legacy \"{LegacyPrefix}*\" claims (issuer: {(issuer is null ? "none" : "\"" + issuer + "\"")}).");
+                $"The token is a JWT but not a Kubernetes ServiceAccount token: it has neither a \"kubernetes.io\" claim nor the legacy \"{LegacyPrefix}*\" claims (issuer: {(issuer is null ? "none" : "\"" + MessageText.Untrusted(issuer) + "\"")}).");
         }
 
         var expiresAt = GetTime(claims, "exp");

@@ -93,16 +93,11 @@ public sealed class NewK8sSaKubeconfigCommand : NamespacedObjectCmdletBase
         {
             (ns, name) = ServiceAccountMapping.NamespaceAndName(ServiceAccount, ns);
             var account = ServiceAccountMapping.Target("ServiceAccount", ns, name);
-            // Checked before a token is issued; the writer checks again at the moment it writes.
-            if (fullPath is not null && !Force && File.Exists(fullPath))
+            // Checked before a token is issued (a directory, device or FIFO is refused, an existing file needs
+            // -Force); the writer checks again at the moment it writes.
+            if (fullPath is not null)
             {
-                throw new K8sClientException(
-                    "FileAlreadyExists",
-                    K8sErrorCategory.ResourceExists,
-                    $"The file {fullPath} already exists; it was not overwritten. Use -Force to replace it.")
-                {
-                    Target = fullPath,
-                };
+                OwnerOnlyFile.CheckTarget(fullPath, Force);
             }
 
             // The token request is the step with an effect on the server (a credential), so it is asked for either way.
