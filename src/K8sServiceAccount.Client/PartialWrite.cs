@@ -47,7 +47,7 @@ public static class PartialWrite
         var where = @namespace is null ? $"{kind} '{name}'" : $"{kind} '{name}' in namespace '{@namespace}'";
         return new K8sClientException(
             LeftBehindErrorId,
-            failure.Category,
+            K8sErrorCategory.WriteError,
             $"{failure.Message} The {where} this command created was left behind: deleting it failed {RollbackAttempts} times ({rollbackError.ErrorId}: {rollbackError.Message}). Delete it yourself, or run the command again.",
             failure)
         {
