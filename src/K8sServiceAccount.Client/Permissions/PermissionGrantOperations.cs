@@ -162,27 +162,29 @@ public sealed class PermissionGrantOperations
         {
             bindingAction = await EnsureBindingAsync(request.ClusterWide, ns, name, subject, cancellationToken).ConfigureAwait(false);
         }
-        catch (K8sClientException) when (roleAction == GrantAction.Created)
+        catch (K8sClientException bindingError) when (roleAction == GrantAction.Created)
         {
-            await DeleteCreatedRoleAsync(request.ClusterWide, ns, name).ConfigureAwait(false);
+            await RollBackCreatedRoleAsync(request.ClusterWide, ns, name, bindingError).ConfigureAwait(false);
             throw;
         }
 
         return Result(request, name, ns, roleAction, bindingAction, added);
     }
 
-    // Undoes this call's role creation after the binding failed. Best effort: if even this fails, the binding's error is
-    // the one to report, and the role binds no one.
-    private async Task DeleteCreatedRoleAsync(bool clusterWide, string @namespace, string name)
+    // Undoes this call's role creation after the binding failed. The delete is idempotent (404 means it is gone), so it
+    // is retried; if it still fails, the error names the role left behind instead of hiding it behind the binding's error.
+    private async Task RollBackCreatedRoleAsync(bool clusterWide, string @namespace, string name, K8sClientException bindingError)
     {
+        var kind = clusterWide ? "ClusterRole" : "Role";
         try
         {
-            await (clusterWide
+            await PartialWrite.DeleteIdempotentAsync(() => clusterWide
                 ? _objects.DeleteClusterRoleAsync(name, CancellationToken.None)
                 : _objects.DeleteRoleAsync(@namespace, name, CancellationToken.None)).ConfigureAwait(false);
         }
-        catch (K8sClientException)
+        catch (K8sClientException rollbackError)
         {
+            throw PartialWrite.LeftBehind(bindingError, rollbackError, kind, clusterWide ? null : @namespace, name);
         }
     }
 

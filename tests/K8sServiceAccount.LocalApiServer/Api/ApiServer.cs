@@ -118,7 +118,7 @@ public sealed class ApiServer
 
     private async Task<bool> ApplyFaultsAsync(HttpContext http)
     {
-        FaultOutcome outcome = await _context.Faults.ApplyAsync(http.RequestAborted).ConfigureAwait(false);
+        FaultOutcome outcome = await _context.Faults.ApplyAsync(http.Request.Method, http.Request.Path.Value ?? "/", http.RequestAborted).ConfigureAwait(false);
         switch (outcome)
         {
             case FaultOutcome.Drop:

@@ -20,10 +20,17 @@ public sealed record FaultSettings
     public int RetryAfterSeconds { get; init; } = 1;
     /// <summary>Share of requests whose connection is dropped without a response.</summary>
     public double DropRate { get; init; }
+    /// <summary>
+    /// Requests always answered 500, each "METHOD PATH-PREFIX" (e.g. "DELETE /apis/rbac.authorization.k8s.io/v1/namespaces/a/roles/"):
+    /// makes one step of a multi-object write fail deterministically.
+    /// </summary>
+    public IReadOnlyList<string> FailRequests { get; init; } = [];
+    /// <summary>Seed of the dice, for a reproducible run; null draws from a shared random source.</summary>
+    public int? Seed { get; init; }
 
     public static FaultSettings None { get; } = new();
 
-    public bool IsNone => LatencyMilliseconds == 0 && JitterMilliseconds == 0 && ErrorRate == 0 && ThrottleRate == 0 && DropRate == 0;
+    public bool IsNone => LatencyMilliseconds == 0 && JitterMilliseconds == 0 && ErrorRate == 0 && ThrottleRate == 0 && DropRate == 0 && FailRequests.Count == 0;
 
     /// <summary>Checks ranges; returns the problem or null.</summary>
     public string? Validate()
@@ -46,6 +53,8 @@ public sealed record FaultSettings
         ["throttleRate"] = ThrottleRate,
         ["retryAfterSeconds"] = RetryAfterSeconds,
         ["dropRate"] = DropRate,
+        ["failRequests"] = new JsonArray([.. FailRequests.Select(r => (JsonNode)JsonValue.Create(r))]),
+        ["seed"] = Seed,
     };
 
     /// <summary>Reads the settings from JSON; absent keys keep the values of <paramref name="baseline"/>.</summary>
@@ -57,6 +66,8 @@ public sealed record FaultSettings
         ThrottleRate = json["throttleRate"]?.GetValue<double>() ?? baseline.ThrottleRate,
         RetryAfterSeconds = json["retryAfterSeconds"]?.GetValue<int>() ?? baseline.RetryAfterSeconds,
         DropRate = json["dropRate"]?.GetValue<double>() ?? baseline.DropRate,
+        FailRequests = json["failRequests"] is JsonArray fail ? [.. fail.Select(r => r!.GetValue<string>())] : baseline.FailRequests,
+        Seed = json["seed"] is { } seed ? seed.GetValue<int>() : baseline.Seed,
     };
 }
 
@@ -67,6 +78,8 @@ public enum FaultOutcome { Proceed, Drop, Throttle, Error }
 public sealed class FaultInjector
 {
     private volatile FaultSettings _settings;
+    private Random _random = Random.Shared;
+    private readonly Lock _randomLock = new();
 
     public FaultInjector(FaultSettings? initial = null)
     {
@@ -76,20 +89,54 @@ public sealed class FaultInjector
     public FaultSettings Settings
     {
         get => _settings;
-        set => _settings = value ?? FaultSettings.None;
+        set
+        {
+            var settings = value ?? FaultSettings.None;
+            lock (_randomLock)
+            {
+                _random = settings.Seed is { } seed ? new Random(seed) : Random.Shared;
+            }
+            _settings = settings;
+        }
+    }
+
+    // A seeded Random is not thread-safe: every draw takes the lock (Random.Shared needs none, but one path is simpler).
+    private double NextDouble()
+    {
+        lock (_randomLock)
+        {
+            return _random.NextDouble();
+        }
+    }
+
+    private int Next(int maxExclusive)
+    {
+        lock (_randomLock)
+        {
+            return _random.Next(maxExclusive);
+        }
     }
 
     /// <summary>Waits the configured latency, then decides the request's fate.</summary>
-    public async ValueTask<FaultOutcome> ApplyAsync(CancellationToken cancellationToken)
+    public async ValueTask<FaultOutcome> ApplyAsync(string method, string path, CancellationToken cancellationToken)
     {
         FaultSettings settings = _settings;
         if (settings.IsNone) return FaultOutcome.Proceed;
+        foreach (var rule in settings.FailRequests)
+        {
+            int space = rule.IndexOf(' ');
+            if (space > 0 && string.Equals(rule[..space], method, StringComparison.OrdinalIgnoreCase)
+                && path.StartsWith(rule[(space + 1)..], StringComparison.Ordinal))
+            {
+                return FaultOutcome.Error;
+            }
+        }
         int delay = settings.LatencyMilliseconds +
-            (settings.JitterMilliseconds > 0 ? Random.Shared.Next(settings.JitterMilliseconds + 1) : 0);
+            (settings.JitterMilliseconds > 0 ? Next(settings.JitterMilliseconds + 1) : 0);
         if (delay > 0) await LatencyTimer.Shared.DelayAsync(TimeSpan.FromMilliseconds(delay), cancellationToken).ConfigureAwait(false);
-        if (settings.DropRate > 0 && Random.Shared.NextDouble() < settings.DropRate) return FaultOutcome.Drop;
-        if (settings.ThrottleRate > 0 && Random.Shared.NextDouble() < settings.ThrottleRate) return FaultOutcome.Throttle;
-        if (settings.ErrorRate > 0 && Random.Shared.NextDouble() < settings.ErrorRate) return FaultOutcome.Error;
+        if (settings.DropRate > 0 && NextDouble() < settings.DropRate) return FaultOutcome.Drop;
+        if (settings.ThrottleRate > 0 && NextDouble() < settings.ThrottleRate) return FaultOutcome.Throttle;
+        if (settings.ErrorRate > 0 && NextDouble() < settings.ErrorRate) return FaultOutcome.Error;
         return FaultOutcome.Proceed;
     }
 }
