@@ -5,87 +5,11 @@
 # here, never committed.
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    # Invoke-HostileCases, Assert-TypedFailure and Assert-Fast, shared with the generated suite (Fuzz.Tests.ps1).
+    . (Join-Path $PSScriptRoot 'HostileSuite.ps1')
     $script:ModulePath = Get-StagedModulePath
     $script:Work = Join-Path ([System.IO.Path]::GetTempPath()) ("k8s-hostile-" + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $script:Work | Out-Null
-
-    function script:Invoke-HostileCases {
-        # Runs the cases (name = script text) in one child pwsh with the staged module, each timed and reported as one
-        # JSON line: Name, Ok, Id (FullyQualifiedErrorId), Category, Message, Ms (wall clock), CpuMs (the child's processor
-        # time, which a busy test machine does not inflate), PeakMB. The child is killed after
-        # $TimeoutSeconds; a case that never reported (crash or hang) comes back with Missing = $true.
-        param([Parameter(Mandatory)] [System.Collections.Specialized.OrderedDictionary] $Cases, [int] $TimeoutSeconds = 90)
-        $body = [System.Text.StringBuilder]::new()
-        [void]$body.AppendLine("`$ErrorActionPreference = 'Stop'; Import-Module '$script:ModulePath'")
-        [void]$body.AppendLine(@'
-function Measure-Case([string] $Name, [scriptblock] $Case) {
-    [GC]::Collect()
-    $process = [System.Diagnostics.Process]::GetCurrentProcess()
-    $cpu = $process.TotalProcessorTime
-    $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    $result = [ordered]@{ Name = $Name; Ok = $true; Id = $null; Category = $null; Message = $null; Output = $null }
-    try { $result.Output = @(& $Case 2>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { "ERROR " + $_.FullyQualifiedErrorId } else { "$_" } }) }
-    catch {
-        $result.Ok = $false
-        $result.Id = $_.FullyQualifiedErrorId
-        $result.Category = "$($_.CategoryInfo.Category)"
-        $result.Message = $_.Exception.Message
-    }
-    $result.Ms = [int]$watch.Elapsed.TotalMilliseconds
-    $process.Refresh()
-    $result.CpuMs = [int]($process.TotalProcessorTime - $cpu).TotalMilliseconds
-    $result.PeakMB = [int]($process.PeakWorkingSet64 / 1MB)
-    [Console]::Out.WriteLine('RESULT ' + ($result | ConvertTo-Json -Compress -Depth 3))
-}
-'@)
-        foreach ($name in $Cases.Keys) {
-            [void]$body.AppendLine("Measure-Case '$name' { $($Cases[$name]) }")
-        }
-        $scriptFile = Join-Path $script:Work ("child-" + [guid]::NewGuid().ToString('N') + ".ps1")
-        Set-Content -Path $scriptFile -Value $body.ToString()
-
-        $process = [Environment]::ProcessPath
-        $start = [System.Diagnostics.ProcessStartInfo]::new($process)
-        if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $start.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
-        foreach ($a in '-NoProfile', '-NonInteractive', '-File', $scriptFile) { $start.ArgumentList.Add($a) }
-        $start.RedirectStandardOutput = $true
-        $start.RedirectStandardError = $true
-        $start.UseShellExecute = $false
-        $child = [System.Diagnostics.Process]::Start($start)
-        $stdout = $child.StandardOutput.ReadToEndAsync()
-        $stderr = $child.StandardError.ReadToEndAsync()
-        $exited = $child.WaitForExit($TimeoutSeconds * 1000)
-        if (-not $exited) { $child.Kill($true); $child.WaitForExit() }
-        $reported = @{}
-        foreach ($line in ($stdout.Result -split "`n")) {
-            if ($line.StartsWith('RESULT ')) { $r = $line.Substring(7) | ConvertFrom-Json; $reported[$r.Name] = $r }
-        }
-        foreach ($name in $Cases.Keys) {
-            if ($reported.ContainsKey($name)) { $reported[$name] | Add-Member ExitCode $child.ExitCode -PassThru }
-            else {
-                [pscustomobject]@{ Name = $name; Missing = $true; ExitCode = $(if ($exited) { $child.ExitCode } else { 'killed after timeout' }); Stderr = ($stderr.Result | Select-Object -First 1) }
-            }
-        }
-    }
-
-    function script:Assert-TypedFailure {
-        # A typed error with the expected id, in time, with bounded memory; the message must match $Like when given.
-        param($Result, [string] $Id, [string] $Like, [int] $MaxMs = 2000, [int] $MaxPeakMB = 1024)
-        $Result.Missing | Should -Not -BeTrue -Because "case '$($Result.Name)' must report (exit: $($Result.ExitCode); $($Result.Stderr))"
-        $Result.Ok | Should -BeFalse -Because "case '$($Result.Name)' must fail"
-        $Result.Id | Should -BeLike "$Id,*" -Because "case '$($Result.Name)': $($Result.Message)"
-        $Result.Category | Should -Not -Be 'NotSpecified' -Because "case '$($Result.Name)'"
-        if ($Like) { $Result.Message | Should -BeLike $Like -Because "case '$($Result.Name)'" }
-        Assert-Fast $Result $MaxMs
-        $Result.PeakMB | Should -BeLessThan $MaxPeakMB -Because "case '$($Result.Name)' must use bounded memory"
-    }
-
-    function script:Assert-Fast($Result, [int] $MaxMs) {
-        # Processor time is the bound (a loaded CI machine stretches wall time); wall time only catches a hang.
-        $Result.CpuMs | Should -BeLessThan $MaxMs -Because "case '$($Result.Name)' must finish fast (processor time)"
-        $Result.Ms | Should -BeLessThan (10 * $MaxMs) -Because "case '$($Result.Name)' must not wait (wall time)"
-    }
 
     function script:New-HostileFile([string] $Name, [string] $Text) {
         $path = Join-Path $script:Work $Name
@@ -116,7 +40,7 @@ Describe 'Defect 1: deeply nested documents never overflow the stack' {
             token      = "ConvertFrom-K8sSaToken -Token '$token'"
             selfObject = "`$h = @{ apiVersion = 'rbac.authorization.k8s.io/v1'; kind = 'Role' }; `$h.metadata = `$h; Test-K8sPermission -Policy `$h $script:Policy"
         }
-        $results = Invoke-HostileCases $cases
+        $results = Invoke-HostileCases $cases -WorkDirectory $script:Work
         Assert-TypedFailure ($results | Where-Object Name -EQ kubeconfig) 'KubeconfigInvalid' '*nested more than*'
         Assert-TypedFailure ($results | Where-Object Name -EQ yamlPolicy) 'RbacDocumentInvalid' '*nested more than*'
         Assert-TypedFailure ($results | Where-Object Name -EQ jsonPolicy) 'RbacDocumentInvalid'

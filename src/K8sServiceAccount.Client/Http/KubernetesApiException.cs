@@ -41,8 +41,15 @@ public class KubernetesApiException : K8sClientException
     public bool IsInvalid => StatusCode == 422;
 
     /// <summary>Stable ErrorId: "Kubernetes" + the reason (e.g. KubernetesNotFound), or + the HTTP code.</summary>
+    /// <remarks>
+    /// The reason comes from the server: one that is not a CamelCase word (escape sequences, spaces, a novel) would
+    /// make an id no script can match, so it gives way to the usual reason for the code.
+    /// </remarks>
     public static string ErrorIdFor(int statusCode, string? reason) =>
-        "Kubernetes" + (string.IsNullOrEmpty(reason) ? "Http" + statusCode : reason);
+        "Kubernetes" + (IsReasonWord(reason) ? reason : ResponseErrors.ReasonForCode(statusCode) ?? "Http" + statusCode);
+
+    private static bool IsReasonWord(string? reason) =>
+        reason is { Length: > 0 and <= 64 } && char.IsAsciiLetterUpper(reason[0]) && reason.All(char.IsAsciiLetter);
 
     public static K8sErrorCategory CategoryFor(int statusCode, string? reason) => (statusCode, reason) switch
     {
@@ -57,6 +64,8 @@ public class KubernetesApiException : K8sClientException
         (429, _) => K8sErrorCategory.LimitsExceeded,
         (504, _) => K8sErrorCategory.OperationTimeout,
         (>= 500, _) => K8sErrorCategory.ResourceUnavailable,
-        _ => K8sErrorCategory.NotSpecified,
+        // Any other client error; a 1xx or 3xx as the final answer (a redirect is never followed) breaks the protocol.
+        (>= 400, _) => K8sErrorCategory.InvalidOperation,
+        _ => K8sErrorCategory.ProtocolError,
     };
 }

@@ -181,7 +181,11 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         }
 
         HttpMessageHandler pipeline = options.WrapHandler?.Invoke(handler) ?? handler;
-        var http = new HttpClient(pipeline, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        var http = new HttpClient(pipeline, disposeHandler: true)
+        {
+            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+            MaxResponseContentBufferSize = options.MaxResponseBytes,
+        };
         http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", options.UserAgent);
         return http;
     }
@@ -372,6 +376,17 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
                     throw new K8sClientException("KubernetesProxyUnsupported", K8sErrorCategory.InvalidArgument,
                         $"proxy-url with scheme \"{proxy.Scheme}\" cannot be used by this .NET runtime: {ex.Message}", ex) { Target = "proxy-url" };
                 }
+                catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded)
+                {
+                    // Over MaxResponseBytes (or headers over the handler's limit): the server answered, so no retry.
+                    throw InvalidResponse(method, path,
+                        $"the answer is larger than {_options.MaxResponseBytes / (1024 * 1024)} MiB or its headers are too long", ex);
+                }
+                catch (Exception ex) when (ex is InvalidDataException || ex.InnerException is InvalidDataException)
+                {
+                    // A body that says gzip and is not: the server answered, with something unreadable.
+                    throw InvalidResponse(method, path, $"the answer's compressed body is corrupt ({ex.Message})", ex);
+                }
                 catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     var error = ConnectionFailure(ex);
@@ -452,6 +467,10 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         catch (HttpRequestException ex)
         {
             throw InvalidResponse(method, path, $"the answer ended early ({ex.Message})", ex);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw InvalidResponse(method, path, $"the answer's compressed body is corrupt ({ex.Message})", ex);
         }
 
         return result ?? throw InvalidResponse(method, path, "the answer has no body", null);

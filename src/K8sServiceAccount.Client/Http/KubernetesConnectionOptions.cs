@@ -19,6 +19,13 @@ public sealed class KubernetesConnectionOptions
     /// </summary>
     public int MaxRetries { get; init; } = 5;
 
+    /// <summary>
+    /// The largest answer read into memory (not a watch): more fails with KubernetesInvalidResponse instead of
+    /// buffering whatever a broken or hostile server sends (HttpClient's own limit is 2 GiB). A page of a list is
+    /// far below it.
+    /// </summary>
+    public long MaxResponseBytes { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>Files and the clock (token file re-reads, exec credential expiry).</summary>
     public ISystemEnvironment Environment { get; init; } = SystemEnvironment.Instance;
 

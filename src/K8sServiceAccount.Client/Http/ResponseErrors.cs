@@ -83,6 +83,9 @@ internal static class ResponseErrors
         _ => (null, $"the server responded with the status code {code} but did not return more information"),
     };
 
+    /// <summary>The reason client-go gives an answer with this code and no Status, or null when it gives none.</summary>
+    internal static string? ReasonForCode(int code) => GenericMessage(code, HttpMethod.Get, null).Reason;
+
     private static Status? TryParseStatus(byte[] body)
     {
         var span = body.AsSpan().TrimStart(" \t\r\n"u8);
