@@ -78,14 +78,60 @@ public sealed class PermissionChecker : IPermissionEvaluator
     /// The caller's own rules in <paramref name="namespace"/> (SelfSubjectRulesReview, as <c>kubectl auth can-i --list</c>).
     /// The namespace is required by the server.
     /// </summary>
-    public async Task<SelfRulesReviewResult> ReviewOwnRulesAsync(string @namespace, CancellationToken cancellationToken = default)
+    public Task<SelfRulesReviewResult> ReviewOwnRulesAsync(string @namespace, CancellationToken cancellationToken = default)
+        => PostRulesReviewAsync(_transport, @namespace, cancellationToken);
+
+    /// <summary>
+    /// The rules of <paramref name="subject"/> in <paramref name="namespace"/> when the caller may not list RBAC objects
+    /// (<paramref name="listForbidden"/>): a SelfSubjectRulesReview sent while impersonating it, as
+    /// <c>kubectl auth can-i --list --as=USER -n NAMESPACE</c> (only Impersonate-User for a ServiceAccount: the server adds
+    /// its groups). Throws <see cref="PermissionErrors.ListForbidden"/>, naming both refusals, when impersonating is forbidden too.
+    /// </summary>
+    public async Task<SelfRulesReviewResult> ReviewRulesAsAsync(
+        PermissionSubject subject, string @namespace, KubernetesApiException listForbidden, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(listForbidden);
+        if (_transport is not IImpersonatingTransport impersonating || subject.UserName is null)
+        {
+            throw ListForbidden(subject, listForbidden, "this connection cannot impersonate it", null);
+        }
+        var view = impersonating.WithImpersonation(ImpersonationOf(subject));
+        try
+        {
+            return await PostRulesReviewAsync(view, @namespace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex) when (ex.IsForbidden)
+        {
+            throw ListForbidden(subject, listForbidden, "impersonating it was forbidden too: " + ex.Message, ex);
+        }
+        finally
+        {
+            (view as IDisposable)?.Dispose();
+        }
+    }
+
+    private static K8sClientException ListForbidden(PermissionSubject subject, KubernetesApiException listForbidden, string why, Exception? inner)
+        => new(PermissionErrors.ListForbidden, K8sErrorCategory.PermissionDenied,
+            $"Cannot list the rules of {subject}: listing the RBAC objects was forbidden ({listForbidden.Message}), and {why}. " +
+            "Listing another identity's rules needs 'list' on roles, rolebindings, clusterroles and clusterrolebindings, or 'impersonate' on that identity.",
+            inner ?? listForbidden) { Target = subject.ToString() };
+
+    // The server adds the ServiceAccount groups and system:authenticated itself when impersonating.
+    private static Impersonation ImpersonationOf(PermissionSubject subject) => new()
+    {
+        UserName = subject.UserName,
+        Groups = subject.Kind == PermissionSubjectKind.User ? subject.Groups : [],
+    };
+
+    private static async Task<SelfRulesReviewResult> PostRulesReviewAsync(IKubernetesTransport transport, string @namespace, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(@namespace))
         {
-            throw PermissionErrors.InvalidArgument("Namespace", "A namespace is required to list your own rules (SelfSubjectRulesReview has no cluster-wide form).");
+            throw PermissionErrors.InvalidArgument("Namespace", "A namespace is required to list rules with a SelfSubjectRulesReview (it has no cluster-wide form).");
         }
         var request = new SelfSubjectRulesReview { Spec = new SelfSubjectRulesReviewSpec { Namespace = @namespace } };
-        var answer = await _transport.SendAsync(HttpMethod.Post, SelfSubjectRulesReviewPath, request,
+        var answer = await transport.SendAsync(HttpMethod.Post, SelfSubjectRulesReviewPath, request,
             KubeJsonContext.Default.SelfSubjectRulesReview, KubeJsonContext.Default.SelfSubjectRulesReview, cancellationToken).ConfigureAwait(false);
         var status = answer.Status ?? new SubjectRulesReviewStatus();
         var rules = new List<EffectiveRule>();
@@ -138,13 +184,7 @@ public sealed class PermissionChecker : IPermissionEvaluator
             throw Forbidden(subject, sarForbidden, "impersonation needs a user name, and only groups were given", null);
         }
 
-        // The server adds the ServiceAccount groups and system:authenticated itself when impersonating.
-        var impersonation = new Impersonation
-        {
-            UserName = subject.UserName,
-            Groups = subject.Kind == PermissionSubjectKind.User ? subject.Groups : [],
-        };
-        var view = impersonating.WithImpersonation(impersonation);
+        var view = impersonating.WithImpersonation(ImpersonationOf(subject));
         try
         {
             var status = await PostSelfReviewAsync(view, attributes, cancellationToken).ConfigureAwait(false);

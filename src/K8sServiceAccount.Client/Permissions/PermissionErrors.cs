@@ -11,6 +11,9 @@ public static class PermissionErrors
     /// <summary>A SubjectAccessReview was forbidden and impersonation was forbidden or impossible.</summary>
     public const string CheckForbidden = "PermissionCheckForbidden";
 
+    /// <summary>Listing another identity's rules: listing RBAC objects and impersonating it were both forbidden.</summary>
+    public const string ListForbidden = "PermissionListForbidden";
+
     /// <summary>Creating a role or binding was refused by escalation prevention (the caller lacks escalate/bind).</summary>
     public const string EscalationForbidden = "RbacEscalationForbidden";
 

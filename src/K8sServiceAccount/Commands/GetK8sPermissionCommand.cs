@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using K8sServiceAccount.Client;
+using K8sServiceAccount.Client.Http;
 using K8sServiceAccount.Client.Permissions;
 using K8sServiceAccount.Internal;
 using K8sServiceAccount.Completion;
@@ -18,6 +19,24 @@ public sealed class GetK8sPermissionCommand : RbacEvaluationCmdletBase
 {
 
     private RbacSnapshot? rbac;
+    private KubernetesApiException? rbacForbidden;
+
+    /// <summary>
+    /// The subject's rules from a SelfSubjectRulesReview: the caller's own, or (with <paramref name="listForbidden"/>) another
+    /// identity's by impersonation.
+    /// </summary>
+    private void WriteReview(PermissionSubject subject, string ns, KubernetesApiException? listForbidden)
+    {
+        var review = Invoke((connection, token) => listForbidden is null
+            ? new PermissionChecker(connection, log: Log).ReviewOwnRulesAsync(ns, token)
+            : new PermissionChecker(connection, log: Log).ReviewRulesAsAsync(subject, ns, listForbidden, token));
+        if (review.Incomplete)
+        {
+            var whose = listForbidden is null ? "your rules" : $"the rules of {subject}";
+            WriteWarning($"The server could not list all {whose} in namespace {ns} (an authorizer cannot list rules): more may be allowed than shown.{(review.EvaluationError.Length > 0 ? " " + review.EvaluationError : "")}");
+        }
+        WriteObject(review.Rules.Select(r => PermissionMapping.ToRule(r, subject.ToString(), review.Incomplete, review.EvaluationError, K8sPermissionRule.RulesReviewMethod)), enumerateCollection: true);
+    }
 
     /// <summary>
     /// The ServiceAccount: NAMESPACE/NAME, NAMESPACE:NAME, or NAME in -Namespace (bound from piped objects' ServiceAccount
@@ -88,18 +107,32 @@ public sealed class GetK8sPermissionCommand : RbacEvaluationCmdletBase
         {
             if (subject.Kind == PermissionSubjectKind.Self && OnCluster)
             {
-                var ns = Settings.Namespace;
-                var review = Invoke((connection, token) => new PermissionChecker(connection, log: Log).ReviewOwnRulesAsync(ns, token));
-                if (review.Incomplete)
-                {
-                    WriteWarning($"The server could not list all your rules in namespace {ns} (an authorizer cannot list rules): you may be allowed more than shown.{(review.EvaluationError.Length > 0 ? " " + review.EvaluationError : "")}");
-                }
-                WriteObject(review.Rules.Select(r => PermissionMapping.ToRule(r, subject.ToString(), review.Incomplete, review.EvaluationError)), enumerateCollection: true);
+                WriteReview(subject, Settings.Namespace, null);
                 return;
             }
 
-            rbac ??= LoadRbac(PermissionMapping.Given(Namespace) ?? "default");
-            var rules = rbac.EffectiveRulesFor(subject, explicitNamespace, out var errors);
+            if (rbacForbidden is null)
+            {
+                try
+                {
+                    rbac ??= LoadRbac(PermissionMapping.Given(Namespace) ?? "default");
+                }
+                catch (KubernetesApiException e) when (e.IsForbidden && OnCluster)
+                {
+                    rbacForbidden = e;
+                }
+            }
+            if (rbacForbidden is not null)
+            {
+                // Without list on RBAC objects, ask the server as the subject would (kubectl auth can-i --list --as), in a
+                // ServiceAccount's own namespace unless -Namespace says otherwise.
+                var ns = explicitNamespace ?? subject.Namespace ?? Settings.Namespace;
+                WriteVerbose($"Listing the RBAC objects was forbidden ({rbacForbidden.Message}); asking the server for the rules of {subject} in namespace {ns} with a SelfSubjectRulesReview while impersonating it.");
+                WriteReview(subject, ns, rbacForbidden);
+                return;
+            }
+
+            var rules = rbac!.EffectiveRulesFor(subject, explicitNamespace, out var errors);
             var error = string.Join("; ", errors);
             if (error.Length > 0)
             {

@@ -145,8 +145,10 @@ internal static class PermissionMapping
         Explanation = explanation?.Message,
     };
 
-    internal static K8sPermissionRule ToRule(EffectiveRule rule, string subject, bool incomplete = false, string evaluationError = "") => new()
+    internal static K8sPermissionRule ToRule(EffectiveRule rule, string subject, bool incomplete = false, string evaluationError = "",
+        string method = K8sPermissionRule.RbacObjectsMethod) => new()
     {
+        Method = method,
         Subject = subject,
         Scope = rule.Scope,
         Verbs = [.. rule.Verbs],

@@ -51,6 +51,16 @@ public sealed class K8sPermissionRule
     /// <summary>Errors met while listing or resolving the rules.</summary>
     public string EvaluationError { get; init; } = string.Empty;
 
+    /// <summary>
+    /// How the rules were found: RbacObjects (the cluster's, a snapshot's or policy files' roles and bindings) or
+    /// SelfSubjectRulesReview (the server's answer for yourself, or for another identity by impersonation when the RBAC
+    /// objects may not be listed; binding and role are then unknown).
+    /// </summary>
+    public string Method { get; init; } = RbacObjectsMethod;
+
+    internal const string RbacObjectsMethod = "RbacObjects";
+    internal const string RulesReviewMethod = "SelfSubjectRulesReview";
+
     /// <summary>The rule in the API server's compact form.</summary>
     public string Rule { get; init; } = string.Empty;
 
