@@ -283,7 +283,8 @@ public class CmdletLogicTests
         var apiType = ClientType("K8sServiceAccount.Client.Http.KubernetesApiException");
         var exception = (Exception)Activator.CreateInstance(apiType, 403, null, "serviceaccounts is forbidden: User \"u\" cannot list resource", null)!;
         var description = ErrorMapping.Describe(exception, "sample-sa");
-        Assert.Equal(new ErrorDescription("KubernetesHttp403", "PermissionDenied", "sample-sa"), description);
+        // No reason from the server: the usual reason for the code (ResponseErrors.ReasonForCode), as for a server reason that is not one CamelCase word.
+        Assert.Equal(new ErrorDescription("KubernetesForbidden", "PermissionDenied", "sample-sa"), description);
         Assert.Equal("serviceaccounts is forbidden: User \"u\" cannot list resource", exception.Message);
     }
 

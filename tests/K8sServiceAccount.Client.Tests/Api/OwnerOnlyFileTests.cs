@@ -61,10 +61,11 @@ public sealed class OwnerOnlyFileTests : IDisposable
     }
 
     [Fact]
-    public void A_directory_or_missing_parent_is_a_write_error_naming_the_path()
+    public void A_directory_is_refused_as_not_a_regular_file_and_a_missing_parent_is_a_write_error_naming_the_path()
     {
+        // A directory is never replaced, even with overwrite (issue 11, defect 8).
         var e = Assert.Throws<K8sClientException>(() => OwnerOnlyFile.WriteAllText(directory, "x", overwrite: true));
-        Assert.Equal("FileWriteFailed", e.ErrorId);
+        Assert.Equal("PathNotRegularFile", e.ErrorId);
         Assert.Contains(directory, e.Message);
 
         var missing = Path.Combine(directory, "no-such-dir", "file");
