@@ -60,6 +60,12 @@ public sealed class LocalApiServerOptions
     /// </summary>
     public bool TokenController { get; set; } = true;
 
+    /// <summary>
+    /// Run the minimal Deployment and ReplicaSet controllers (ReplicaSets and Pods from templates, status). Off
+    /// models a cluster whose kube-controller-manager runs neither: workloads stay exactly as written.
+    /// </summary>
+    public bool WorkloadControllers { get; set; } = true;
+
     /// <summary>Initial latency and fault injection.</summary>
     public FaultSettings Faults { get; set; } = FaultSettings.None;
 

@@ -23,7 +23,7 @@ public sealed class ServerContext
         Authenticator = new Authenticator(ca, Tokens, options.AnonymousAuth);
         Authorizer = new ServerAuthorizer(Store);
         Faults = new FaultInjector(options.Faults);
-        Controllers = new ControllerSwitches(options.TokenController);
+        Controllers = new ControllerSwitches(options.TokenController, options.WorkloadControllers);
     }
 
     public LocalApiServerOptions Options { get; }

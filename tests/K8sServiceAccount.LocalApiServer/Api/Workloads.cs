@@ -55,7 +55,17 @@ public static class Workloads
         {
             spec["replicas"] ??= 1;
         }
-        obj["status"] ??= new JsonObject();
+        var status = obj["status"] as JsonObject ?? new JsonObject();
+        obj["status"] = status;
+        // Status fields the Go types serialize without omitempty: a real server always sends them, zero included.
+        if (type == ResourceType.ReplicaSets || type == ResourceType.StatefulSets) status["replicas"] ??= 0;
+        else if (type == ResourceType.DaemonSets)
+        {
+            foreach (string field in new[] { "currentNumberScheduled", "numberMisscheduled", "desiredNumberScheduled", "numberReady" })
+            {
+                status[field] ??= 0;
+            }
+        }
         if (PodSpec(type, obj) is JsonObject podSpec) DefaultPodSpec(podSpec, type == ResourceType.Jobs || type == ResourceType.CronJobs);
     }
 

@@ -117,7 +117,8 @@ public sealed class ControllerManager : IAsyncDisposable
         {
             _context.Authorizer.Aggregate(_store);
         }
-        else if (obj.Type == ResourceType.Deployments || obj.Type == ResourceType.ReplicaSets || obj.Type == ResourceType.Pods)
+        else if ((obj.Type == ResourceType.Deployments || obj.Type == ResourceType.ReplicaSets || obj.Type == ResourceType.Pods)
+                 && _context.Controllers.WorkloadControllers)
         {
             _workloads.Handle(e);
         }

@@ -8,7 +8,14 @@ public sealed class ControllerSwitches
 {
     private int _token;
 
-    public ControllerSwitches(bool tokenController) => _token = tokenController ? 1 : 0;
+    public ControllerSwitches(bool tokenController, bool workloadControllers = true)
+    {
+        _token = tokenController ? 1 : 0;
+        WorkloadControllers = workloadControllers;
+    }
+
+    /// <summary>The Deployment and ReplicaSet controllers (<see cref="LocalApiServerOptions.WorkloadControllers"/>).</summary>
+    public bool WorkloadControllers { get; }
 
     /// <summary>
     /// The token controller. Switching it on reconciles every existing service-account-token Secret, as a
