@@ -46,4 +46,30 @@ public class LoadIsolationTests
         Assert.True(File.Exists(Path.Combine(StagedModule.DependenciesDirectory, "YamlDotNet.dll")));
         Assert.False(File.Exists(Path.Combine(StagedModule.Directory, "K8sServiceAccount.Client.dll")), "the client must live only in Dependencies/");
     }
+
+    [Fact]
+    public void OnNet10TheReadyToRunBuildIsChosenWhenStaged()
+    {
+        var dependencies = Directory.CreateTempSubdirectory("k8ssa-deps-").FullName;
+        try
+        {
+            Func<string, Version, string> choose = K8sServiceAccount.Internal.DependencyLoader.ChooseDependencyDirectory;
+            var net10 = Path.Combine(dependencies, "net10.0");
+
+            // Not staged (a build without it): the portable build, whatever the runtime.
+            Assert.Equal(dependencies, choose(dependencies, new Version(10, 0, 12)));
+
+            Directory.CreateDirectory(net10);
+            File.WriteAllText(Path.Combine(net10, "K8sServiceAccount.Client.dll"), "");
+            Assert.Equal(net10, choose(dependencies, new Version(10, 0, 12)));
+            Assert.Equal(net10, choose(dependencies, new Version(11, 0, 0)));
+            // PowerShell 7.4 (.NET 8) and 7.5 (.NET 9) cannot load a net10.0 assembly.
+            Assert.Equal(dependencies, choose(dependencies, new Version(8, 0, 22)));
+            Assert.Equal(dependencies, choose(dependencies, new Version(9, 0, 11)));
+        }
+        finally
+        {
+            Directory.Delete(dependencies, recursive: true);
+        }
+    }
 }

@@ -19,7 +19,18 @@ internal static class DependencyLoader
     private static bool registered;
 
     internal static string DependencyDirectory { get; } =
-        Path.Combine(Path.GetDirectoryName(typeof(DependencyLoader).Assembly.Location) ?? ".", "Dependencies");
+        ChooseDependencyDirectory(Path.Combine(Path.GetDirectoryName(typeof(DependencyLoader).Assembly.Location) ?? ".", "Dependencies"), Environment.Version);
+
+    /// <summary>
+    /// Dependencies/ holds the portable .NET 8 build. On .NET 10 and later, Dependencies/net10.0/ when the build staged it:
+    /// the same code compiled ReadyToRun, which a .NET 10 runtime uses (it ignores ReadyToRun code compiled for .NET 8),
+    /// so a cold runbook's first command does not wait for the JIT (BENCHMARKS.md, "Cold runbook").
+    /// </summary>
+    internal static string ChooseDependencyDirectory(string dependencies, Version runtime)
+    {
+        var net10 = Path.Combine(dependencies, "net10.0");
+        return runtime.Major >= 10 && File.Exists(Path.Combine(net10, ClientAssemblyName + ".dll")) ? net10 : dependencies;
+    }
 
     internal static void Register()
     {
