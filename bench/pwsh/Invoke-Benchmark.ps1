@@ -313,13 +313,15 @@ try {
                 $sw = [System.Diagnostics.Stopwatch]::StartNew()
                 $null = Get-K8sServiceAccount -AllNamespaces | ForEach-Object { $sw.Elapsed.TotalMilliseconds } | Select-Object -First 1
                 $first.Add($sw.Elapsed.TotalMilliseconds)
+                # Let the server log whatever the previous command still sent before counting this one's requests.
+                Start-Sleep -Milliseconds 300
                 Clear-Content -LiteralPath $log
                 $null = Get-K8sServiceAccount -AllNamespaces | Select-Object -First 10
                 Start-Sleep -Milliseconds 300
                 $lines = @(Get-Content -LiteralPath $log | Where-Object { $_ -like 'GET /api/v1/serviceaccounts*' })
                 $pages.Add($lines.Count)
+                Write-Host "Requests of '| Select-Object -First 10', round $($r + 1) (server log): $($lines -join '; ')"
             }
-            Write-Host "Requests of the last '| Select-Object -First 10' (server log): $($lines -join '; ')"
             $null = Add-Result 'Get-K8sServiceAccount -AllNamespaces | Select -First 1: time to first object' $first
             $null = Add-Result '| Select-Object -First 10: list requests made (server log)' $pages 'requests'
             $kcFirst = foreach ($r in 1..$Rounds) {
