@@ -29,8 +29,8 @@
     RoleBindings of both namespaces are compared with the model: every difference is a mismatch (an object lost,
     duplicated, or left over).
 
-    Counts reported: operations, successes, failures by error id, explained by a message, mismatches, orphans without
-    message, untyped errors (an id with a '.', or category NotSpecified) and wrong check answers (all four must be 0),
+    Counts reported: operations, successes, failures by error id, writes reconciled after a lost connection (the
+    module's verbose line), failures explained by a message, mismatches, orphans without message, untyped errors (an id with a '.', or category NotSpecified) and wrong check answers (all four must be 0),
     and the wall time.
 .PARAMETER Operations
     How many operations (default 1,000).
@@ -39,6 +39,8 @@
     draw from the injector varies between runs, so the exact faults do too; -Workers 1 makes a run repeatable.
 .PARAMETER ResultPath
     Where to write the result as JSON (the counts, every failure, every mismatch).
+.PARAMETER Workers
+    Runspaces the operations are spread over (default 4); each owns -AccountsPerWorker ServiceAccount names per namespace.
 .EXAMPLE
     dotnet pwsh -File scripts/Invoke-FaultSuite.ps1 -Operations 1000 -Seed 11 -ResultPath fault-run.json
 #>
@@ -51,11 +53,13 @@ param(
     [ValidateRange(1, 100)] [int] $AccountsPerWorker = 6,
     [ValidateRange(0.0, 1.0)] [double] $ErrorRate = 0.20,
     [ValidateRange(0.0, 1.0)] [double] $ThrottleRate = 0.10,
-    [ValidateRange(0.0, 1.0)] [double] $DropRate = 0.05
+    [ValidateRange(0.0, 1.0)] [double] $DropRate = 0.05,
+    # The module to run (default: the one the build staged in this repository), e.g. an older build to compare.
+    [string] $ModulePath
 )
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot '../tests/Pester/TestServer.ps1')
-$modulePath = Get-StagedModulePath
+$modulePath = if ($ModulePath) { [System.IO.Path]::GetFullPath($ModulePath) } else { Get-StagedModulePath }
 if (-not (Test-Path -LiteralPath $modulePath)) { throw "The module is not staged at $modulePath. Build the solution first." }
 
 $namespaces = 'fault-a', 'fault-b'
@@ -147,25 +151,30 @@ $workerScript = {
         $bindingText = "ServiceAccount:$($ns):$name->Role/$role"
         $err = $null; $result = $null
         $started = [System.Diagnostics.Stopwatch]::StartNew()
-        $common = @{ ErrorAction = 'Continue'; ErrorVariable = 'err'; WarningAction = 'SilentlyContinue' }
+        # Verbose lines are kept to count the writes reconciled after a lost connection (WriteOutcome says so there).
+        $common = @{ ErrorAction = 'Continue'; ErrorVariable = 'err'; WarningAction = 'SilentlyContinue'; Verbose = $true }
+        $output = @()
         try {
-            switch ($step.Op) {
-                'create' { $result = New-K8sServiceAccount $name -Namespace $ns -Label @{ suite = 'faults' } @common 2>$null }
-                'grant' { $result = Grant-K8sPermission -ServiceAccount $name -Namespace $ns -Verb $step.Verbs -Resource $step.Resource @common 2>$null }
-                'token' { $result = Get-K8sSaToken $name -Namespace $ns -Duration 1h @common 2>$null }
-                'check' { $result = Test-K8sPermission $step.Verb $step.Resource -ServiceAccount "$ns/$name" -Namespace $ns @common 2>$null }
-                'revoke' { $result = Revoke-K8sPermission -ServiceAccount $name -Namespace $ns -Force @common 2>$null }
-                'delete' { $result = Remove-K8sServiceAccount $name -Namespace $ns -Confirm:$false @common 2>$null }
+            $output = switch ($step.Op) {
+                'create' { New-K8sServiceAccount $name -Namespace $ns -Label @{ suite = 'faults' } @common 2>$null 4>&1 }
+                'grant' { Grant-K8sPermission -ServiceAccount $name -Namespace $ns -Verb $step.Verbs -Resource $step.Resource @common 2>$null 4>&1 }
+                'token' { Get-K8sSaToken $name -Namespace $ns -Duration 1h @common 2>$null 4>&1 }
+                'check' { Test-K8sPermission $step.Verb $step.Resource -ServiceAccount "$ns/$name" -Namespace $ns @common 2>$null 4>&1 }
+                'revoke' { Revoke-K8sPermission -ServiceAccount $name -Namespace $ns -Force @common 2>$null 4>&1 }
+                'delete' { Remove-K8sServiceAccount $name -Namespace $ns -Confirm:$false @common 2>$null 4>&1 }
             }
         }
         catch {
             # A terminating error is a failure like any other (and must be typed too).
             $err = @($_)
         }
+        $reconciled = @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match 'the connection was lost after the request was sent' } |
+                ForEach-Object { $_.Message })
+        $result = @($output | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) | Select-Object -First 1
         $seconds = $started.Elapsed.TotalSeconds
         $record = [ordered]@{
             Index = $step.Index; Op = $step.Op; Target = "$ns/$name"; Seconds = [math]::Round($seconds, 3)
-            Ok = -not $err; ErrorId = $null; Category = $null; Message = $null; Judgement = $null
+            Ok = -not $err; ErrorId = $null; Category = $null; Message = $null; Judgement = $null; Reconciled = $reconciled
         }
         if (-not $err) {
             # What the success says, into the model.
@@ -272,6 +281,7 @@ $result = [pscustomobject]@{
     Failures             = $failures.Count
     FailuresById         = $byId
     OperationsByKind     = [ordered]@{}
+    ReconciledWrites     = @($records | ForEach-Object { $_.Reconciled } | Where-Object { $_ }).Count
     ExplainedByMessage   = @($records | Where-Object { $_.Judgement -like 'explained*' }).Count
     DocumentedPartial    = @($records | Where-Object { $_.Judgement -like 'documented*' }).Count
     Mismatches           = $mismatches.Count
