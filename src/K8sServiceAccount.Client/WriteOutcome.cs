@@ -43,7 +43,8 @@ public sealed record WrittenObject(string Kind, string? Namespace, string Name)
 /// <para>Delete: the object is read back. Gone (404), being deleted (deletionTimestamp) or replaced by a namesake with
 /// another uid: the delete is done. Still there: KubernetesWriteOutcomeUnknown saying it was not applied (or not yet).
 /// A delete is not sent again: the user decides.</para>
-/// <para>Not reconciled (the transport's KubernetesWriteOutcomeUnknown reaches the caller): updates (PUT, PATCH) and
+/// <para>Replace (PUT with the object's resourceVersion): see <see cref="ReplaceAsync{T}"/>.</para>
+/// <para>Not reconciled (the transport's KubernetesWriteOutcomeUnknown reaches the caller): patches (PATCH) and
 /// creates with generateName (legacy token Secrets). Requests that store nothing (TokenRequest, TokenReview, the
 /// access reviews) are retried by the transport like reads instead (<see cref="RetryPolicy"/>).</para>
 /// </remarks>
@@ -122,6 +123,87 @@ public static class WriteOutcome
     }
 
     /// <summary>
+    /// Sends a replace (PUT of the whole object with its resourceVersion) and reconciles a lost connection: the object
+    /// is read back. Its resourceVersion unchanged: the update was not applied, and it is sent once more (the
+    /// resourceVersion makes that safe: if the first request lands after all, the second is a 409 Conflict, and the
+    /// read judges it). Changed and holding what was sent: applied, and the object read is the result. Changed
+    /// otherwise, gone, or unreadable: KubernetesWriteOutcomeUnknown. Without a resourceVersion the transport's error
+    /// stands.
+    /// </summary>
+    public static async Task<T> ReplaceAsync<T>(
+        WrittenObject what,
+        T sent,
+        JsonTypeInfo<T> type,
+        Func<Task<T>> replace,
+        Func<Task<T>> read,
+        IClientLog? log = null)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(replace);
+        log ??= NullClientLog.Instance;
+        var sentVersion = MetadataOf(sent, type)?.ResourceVersion;
+        WriteOutcomeUnknownException? lost = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await replace().ConfigureAwait(false);
+            }
+            catch (WriteOutcomeUnknownException e) when (!string.IsNullOrEmpty(sentVersion))
+            {
+                lost = e;
+            }
+            catch (KubernetesApiException e) when (e.IsConflict && lost is not null)
+            {
+                // The first request landed after all (or someone else wrote in between): success only if it holds what was sent.
+                var current = await ReadBackAsync(what, read, "updated", lost).ConfigureAwait(false);
+                if (current is not null && Holds(sent, current, type))
+                {
+                    log.Verbose($"Updating {what}: the first request was applied after all; the object read back holds what was sent.");
+                    return current;
+                }
+
+                throw;
+            }
+
+            var found = await ReadBackAsync(what, read, "updated", lost).ConfigureAwait(false)
+                ?? throw new WriteOutcomeUnknownException(
+                    $"Updating {what}: the connection to the server was lost after the request was sent, and the object is gone now: the update may or may not have been applied before it was deleted. ({lost.Message})",
+                    lost)
+                {
+                    Target = what.Target,
+                };
+            if (MetadataOf(found, type)?.ResourceVersion != sentVersion)
+            {
+                if (Holds(sent, found, type))
+                {
+                    log.Verbose($"Updating {what}: the connection was lost after the request was sent; the object read back holds what was sent, so the update was applied.");
+                    return found;
+                }
+
+                throw new WriteOutcomeUnknownException(
+                    $"Updating {what}: the connection to the server was lost after the request was sent, and the object read back was changed but does not hold what was sent (changed by someone else too?): the update may or may not have been applied. Read it before trying again. ({lost.Message})",
+                    lost)
+                {
+                    Target = what.Target,
+                };
+            }
+
+            if (attempt >= 2)
+            {
+                throw new WriteOutcomeUnknownException(
+                    $"Updating {what}: the connection to the server was lost after the request was sent, twice, and the object was unchanged when read back; a request still on its way may change it later: it may or may not have been applied. Read it before trying again. ({lost.Message})",
+                    lost)
+                {
+                    Target = what.Target,
+                };
+            }
+
+            log.Verbose($"Updating {what}: the connection was lost after the request was sent and the object is unchanged (same resourceVersion), so the update was not applied; sending it once more.");
+        }
+    }
+
+    /// <summary>
     /// Sends a delete and reconciles a lost connection (see the type remarks). Returns the delete's answer, or null
     /// when the object was found gone after a lost connection.
     /// </summary>
@@ -180,8 +262,16 @@ public static class WriteOutcome
             return false;
         }
 
+        return Holds(sent, found, type);
+    }
+
+    // Exactly the labels and annotations sent, and every other field sent (see IsOurs).
+    private static bool Holds<T>(T sent, T found, JsonTypeInfo<T> type)
+        where T : class
+    {
+        var foundMeta = MetadataOf(found, type);
         var sentMeta = MetadataOf(sent, type);
-        if (!SameEntries(foundMeta.Labels, sentMeta?.Labels) || !SameEntries(foundMeta.Annotations, sentMeta?.Annotations))
+        if (foundMeta is null || !SameEntries(foundMeta.Labels, sentMeta?.Labels) || !SameEntries(foundMeta.Annotations, sentMeta?.Annotations))
         {
             return false;
         }

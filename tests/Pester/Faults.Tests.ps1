@@ -94,16 +94,29 @@ Describe 'A write whose connection drops after the server applied it (defect 9)'
         Test-ServerObject "$script:rbac/rolebindings/k8ssa-grant:faults:dropped-grant" | Should -BeTrue
     }
 
-    It 'an update that cannot be reconciled is KubernetesWriteOutcomeUnknown, saying it may or may not have been applied' {
+    It 'Set-K8sServiceAccount reads back: a changed object holding what was sent means updated' {
         $null = New-K8sServiceAccount dropped-update
         Set-Faults @{ dropAfterApply = @("PUT $script:core/serviceaccounts/dropped-update") }
         $err = $null
         Set-K8sServiceAccount dropped-update -Label @{ a = 'b' } -ErrorVariable err -ErrorAction SilentlyContinue
         Set-Faults @{}
+        $err | Should -HaveCount 0
+        (Invoke-TestServerRequest -Server $script:server -Method Get -Path "$script:core/serviceaccounts/dropped-update").metadata.labels.a | Should -Be 'b'
+    }
+
+    It 'a change that cannot be reconciled (a patch) is KubernetesWriteOutcomeUnknown, saying it may or may not have been applied' {
+        $null = New-TestServerObject -Server $script:server -Path '/apis/apps/v1/namespaces/faults/deployments' -Object @{
+            apiVersion = 'apps/v1'; kind = 'Deployment'; metadata = @{ name = 'dropped-patch' }
+            spec = @{ selector = @{ matchLabels = @{ app = 'p' } }; template = @{ metadata = @{ labels = @{ app = 'p' } }; spec = @{ containers = @(@{ name = 'app'; image = 'nginx:1.25' }) } } }
+        }
+        Set-Faults @{ dropAfterApply = @('PATCH /apis/apps/v1/namespaces/faults/deployments/dropped-patch') }
+        $err = $null
+        Set-K8sWorkloadServiceAccount deployment/dropped-patch -ServiceAccount other-sa -Force -ErrorVariable err -ErrorAction SilentlyContinue
+        Set-Faults @{}
         $err | Should -HaveCount 1
-        $err[0].FullyQualifiedErrorId | Should -Be 'KubernetesWriteOutcomeUnknown,K8sServiceAccount.Commands.SetK8sServiceAccountCommand'
+        $err[0].FullyQualifiedErrorId | Should -Be 'KubernetesWriteOutcomeUnknown,K8sServiceAccount.Commands.SetK8sWorkloadServiceAccountCommand'
         $err[0].CategoryInfo.Category | Should -Be 'ConnectionError'
-        $err[0].Exception.Message | Should -Match '^PUT .*/serviceaccounts/dropped-update'
+        $err[0].Exception.Message | Should -Match '^PATCH https://\S+/deployments/dropped-patch'
         $err[0].Exception.Message | Should -Match 'may or may not have been applied'
     }
 }

@@ -153,13 +153,20 @@ public sealed class ServiceAccountOperations
 
             try
             {
-                return await transport.SendAsync(
-                    HttpMethod.Put,
-                    ApiPath.ForWrite(ApiPath.Core(Resource, @namespace, name)),
+                // A replace whose connection is lost after it was sent is reconciled with a read (WriteOutcome).
+                return await WriteOutcome.ReplaceAsync(
+                    new WrittenObject("ServiceAccount", @namespace, name),
                     current,
                     KubeJsonContext.Default.ServiceAccount,
-                    KubeJsonContext.Default.ServiceAccount,
-                    cancellationToken).ConfigureAwait(false);
+                    () => transport.SendAsync(
+                        HttpMethod.Put,
+                        ApiPath.ForWrite(ApiPath.Core(Resource, @namespace, name)),
+                        current,
+                        KubeJsonContext.Default.ServiceAccount,
+                        KubeJsonContext.Default.ServiceAccount,
+                        cancellationToken),
+                    () => GetAsync(@namespace, name, cancellationToken),
+                    log).ConfigureAwait(false);
             }
             catch (KubernetesApiException e) when (e.IsConflict)
             {

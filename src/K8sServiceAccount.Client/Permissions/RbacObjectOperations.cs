@@ -177,14 +177,21 @@ public sealed class RbacObjectOperations
     {
         try
         {
+            var what = new WrittenObject(kind, @namespace.Length > 0 ? @namespace : null, name);
             if (method != HttpMethod.Post)
             {
-                return await _transport.SendAsync(method, ApiPath.ForWrite(path), body, type, type, cancellationToken).ConfigureAwait(false);
+                // A replace whose connection is lost after it was sent is reconciled with a read of the object.
+                return await WriteOutcome.ReplaceAsync(
+                    what,
+                    body,
+                    type,
+                    () => _transport.SendAsync(method, ApiPath.ForWrite(path), body, type, type, cancellationToken),
+                    () => _transport.GetAsync(path, type, cancellationToken)).ConfigureAwait(false);
             }
 
             // A create whose connection is lost after it was sent is reconciled with a read of the object (path + name).
             return await WriteOutcome.CreateAsync(
-                new WrittenObject(kind, @namespace.Length > 0 ? @namespace : null, name),
+                what,
                 body,
                 type,
                 () => _transport.SendAsync(method, ApiPath.ForWrite(path), body, type, type, cancellationToken),

@@ -254,4 +254,59 @@ public sealed class WriteOutcomeTests
 
         Assert.Equal("old-uid", deleted.Metadata.Uid);
     }
+
+    private static Role RoleToReplace() => new()
+    {
+        Metadata = new ObjectMeta { Name = "r", Namespace = "ns", ResourceVersion = "7" },
+        Rules = [new PolicyRule { Verbs = ["get", "list"], ApiGroups = [""], Resources = ["pods"] }],
+    };
+
+    private static string StoredRole(string resourceVersion, string verbs) =>
+        $$$"""{"kind":"Role","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"r","namespace":"ns","uid":"u","resourceVersion":"{{{resourceVersion}}}"},"rules":[{"verbs":[{{{verbs}}}],"apiGroups":[""],"resources":["pods"]}]}""";
+
+    [Fact]
+    public async Task A_replace_found_changed_and_holding_what_was_sent_is_a_success()
+    {
+        var stub = new StubHandler((request, _, _) => request.Method == HttpMethod.Put
+            ? throw Dropped()
+            : Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StoredRole("8", "\"get\",\"list\""))));
+        using var connection = TestConnections.OverStub(stub);
+
+        var replaced = await new RbacObjectOperations(connection).ReplaceRoleAsync(RoleToReplace());
+
+        Assert.Equal("8", replaced.Metadata.ResourceVersion);
+        Assert.Equal(["PUT", "GET"], stub.Requests.Select(r => r.Method.Method));
+    }
+
+    [Fact]
+    public async Task A_replace_found_unchanged_was_not_applied_and_is_sent_once_more()
+    {
+        var stub = new StubHandler((request, attempt, _) => (request.Method.Method, attempt) switch
+        {
+            ("PUT", 1) => throw Dropped(),
+            ("GET", _) => Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StoredRole("7", "\"get\""))),
+            _ => Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StoredRole("9", "\"get\",\"list\""))),
+        });
+        using var connection = TestConnections.OverStub(stub);
+
+        var replaced = await new RbacObjectOperations(connection).ReplaceRoleAsync(RoleToReplace());
+
+        Assert.Equal("9", replaced.Metadata.ResourceVersion);
+        Assert.Equal(["PUT", "GET", "PUT"], stub.Requests.Select(r => r.Method.Method));
+        Assert.Contains("\"resourceVersion\":\"7\"", stub.Requests[2].Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_replace_found_changed_by_someone_else_stays_unknown()
+    {
+        var stub = new StubHandler((request, _, _) => request.Method == HttpMethod.Put
+            ? throw Dropped()
+            : Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StoredRole("8", "\"watch\""))));
+        using var connection = TestConnections.OverStub(stub);
+
+        var error = await Assert.ThrowsAsync<WriteOutcomeUnknownException>(() => new RbacObjectOperations(connection).ReplaceRoleAsync(RoleToReplace()));
+
+        Assert.Contains("Updating Role 'r' in namespace 'ns'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["PUT", "GET"], stub.Requests.Select(r => r.Method.Method));
+    }
 }
