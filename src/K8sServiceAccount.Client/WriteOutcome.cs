@@ -30,7 +30,7 @@ public sealed record WrittenObject(string Kind, string? Namespace, string Name)
 
 /// <summary>
 /// The one way a write whose connection was lost after it was sent (<see cref="WriteOutcomeUnknownException"/>) is
-/// reconciled with a read, so that the caller learns what happened instead of "unable to connect".
+/// reconciled with a read (creates, replaces, deletes), so that the caller learns what happened instead of "unable to connect".
 /// </summary>
 /// <remarks>
 /// <para>Create of a named object: the object is read back. Found and this call's (see <see cref="IsOurs{T}"/>): the

@@ -33,7 +33,7 @@ namespace K8sServiceAccount.Client.Http;
 /// GET and HEAD (and the POSTs that store nothing: TokenRequest and the reviews, see <see cref="RetryPolicy.IsSafe(HttpMethod, string?)"/>)
 /// are also retried on 500, 502, 503 and 504 and when a connection breaks mid-request. POST, PUT, PATCH and DELETE are not retried on those, because
 /// the change may already have been applied; a broken connection then fails with ErrorId KubernetesWriteOutcomeUnknown
-/// (<see cref="WriteOutcomeUnknownException"/>), which <see cref="WriteOutcome"/> reconciles for creates and deletes. Independently, a 401 with exec plugin or token file credentials
+/// (<see cref="WriteOutcomeUnknownException"/>), which <see cref="WriteOutcome"/> reconciles for creates, replaces and deletes. Independently, a 401 with exec plugin or token file credentials
 /// fetches fresh credentials once and resends the request once.</para>
 /// <para>Timeouts: <see cref="KubernetesConnectionOptions.Timeout"/> bounds each attempt and fails with
 /// ErrorId KubernetesRequestTimeout; cancelling the caller's token throws OperationCanceledException.
@@ -565,7 +565,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
 
     /// <summary>
     /// A change whose connection broke after it was sent: "METHOD URL (KIND NAME from the body, for a create): the
-    /// server may or may not have applied it". <see cref="WriteOutcome"/> reconciles creates and deletes with a read.
+    /// server may or may not have applied it". <see cref="WriteOutcome"/> reconciles creates, replaces and deletes with a read.
     /// </summary>
     private static WriteOutcomeUnknownException OutcomeUnknown(HttpMethod method, string url, byte[]? payload, HttpRequestException failure)
     {
