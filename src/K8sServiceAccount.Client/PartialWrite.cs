@@ -16,19 +16,19 @@ public static class PartialWrite
 
     internal static TimeSpan RollbackBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Deletes with retries; a 404 (already gone) is success.</summary>
-    public static async Task DeleteIdempotentAsync(Func<Task> delete)
+    /// <summary>Deletes with retries; a 404 (already gone) is success. True when this call deleted it, false when it was gone.</summary>
+    public static async Task<bool> DeleteIdempotentAsync(Func<Task> delete)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await delete().ConfigureAwait(false);
-                return;
+                return true;
             }
             catch (KubernetesApiException e) when (e.IsNotFound)
             {
-                return;
+                return false;
             }
             catch (K8sClientException) when (attempt < RollbackAttempts)
             {
@@ -44,14 +44,26 @@ public static class PartialWrite
     /// </summary>
     public static K8sClientException LeftBehind(K8sClientException failure, K8sClientException rollbackError, string kind, string? @namespace, string name)
     {
-        var where = @namespace is null ? $"{kind} '{name}'" : $"{kind} '{name}' in namespace '{@namespace}'";
-        return new K8sClientException(
-            LeftBehindErrorId,
-            K8sErrorCategory.WriteError,
-            $"{failure.Message} The {where} this command created was left behind: deleting it failed {RollbackAttempts} times ({rollbackError.ErrorId}: {rollbackError.Message}). Delete it yourself, or run the command again.",
-            failure)
-        {
-            Target = @namespace is null ? $"{kind}/{name}" : $"{kind}/{@namespace}/{name}",
-        };
+        var left = new WrittenObject(kind, @namespace, name);
+        return LeftBehindError($"{failure.Message} The {left} this command created", left, rollbackError, failure);
     }
+
+    /// <summary>
+    /// The error of a command that deleted <paramref name="done"/> and then could not delete <paramref name="left"/>,
+    /// which it had to delete with it (Revoke: an emptied role after its binding), even after <see cref="RollbackAttempts"/> tries.
+    /// </summary>
+    public static K8sClientException LeftBehind(WrittenObject done, WrittenObject left, K8sClientException deleteError)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        ArgumentNullException.ThrowIfNull(deleteError);
+        return LeftBehindError($"The {done} was deleted, but the {left} it referred to", left, deleteError, deleteError);
+    }
+
+    private static K8sClientException LeftBehindError(string what, WrittenObject left, K8sClientException deleteError, Exception inner) =>
+        new(LeftBehindErrorId, K8sErrorCategory.WriteError,
+            $"{what} was left behind: deleting it failed {RollbackAttempts} times ({deleteError.ErrorId}: {deleteError.Message}). Delete it yourself, or run the command again.",
+            inner)
+        {
+            Target = left.Target,
+        };
 }

@@ -45,7 +45,11 @@ public static class Program
 
         Fault settings and controllers can also be read and replaced at run time by a system:masters identity:
           GET/PUT /admin/faults  {"latencyMilliseconds":0,"jitterMilliseconds":0,"errorRate":0,
-                                  "throttleRate":0,"retryAfterSeconds":1,"dropRate":0}
+                                  "throttleRate":0,"retryAfterSeconds":1,"dropRate":0,
+                                  "dropAfterApplyRate":0,"failRequests":["METHOD PATH-PREFIX"],
+                                  "dropAfterApply":["METHOD PATH-PREFIX"],"seed":null}
+                                  (dropAfterApply: handled, e.g. a write stored, then the
+                                  connection dropped without the answer)
           GET/PUT /admin/controllers  {"token":true}  (switching the token controller on fills
                                   or deletes the token Secrets made while it was off)
         """;

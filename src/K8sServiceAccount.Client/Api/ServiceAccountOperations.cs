@@ -39,13 +39,20 @@ public sealed class ServiceAccountOperations
         NameValidation.ValidateServiceAccountName(definition.Name);
         NameValidation.ValidateNamespace(definition.Namespace, "ServiceAccount", definition.Name);
         log.Verbose($"Creating ServiceAccount {definition.Namespace}/{definition.Name}.");
-        return transport.SendAsync(
-            HttpMethod.Post,
-            ApiPath.ForWrite(ApiPath.Core(Resource, definition.Namespace)),
-            definition.ToWire(),
+        var sent = definition.ToWire();
+        return WriteOutcome.CreateAsync(
+            new WrittenObject("ServiceAccount", definition.Namespace, definition.Name),
+            sent,
             KubeJsonContext.Default.ServiceAccount,
-            KubeJsonContext.Default.ServiceAccount,
-            cancellationToken);
+            () => transport.SendAsync(
+                HttpMethod.Post,
+                ApiPath.ForWrite(ApiPath.Core(Resource, definition.Namespace)),
+                sent,
+                KubeJsonContext.Default.ServiceAccount,
+                KubeJsonContext.Default.ServiceAccount,
+                cancellationToken),
+            () => GetAsync(definition.Namespace, definition.Name, cancellationToken),
+            log);
     }
 
     /// <summary>
@@ -146,13 +153,20 @@ public sealed class ServiceAccountOperations
 
             try
             {
-                return await transport.SendAsync(
-                    HttpMethod.Put,
-                    ApiPath.ForWrite(ApiPath.Core(Resource, @namespace, name)),
+                // A replace whose connection is lost after it was sent is reconciled with a read (WriteOutcome).
+                return await WriteOutcome.ReplaceAsync(
+                    new WrittenObject("ServiceAccount", @namespace, name),
                     current,
                     KubeJsonContext.Default.ServiceAccount,
-                    KubeJsonContext.Default.ServiceAccount,
-                    cancellationToken).ConfigureAwait(false);
+                    () => transport.SendAsync(
+                        HttpMethod.Put,
+                        ApiPath.ForWrite(ApiPath.Core(Resource, @namespace, name)),
+                        current,
+                        KubeJsonContext.Default.ServiceAccount,
+                        KubeJsonContext.Default.ServiceAccount,
+                        cancellationToken),
+                    () => GetAsync(@namespace, name, cancellationToken),
+                    log).ConfigureAwait(false);
             }
             catch (KubernetesApiException e) when (e.IsConflict)
             {
@@ -190,21 +204,31 @@ public sealed class ServiceAccountOperations
     /// only that very object (a precondition; a different object of the same name gives 409 Conflict), which
     /// keeps `Get | Remove` from deleting a namesake created in between.
     /// </summary>
-    public Task<ServiceAccount> DeleteAsync(string @namespace, string name, string? uid = null, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// When the connection is lost after the request was sent and a read shows the object gone, the delete counts as
+    /// done (<see cref="WriteOutcome"/>) and the object returned holds only the namespace, name and the given uid.
+    /// </remarks>
+    public async Task<ServiceAccount> DeleteAsync(string @namespace, string name, string? uid = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(@namespace);
         ArgumentException.ThrowIfNullOrEmpty(name);
         log.Verbose($"Deleting ServiceAccount {@namespace}/{name}.");
         var path = ApiPath.Core(Resource, @namespace, name);
-        return string.IsNullOrEmpty(uid)
-            ? transport.SendAsync<DeleteOptions, ServiceAccount>(HttpMethod.Delete, path, null, null, KubeJsonContext.Default.ServiceAccount, cancellationToken)
-            : transport.SendAsync(
-                HttpMethod.Delete,
-                path,
-                new DeleteOptions { Preconditions = new Preconditions { Uid = uid } },
-                KubeJsonContext.Default.DeleteOptions,
-                KubeJsonContext.Default.ServiceAccount,
-                cancellationToken);
+        var deleted = await WriteOutcome.DeleteAsync(
+            new WrittenObject("ServiceAccount", @namespace, name),
+            () => string.IsNullOrEmpty(uid)
+                ? transport.SendAsync<DeleteOptions, ServiceAccount>(HttpMethod.Delete, path, null, null, KubeJsonContext.Default.ServiceAccount, cancellationToken)
+                : transport.SendAsync(
+                    HttpMethod.Delete,
+                    path,
+                    new DeleteOptions { Preconditions = new Preconditions { Uid = uid } },
+                    KubeJsonContext.Default.DeleteOptions,
+                    KubeJsonContext.Default.ServiceAccount,
+                    cancellationToken),
+            async () => (await GetAsync(@namespace, name, cancellationToken).ConfigureAwait(false)).Metadata,
+            uid,
+            log).ConfigureAwait(false);
+        return deleted ?? new ServiceAccount { Metadata = new ObjectMeta { Namespace = @namespace, Name = name, Uid = uid } };
     }
 
     private IAsyncEnumerable<ServiceAccount> ListCoreAsync(

@@ -324,13 +324,19 @@ public sealed class TokenOperations
             { Target = name };
         }
         log.Verbose($"Deleting Secret {@namespace}/{name}.");
-        await transport.SendAsync(
-            HttpMethod.Delete,
-            path,
-            new DeleteOptions { Preconditions = new Preconditions { Uid = string.IsNullOrEmpty(uid) ? secret.Metadata.Uid : uid } },
-            KubeJsonContext.Default.DeleteOptions,
-            KubeJsonContext.Default.Secret,
-            cancellationToken).ConfigureAwait(false);
+        var precondition = string.IsNullOrEmpty(uid) ? secret.Metadata.Uid : uid;
+        await WriteOutcome.DeleteAsync(
+            new WrittenObject("Secret", @namespace, name),
+            () => transport.SendAsync(
+                HttpMethod.Delete,
+                path,
+                new DeleteOptions { Preconditions = new Preconditions { Uid = precondition } },
+                KubeJsonContext.Default.DeleteOptions,
+                KubeJsonContext.Default.Secret,
+                cancellationToken),
+            async () => (await transport.GetAsync(path, KubeJsonContext.Default.PartialObjectMetadata, cancellationToken).ConfigureAwait(false)).Metadata,
+            precondition,
+            log).ConfigureAwait(false);
     }
 
     /// <summary>Creates an empty token Secret for the token controller to fill (generateName "&lt;sa&gt;-token-").</summary>

@@ -30,8 +30,10 @@ namespace K8sServiceAccount.Client.Http;
 /// waited for): every method is retried on 429 Too Many Requests, which the server sends before handling a
 /// request, and when a connection cannot be opened, except when it is refused or the server's name does not
 /// resolve (errors KubernetesConnectionRefused and KubernetesServerNameNotResolved, at once, as kubectl).
-/// GET and HEAD are also retried on 500, 502, 503 and 504 and when a connection breaks mid-request. POST, PUT, PATCH and DELETE are not retried on those, because
-/// the change may already have been applied. Independently, a 401 with exec plugin or token file credentials
+/// GET and HEAD (and the POSTs that store nothing: TokenRequest and the reviews, see <see cref="RetryPolicy.IsSafe(HttpMethod, string?)"/>)
+/// are also retried on 500, 502, 503 and 504 and when a connection breaks mid-request. POST, PUT, PATCH and DELETE are not retried on those, because
+/// the change may already have been applied; a broken connection then fails with ErrorId KubernetesWriteOutcomeUnknown
+/// (<see cref="WriteOutcomeUnknownException"/>), which <see cref="WriteOutcome"/> reconciles for creates, replaces and deletes. Independently, a 401 with exec plugin or token file credentials
 /// fetches fresh credentials once and resends the request once.</para>
 /// <para>Timeouts: <see cref="KubernetesConnectionOptions.Timeout"/> bounds each attempt and fails with
 /// ErrorId KubernetesRequestTimeout; cancelling the caller's token throws OperationCanceledException.
@@ -390,8 +392,13 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
                 catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     var error = ConnectionFailure(ex);
-                    if (retries >= _options.MaxRetries || !RetryPolicy.ShouldRetry(method, ex))
+                    if (retries >= _options.MaxRetries || !RetryPolicy.ShouldRetry(method, path, ex))
                     {
+                        if (RetryPolicy.MayHaveBeenApplied(method, path, ex))
+                        {
+                            error = OutcomeUnknown(method, url, payload, ex);
+                        }
+
                         log.Verbose($"{method} {url} failed in {Elapsed(callStarted)}{RetryNote(retries)}: {error.Message}");
                         throw error;
                     }
@@ -426,7 +433,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
             }
 
             var retryAfter = RetryPolicy.RetryAfter(response);
-            if (retries < _options.MaxRetries && RetryPolicy.ShouldRetry(method, status)
+            if (retries < _options.MaxRetries && RetryPolicy.ShouldRetry(method, path, status)
                 && (retryAfter is null || retryAfter <= RetryPolicy.MaxRetryAfter))
             {
                 retries++;
@@ -553,6 +560,37 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
                 $"Unable to connect to the server {_baseUrl}: the name {Settings.Server.Host} does not resolve ({InnermostMessage(failure)})", failure) { Target = _baseUrl },
             _ => new K8sClientException("KubernetesConnectionFailed", K8sErrorCategory.ConnectionError,
                 $"Unable to connect to the server {_baseUrl}: {InnermostMessage(failure)}", failure) { Target = _baseUrl },
+        };
+    }
+
+    /// <summary>
+    /// A change whose connection broke after it was sent: "METHOD URL (KIND NAME from the body, for a create): the
+    /// server may or may not have applied it". <see cref="WriteOutcome"/> reconciles creates, replaces and deletes with a read.
+    /// </summary>
+    private static WriteOutcomeUnknownException OutcomeUnknown(HttpMethod method, string url, byte[]? payload, HttpRequestException failure)
+    {
+        var what = string.Empty;
+        if (method == HttpMethod.Post && payload is not null)
+        {
+            try
+            {
+                using var body = JsonDocument.Parse(payload);
+                var kind = body.RootElement.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
+                var name = body.RootElement.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object
+                    && m.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+                what = name is null ? string.Empty : $" ({kind ?? "object"} \"{MessageText.Untrusted(name)}\")";
+            }
+            catch (JsonException)
+            {
+                // Not JSON (never for this module's writes): the URL alone names the target.
+            }
+        }
+
+        return new WriteOutcomeUnknownException(
+            $"{method} {url}{what}: the connection to the server was lost after the request was sent ({InnermostMessage(failure)}), so the change may or may not have been applied. Read the object before trying again.",
+            failure)
+        {
+            Target = url,
         };
     }
 

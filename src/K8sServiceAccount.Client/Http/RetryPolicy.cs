@@ -21,13 +21,56 @@ internal static class RetryPolicy
     public static bool IsSafe(HttpMethod method) => method == HttpMethod.Get || method == HttpMethod.Head;
 
     /// <summary>
+    /// A request that changes nothing on the server, so it may be repeated like a GET: GET and HEAD, and the POSTs that
+    /// store nothing: a TokenRequest (serviceaccounts/NAME/token: a token the lost answer carried reached no one and
+    /// expires by itself; asking again only issues another) and the reviews of authentication.k8s.io and
+    /// authorization.k8s.io (TokenReview, SelfSubjectReview, the access and rules reviews), which are answered, never stored.
+    /// </summary>
+    public static bool IsSafe(HttpMethod method, string? path)
+    {
+        if (IsSafe(method))
+        {
+            return true;
+        }
+
+        if (method != HttpMethod.Post || string.IsNullOrEmpty(path))
+        {
+            return false;
+        }
+
+        var query = path.IndexOf('?', StringComparison.Ordinal);
+        var segments = (query < 0 ? path : path[..query]).Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments is ["apis", "authentication.k8s.io" or "authorization.k8s.io", ..])
+        {
+            return true;
+        }
+
+        // /api/v1/namespaces/NS/serviceaccounts/NAME/token
+        return segments is ["api", "v1", "namespaces", _, "serviceaccounts", _, "token"];
+    }
+
+    /// <summary>
+    /// Whether a failed request that is not sent again may have been applied: a change (see <see cref="IsSafe(HttpMethod, string?)"/>)
+    /// whose connection broke after it was sent (reset, EOF, HTTP/2 stream reset or GOAWAY). A refused or unresolved
+    /// server, a TLS failure and a connection that could not be opened never carried it.
+    /// </summary>
+    public static bool MayHaveBeenApplied(HttpMethod method, string? path, HttpRequestException failure) =>
+        !IsSafe(method, path)
+        && failure.HttpRequestError is not (HttpRequestError.SecureConnectionError or HttpRequestError.ConnectionError
+            or HttpRequestError.NameResolutionError or HttpRequestError.ConfigurationLimitExceeded or HttpRequestError.ProxyTunnelError)
+        && Unreachable(failure) is null;
+
+    /// <summary>
     /// 429 means the server refused the request before handling it (max-in-flight, priority and fairness),
     /// so every method may be retried. 500, 502, 503 and 504 may come after a change was applied, so only
-    /// safe methods are retried on them.
+    /// safe requests are retried on them.
     /// </summary>
-    public static bool ShouldRetry(HttpMethod method, HttpStatusCode status) =>
+    public static bool ShouldRetry(HttpMethod method, HttpStatusCode status) => ShouldRetry(method, null, status);
+
+    /// <inheritdoc cref="ShouldRetry(HttpMethod, HttpStatusCode)"/>
+    public static bool ShouldRetry(HttpMethod method, string? path, HttpStatusCode status) =>
         status == HttpStatusCode.TooManyRequests
-        || (IsSafe(method) && status is HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway
+        || (IsSafe(method, path) && status is HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway
             or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout);
 
     /// <summary>
@@ -35,9 +78,13 @@ internal static class RetryPolicy
     /// error (kubectl fails at once too), so that fails on the first attempt, for every method. Another failure
     /// to open a connection (reset or timed out while connecting) never carried the request, so every method may
     /// be retried. A connection lost mid-request (reset, EOF, HTTP/2 GOAWAY) may have delivered it: only safe
-    /// methods. TLS failures are not transient and are never retried.
+    /// methods (and the POSTs that store nothing, see <see cref="IsSafe(HttpMethod, string?)"/>). TLS failures are not
+    /// transient and are never retried.
     /// </summary>
-    public static bool ShouldRetry(HttpMethod method, HttpRequestException failure)
+    public static bool ShouldRetry(HttpMethod method, HttpRequestException failure) => ShouldRetry(method, null, failure);
+
+    /// <inheritdoc cref="ShouldRetry(HttpMethod, HttpRequestException)"/>
+    public static bool ShouldRetry(HttpMethod method, string? path, HttpRequestException failure)
     {
         if (failure.HttpRequestError == HttpRequestError.SecureConnectionError || Unreachable(failure) is not null)
         {
@@ -49,7 +96,7 @@ internal static class RetryPolicy
             return true;
         }
 
-        return IsSafe(method) && failure.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.HttpProtocolError
+        return IsSafe(method, path) && failure.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.HttpProtocolError
             or HttpRequestError.Unknown;
     }
 

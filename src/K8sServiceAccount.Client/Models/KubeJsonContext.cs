@@ -8,6 +8,7 @@ namespace K8sServiceAccount.Client.Models;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Status))]
 [JsonSerializable(typeof(DeleteOptions))]
+[JsonSerializable(typeof(PartialObjectMetadata))]
 [JsonSerializable(typeof(ServiceAccount))]
 [JsonSerializable(typeof(ServiceAccountList))]
 [JsonSerializable(typeof(WatchEvent<ServiceAccount>))]

@@ -18,6 +18,14 @@ public sealed class ObjectMeta
     public List<string>? Finalizers { get; set; }
 }
 
+/// <summary>Any object read only for its metadata (meta.k8s.io PartialObjectMetadata: the other fields are ignored).</summary>
+public sealed class PartialObjectMetadata
+{
+    public string? ApiVersion { get; set; }
+    public string? Kind { get; set; }
+    public ObjectMeta Metadata { get; set; } = new();
+}
+
 public sealed class OwnerReference
 {
     public string? ApiVersion { get; set; }

@@ -188,6 +188,27 @@ public sealed class PermissionGrantOperations
         }
     }
 
+    // Revoke's second delete: the binding is gone, so the role must go too. Retried as a rollback is (404 means gone), and
+    // when it still fails, the error names the role left behind instead of a bare delete failure.
+    private async Task<GrantAction> DeleteRoleAfterBindingAsync(bool clusterWide, string @namespace, string name)
+    {
+        var scope = clusterWide ? null : @namespace;
+        try
+        {
+            var deleted = await PartialWrite.DeleteIdempotentAsync(() => clusterWide
+                ? _objects.DeleteClusterRoleAsync(name, CancellationToken.None)
+                : _objects.DeleteRoleAsync(@namespace, name, CancellationToken.None)).ConfigureAwait(false);
+            return deleted ? GrantAction.Deleted : GrantAction.NotFound;
+        }
+        catch (K8sClientException deleteError)
+        {
+            throw PartialWrite.LeftBehind(
+                new WrittenObject(clusterWide ? "ClusterRoleBinding" : "RoleBinding", scope, name),
+                new WrittenObject(RoleKind(clusterWide), scope, name),
+                deleteError);
+        }
+    }
+
     // The rules of the Role or ClusterRole Grant/Revoke manage, with the way to write them back: the two kinds share no base type.
     private sealed record RoleRules(List<PolicyRule>? Rules, Func<List<PolicyRule>, Task> ReplaceAsync, bool ManagedByGrant);
 
@@ -310,9 +331,7 @@ public sealed class PermissionGrantOperations
             bindingAction = await DeleteIfPresentAsync(() => request.ClusterWide
                 ? _objects.DeleteClusterRoleBindingAsync(name, cancellationToken)
                 : _objects.DeleteRoleBindingAsync(ns, name, cancellationToken)).ConfigureAwait(false);
-            roleAction = await DeleteIfPresentAsync(() => request.ClusterWide
-                ? _objects.DeleteClusterRoleAsync(name, cancellationToken)
-                : _objects.DeleteRoleAsync(ns, name, cancellationToken)).ConfigureAwait(false);
+            roleAction = await DeleteRoleAfterBindingAsync(request.ClusterWide, ns, name).ConfigureAwait(false);
         }
         return Result(request, name, ns, roleAction, bindingAction, removed) with { StillGranted = stillGranted };
     }

@@ -52,7 +52,7 @@ public sealed class RbacObjectOperations
         => ListAsync(CollectionOrAll("roles", @namespace), labelSelector, KubeJsonContext.Default.RoleList, l => l.Items, l => l.Metadata, cancellationToken);
 
     public Task DeleteRoleAsync(string @namespace, string name, CancellationToken cancellationToken = default)
-        => DeleteAsync(Item("roles", RequireNamespace(@namespace), RequireName(name)), cancellationToken);
+        => DeleteAsync(Item("roles", RequireNamespace(@namespace), RequireName(name)), new WrittenObject("Role", @namespace, name), cancellationToken);
 
     // ---- ClusterRoles
 
@@ -78,7 +78,7 @@ public sealed class RbacObjectOperations
         => ListAsync(Collection("clusterroles", null), labelSelector, KubeJsonContext.Default.ClusterRoleList, l => l.Items, l => l.Metadata, cancellationToken);
 
     public Task DeleteClusterRoleAsync(string name, CancellationToken cancellationToken = default)
-        => DeleteAsync(Item("clusterroles", null, RequireName(name)), cancellationToken);
+        => DeleteAsync(Item("clusterroles", null, RequireName(name)), new WrittenObject("ClusterRole", null, name), cancellationToken);
 
     // ---- RoleBindings
 
@@ -105,7 +105,7 @@ public sealed class RbacObjectOperations
         => ListAsync(CollectionOrAll("rolebindings", @namespace), labelSelector, KubeJsonContext.Default.RoleBindingList, l => l.Items, l => l.Metadata, cancellationToken);
 
     public Task DeleteRoleBindingAsync(string @namespace, string name, CancellationToken cancellationToken = default)
-        => DeleteAsync(Item("rolebindings", RequireNamespace(@namespace), RequireName(name)), cancellationToken);
+        => DeleteAsync(Item("rolebindings", RequireNamespace(@namespace), RequireName(name)), new WrittenObject("RoleBinding", @namespace, name), cancellationToken);
 
     // ---- ClusterRoleBindings
 
@@ -131,7 +131,7 @@ public sealed class RbacObjectOperations
         => ListAsync(Collection("clusterrolebindings", null), labelSelector, KubeJsonContext.Default.ClusterRoleBindingList, l => l.Items, l => l.Metadata, cancellationToken);
 
     public Task DeleteClusterRoleBindingAsync(string name, CancellationToken cancellationToken = default)
-        => DeleteAsync(Item("clusterrolebindings", null, RequireName(name)), cancellationToken);
+        => DeleteAsync(Item("clusterrolebindings", null, RequireName(name)), new WrittenObject("ClusterRoleBinding", null, name), cancellationToken);
 
     // ---- plumbing
 
@@ -173,10 +173,29 @@ public sealed class RbacObjectOperations
     private async Task<T> WriteAsync<T>(
         HttpMethod method, string path, T body, JsonTypeInfo<T> type, string kind, string @namespace, string name, bool IsBinding,
         CancellationToken cancellationToken, RoleRef? roleRef = null)
+        where T : class
     {
         try
         {
-            return await _transport.SendAsync(method, ApiPath.ForWrite(path), body, type, type, cancellationToken).ConfigureAwait(false);
+            var what = new WrittenObject(kind, @namespace.Length > 0 ? @namespace : null, name);
+            if (method != HttpMethod.Post)
+            {
+                // A replace whose connection is lost after it was sent is reconciled with a read of the object.
+                return await WriteOutcome.ReplaceAsync(
+                    what,
+                    body,
+                    type,
+                    () => _transport.SendAsync(method, ApiPath.ForWrite(path), body, type, type, cancellationToken),
+                    () => _transport.GetAsync(path, type, cancellationToken)).ConfigureAwait(false);
+            }
+
+            // A create whose connection is lost after it was sent is reconciled with a read of the object (path + name).
+            return await WriteOutcome.CreateAsync(
+                what,
+                body,
+                type,
+                () => _transport.SendAsync(method, ApiPath.ForWrite(path), body, type, type, cancellationToken),
+                () => _transport.GetAsync(path + "/" + Uri.EscapeDataString(name), type, cancellationToken)).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex) when (ex.IsForbidden && EscalationRefusal(ex) is { } refusal)
         {
@@ -223,8 +242,12 @@ public sealed class RbacObjectOperations
         return null;
     }
 
-    private async Task DeleteAsync(string path, CancellationToken cancellationToken)
-        => await _transport.SendAsync<object, Status>(HttpMethod.Delete, path, null, null, KubeJsonContext.Default.Status, cancellationToken).ConfigureAwait(false);
+    // A delete whose connection is lost after it was sent is reconciled with a read (gone: done).
+    private async Task DeleteAsync(string path, WrittenObject what, CancellationToken cancellationToken)
+        => await WriteOutcome.DeleteAsync(
+            what,
+            () => _transport.SendAsync<object, Status>(HttpMethod.Delete, path, null, null, KubeJsonContext.Default.Status, cancellationToken),
+            async () => (await _transport.GetAsync(path, KubeJsonContext.Default.PartialObjectMetadata, cancellationToken).ConfigureAwait(false)).Metadata).ConfigureAwait(false);
 
     private async Task<List<TItem>> ListAsync<TList, TItem>(
         string path, string? labelSelector, JsonTypeInfo<TList> listType, Func<TList, List<TItem>> items, Func<TList, ListMeta?> meta, CancellationToken cancellationToken)

@@ -253,7 +253,7 @@ public sealed class KubernetesConnectionTests
             Assert.Equal("KubernetesConnectionFailed", getError.ErrorId);
             Assert.Equal(3, broken.Requests.Count);
 
-            await Assert.ThrowsAsync<K8sClientException>(() => connection.SendAsync(HttpMethod.Post, ListPath, new ServiceAccount(),
+            await Assert.ThrowsAsync<WriteOutcomeUnknownException>(() => connection.SendAsync(HttpMethod.Post, ListPath, new ServiceAccount(),
                 KubeJsonContext.Default.ServiceAccount, KubeJsonContext.Default.ServiceAccount, CancellationToken.None));
             Assert.Equal(4, broken.Requests.Count);
         }
@@ -275,8 +275,9 @@ public sealed class KubernetesConnectionTests
         // Dropped mid-request: only what changes nothing.
         { "GET", HttpRequestError.ResponseEnded, null, true, "KubernetesConnectionFailed" },
         { "HEAD", HttpRequestError.HttpProtocolError, null, true, "KubernetesConnectionFailed" },
-        { "PUT", HttpRequestError.ResponseEnded, null, false, "KubernetesConnectionFailed" },
-        { "PATCH", HttpRequestError.Unknown, SocketError.ConnectionReset, false, "KubernetesConnectionFailed" },
+        // ... and a change is then of unknown outcome (issue 11 defect 9).
+        { "PUT", HttpRequestError.ResponseEnded, null, false, "KubernetesWriteOutcomeUnknown" },
+        { "PATCH", HttpRequestError.Unknown, SocketError.ConnectionReset, false, "KubernetesWriteOutcomeUnknown" },
         // TLS is not transient.
         { "GET", HttpRequestError.SecureConnectionError, null, false, "KubernetesTlsFailure" },
     };

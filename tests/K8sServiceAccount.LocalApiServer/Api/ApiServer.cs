@@ -38,53 +38,86 @@ public sealed class ApiServer
         {
             if (_context.Options.CaptureDirectory is { } captureDirectory) await CaptureAsync(http, captureDirectory).ConfigureAwait(false);
             if (_context.Options.RequestLog is { } requestLog) LogRequest(requestLog, http);
-            if (!path.StartsWith("/admin/", StringComparison.Ordinal) && !await ApplyFaultsAsync(http).ConfigureAwait(false))
+            FaultOutcome fault = path.StartsWith("/admin/", StringComparison.Ordinal) ? FaultOutcome.Proceed : await ApplyFaultsAsync(http).ConfigureAwait(false);
+            if (fault is not (FaultOutcome.Proceed or FaultOutcome.DropAfterApply))
             {
                 return;
             }
-            UserInfo user = _context.Authenticator.Authenticate(http);
-            user = Impersonate(http, user);
-            RequestInfo info = RequestInfo.Parse(http.Request.Method, path, key => QueryValue(http, key));
-            if (path == AdminFaultsPath)
+            if (fault == FaultOutcome.DropAfterApply)
             {
-                await HandleFaultsAsync(http, user).ConfigureAwait(false);
+                // The request is handled in full (a write is stored), but its answer goes nowhere and the connection
+                // is dropped: what a client sees when a connection breaks after the server applied its write.
+                http.Response.Body = Stream.Null;
+                try
+                {
+                    await HandleCoreAsync(http, path).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    await ReportAsync(http, path, e).ConfigureAwait(false);
+                }
+                finally
+                {
+                    http.Abort();
+                }
                 return;
             }
-            if (path == AdminControllersPath)
-            {
-                await HandleControllersAsync(http, user).ConfigureAwait(false);
-                return;
-            }
-            Authorize(info, user);
-            if (info.IsResourceRequest)
-            {
-                await _rest.HandleAsync(http, info, user).ConfigureAwait(false);
-            }
-            else
-            {
-                await HandleNonResourceAsync(http, info).ConfigureAwait(false);
-            }
-        }
-        catch (ApiError error)
-        {
-            if (!http.Response.HasStarted) await HttpIo.WriteStatusAsync(http, error).ConfigureAwait(false);
-        }
-        catch (BadHttpRequestException e)
-        {
-            // Malformed framing (truncated or invalid chunked body): the client's fault, never a 500.
-            if (!http.Response.HasStarted) await HttpIo.WriteStatusAsync(http, ApiError.BadRequest(e.Message)).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
-        {
-            // The client went away; nothing to answer.
+            await HandleCoreAsync(http, path).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            if (_context.Options.Verbose) Console.Error.WriteLine($"internal error on {http.Request.Method} {path}: {e}");
-            if (!http.Response.HasStarted)
-            {
-                await HttpIo.WriteStatusAsync(http, ApiError.Internal(e.GetType().Name)).ConfigureAwait(false);
-            }
+            await ReportAsync(http, path, e).ConfigureAwait(false);
+        }
+    }
+
+    private async Task HandleCoreAsync(HttpContext http, string path)
+    {
+        UserInfo user = _context.Authenticator.Authenticate(http);
+        user = Impersonate(http, user);
+        RequestInfo info = RequestInfo.Parse(http.Request.Method, path, key => QueryValue(http, key));
+        if (path == AdminFaultsPath)
+        {
+            await HandleFaultsAsync(http, user).ConfigureAwait(false);
+            return;
+        }
+        if (path == AdminControllersPath)
+        {
+            await HandleControllersAsync(http, user).ConfigureAwait(false);
+            return;
+        }
+        Authorize(info, user);
+        if (info.IsResourceRequest)
+        {
+            await _rest.HandleAsync(http, info, user).ConfigureAwait(false);
+        }
+        else
+        {
+            await HandleNonResourceAsync(http, info).ConfigureAwait(false);
+        }
+    }
+
+    // Every failure becomes a Status, unless the answer has started or the client went away.
+    private async Task ReportAsync(HttpContext http, string path, Exception failure)
+    {
+        switch (failure)
+        {
+            case ApiError error:
+                if (!http.Response.HasStarted) await HttpIo.WriteStatusAsync(http, error).ConfigureAwait(false);
+                break;
+            case BadHttpRequestException e:
+                // Malformed framing (truncated or invalid chunked body): the client's fault, never a 500.
+                if (!http.Response.HasStarted) await HttpIo.WriteStatusAsync(http, ApiError.BadRequest(e.Message)).ConfigureAwait(false);
+                break;
+            case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
+                // The client went away; nothing to answer.
+                break;
+            default:
+                if (_context.Options.Verbose) Console.Error.WriteLine($"internal error on {http.Request.Method} {path}: {failure}");
+                if (!http.Response.HasStarted)
+                {
+                    await HttpIo.WriteStatusAsync(http, ApiError.Internal(failure.GetType().Name)).ConfigureAwait(false);
+                }
+                break;
         }
     }
 
@@ -116,25 +149,25 @@ public sealed class ApiServer
     internal static string? QueryValue(HttpContext http, string key) =>
         http.Request.Query.TryGetValue(key, out var values) ? values.ToString() : null;
 
-    private async Task<bool> ApplyFaultsAsync(HttpContext http)
+    // Answers (or drops) a request the injector stops; returns the outcome, Proceed and DropAfterApply go on to the handler.
+    private async Task<FaultOutcome> ApplyFaultsAsync(HttpContext http)
     {
         FaultOutcome outcome = await _context.Faults.ApplyAsync(http.Request.Method, http.Request.Path.Value ?? "/", http.RequestAborted).ConfigureAwait(false);
         switch (outcome)
         {
             case FaultOutcome.Drop:
                 http.Abort();
-                return false;
+                break;
             case FaultOutcome.Throttle:
                 // The form API Priority and Fairness answers with.
                 http.Response.Headers.RetryAfter = _context.Faults.Settings.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
                 await HttpIo.WriteTextAsync(http, 429, "Too many requests, please try again later.\n").ConfigureAwait(false);
-                return false;
+                break;
             case FaultOutcome.Error:
                 await HttpIo.WriteStatusAsync(http, ApiError.Internal("injected fault")).ConfigureAwait(false);
-                return false;
-            default:
-                return true;
+                break;
         }
+        return outcome;
     }
 
     /// <summary>Applies Impersonate-* headers after checking the impersonate verb for each element (§1.10).</summary>

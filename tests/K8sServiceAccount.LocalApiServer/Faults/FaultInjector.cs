@@ -4,7 +4,8 @@ namespace K8sServiceAccount.LocalApiServer.Faults;
 
 /// <summary>
 /// Latency and failure injection, for benchmarks and reliability tests. Rates are probabilities in [0, 1]
-/// applied independently per request, in this order: dropped connection, 429, 5xx.
+/// applied independently per request, in this order: dropped connection, connection dropped after the request was
+/// handled, 429, 5xx.
 /// </summary>
 public sealed record FaultSettings
 {
@@ -25,12 +26,23 @@ public sealed record FaultSettings
     /// makes one step of a multi-object write fail deterministically.
     /// </summary>
     public IReadOnlyList<string> FailRequests { get; init; } = [];
+    /// <summary>
+    /// Share of requests that are handled (a write is applied) and whose connection is then dropped without the
+    /// answer: the client cannot know whether its write happened (issue 11 defect 9).
+    /// </summary>
+    public double DropAfterApplyRate { get; init; }
+    /// <summary>
+    /// Requests always handled and then dropped without the answer, each "METHOD PATH-PREFIX" as in
+    /// <see cref="FailRequests"/>: a write that is applied while its client sees only a lost connection.
+    /// </summary>
+    public IReadOnlyList<string> DropAfterApply { get; init; } = [];
     /// <summary>Seed of the dice, for a reproducible run; null draws from a shared random source.</summary>
     public int? Seed { get; init; }
 
     public static FaultSettings None { get; } = new();
 
-    public bool IsNone => LatencyMilliseconds == 0 && JitterMilliseconds == 0 && ErrorRate == 0 && ThrottleRate == 0 && DropRate == 0 && FailRequests.Count == 0;
+    public bool IsNone => LatencyMilliseconds == 0 && JitterMilliseconds == 0 && ErrorRate == 0 && ThrottleRate == 0 && DropRate == 0 && FailRequests.Count == 0
+        && DropAfterApplyRate == 0 && DropAfterApply.Count == 0;
 
     /// <summary>Checks ranges; returns the problem or null.</summary>
     public string? Validate()
@@ -38,7 +50,7 @@ public sealed record FaultSettings
         if (LatencyMilliseconds < 0) return "latencyMilliseconds must not be negative";
         if (JitterMilliseconds < 0) return "jitterMilliseconds must not be negative";
         if (RetryAfterSeconds < 1) return "retryAfterSeconds must be at least 1";
-        foreach ((string name, double rate) in new[] { ("errorRate", ErrorRate), ("throttleRate", ThrottleRate), ("dropRate", DropRate) })
+        foreach ((string name, double rate) in new[] { ("errorRate", ErrorRate), ("throttleRate", ThrottleRate), ("dropRate", DropRate), ("dropAfterApplyRate", DropAfterApplyRate) })
         {
             if (rate is < 0 or > 1 || double.IsNaN(rate)) return $"{name} must be between 0 and 1";
         }
@@ -54,6 +66,8 @@ public sealed record FaultSettings
         ["retryAfterSeconds"] = RetryAfterSeconds,
         ["dropRate"] = DropRate,
         ["failRequests"] = new JsonArray([.. FailRequests.Select(r => (JsonNode)JsonValue.Create(r))]),
+        ["dropAfterApplyRate"] = DropAfterApplyRate,
+        ["dropAfterApply"] = new JsonArray([.. DropAfterApply.Select(r => (JsonNode)JsonValue.Create(r))]),
         ["seed"] = Seed,
     };
 
@@ -67,12 +81,22 @@ public sealed record FaultSettings
         RetryAfterSeconds = json["retryAfterSeconds"]?.GetValue<int>() ?? baseline.RetryAfterSeconds,
         DropRate = json["dropRate"]?.GetValue<double>() ?? baseline.DropRate,
         FailRequests = json["failRequests"] is JsonArray fail ? [.. fail.Select(r => r!.GetValue<string>())] : baseline.FailRequests,
+        DropAfterApplyRate = json["dropAfterApplyRate"]?.GetValue<double>() ?? baseline.DropAfterApplyRate,
+        DropAfterApply = json["dropAfterApply"] is JsonArray dropAfter ? [.. dropAfter.Select(r => r!.GetValue<string>())] : baseline.DropAfterApply,
         Seed = json["seed"] is { } seed ? seed.GetValue<int>() : baseline.Seed,
     };
 }
 
 /// <summary>What the fault injector decided for one request.</summary>
-public enum FaultOutcome { Proceed, Drop, Throttle, Error }
+public enum FaultOutcome
+{
+    Proceed,
+    Drop,
+    Throttle,
+    Error,
+    /// <summary>Handle the request, then drop the connection instead of answering.</summary>
+    DropAfterApply,
+}
 
 /// <summary>Holds the current fault settings (replaceable at run time) and rolls the dice per request.</summary>
 public sealed class FaultInjector
@@ -122,21 +146,30 @@ public sealed class FaultInjector
     {
         FaultSettings settings = _settings;
         if (settings.IsNone) return FaultOutcome.Proceed;
-        foreach (var rule in settings.FailRequests)
+        if (Matches(settings.FailRequests, method, path)) return FaultOutcome.Error;
+        if (Matches(settings.DropAfterApply, method, path)) return FaultOutcome.DropAfterApply;
+        int delay = settings.LatencyMilliseconds +
+            (settings.JitterMilliseconds > 0 ? Next(settings.JitterMilliseconds + 1) : 0);
+        if (delay > 0) await LatencyTimer.Shared.DelayAsync(TimeSpan.FromMilliseconds(delay), cancellationToken).ConfigureAwait(false);
+        if (settings.DropRate > 0 && NextDouble() < settings.DropRate) return FaultOutcome.Drop;
+        if (settings.DropAfterApplyRate > 0 && NextDouble() < settings.DropAfterApplyRate) return FaultOutcome.DropAfterApply;
+        if (settings.ThrottleRate > 0 && NextDouble() < settings.ThrottleRate) return FaultOutcome.Throttle;
+        if (settings.ErrorRate > 0 && NextDouble() < settings.ErrorRate) return FaultOutcome.Error;
+        return FaultOutcome.Proceed;
+    }
+
+    // Each rule is "METHOD PATH-PREFIX".
+    private static bool Matches(IReadOnlyList<string> rules, string method, string path)
+    {
+        foreach (var rule in rules)
         {
             int space = rule.IndexOf(' ');
             if (space > 0 && string.Equals(rule[..space], method, StringComparison.OrdinalIgnoreCase)
                 && path.StartsWith(rule[(space + 1)..], StringComparison.Ordinal))
             {
-                return FaultOutcome.Error;
+                return true;
             }
         }
-        int delay = settings.LatencyMilliseconds +
-            (settings.JitterMilliseconds > 0 ? Next(settings.JitterMilliseconds + 1) : 0);
-        if (delay > 0) await LatencyTimer.Shared.DelayAsync(TimeSpan.FromMilliseconds(delay), cancellationToken).ConfigureAwait(false);
-        if (settings.DropRate > 0 && NextDouble() < settings.DropRate) return FaultOutcome.Drop;
-        if (settings.ThrottleRate > 0 && NextDouble() < settings.ThrottleRate) return FaultOutcome.Throttle;
-        if (settings.ErrorRate > 0 && NextDouble() < settings.ErrorRate) return FaultOutcome.Error;
-        return FaultOutcome.Proceed;
+        return false;
     }
 }
