@@ -6,6 +6,7 @@
 .EXAMPLE
     dotnet pwsh -File scripts/Invoke-HostileSuite.ps1 -Full
 #>
+[CmdletBinding()]
 param(
     # 1,000 kubeconfigs, 1,000 tokens, 500 policy files and every HTTP case, including the slow-forever and never-answers
     # ones that only the request timeout ends.
