@@ -330,6 +330,8 @@ function New-HostileTokens {
     @{ Cases = $cases; Prelude = $prelude }
 }
 
+$script:HostilePolicyEncoding = [System.Text.Encoding]::GetEncoding('utf-8', [System.Text.EncoderReplacementFallback]::new('\ud800'), [System.Text.DecoderFallback]::ReplacementFallback)
+
 function New-HostilePolicies {
     param([Parameter(Mandatory)] [System.Random] $Random, [Parameter(Mandatory)] [int] $Count, [Parameter(Mandatory)] [string] $Directory, $Special)
     $rule = { param($r) [ordered]@{ apiGroups = @(''); resources = @('pods'); verbs = @('get', 'list'); resourceNames = @() } }
@@ -395,7 +397,9 @@ function New-HostilePolicies {
         }
         $ext = if ($json) { 'json' } else { Get-HostilePick $Random @('yaml', 'yml') }
         $file = Join-Path $Directory "p$i.$ext"
-        [System.IO.File]::WriteAllText($file, $text)
+        # A lone surrogate (a wrong value, or damage) cannot be written as UTF-8: it is written as the escape \ud800,
+        # which a JSON or double-quoted YAML string reads back as the lone surrogate (strict UTF-8 would throw here).
+        [System.IO.File]::WriteAllBytes($file, $script:HostilePolicyEncoding.GetBytes($text))
         $source = if ($Random.Next(6) -eq 0) { "(Get-Item '$file')" } elseif ($Random.Next(8) -eq 0 -and $Special) { "'$(Get-HostilePick $Random @('/dev/zero', $Special.Huge, $Special.Directory, $Special.Empty, '/nonexistent.yaml'))'" } else { "'$file'" }
         $cases["policy-$i-m$kind-$ext"] = (Get-HostilePick $Random $cmds).Replace('$P', $source)
     }
@@ -694,6 +698,11 @@ function Add-HostileVerdict($Results, $Batch, [string] $Group, [string[]] $Docum
     }
 }
 
+function Get-HostileMedian([object[]] $Values) {
+    $sorted = @($Values | Sort-Object)
+    if ($sorted.Count) { $sorted[[int][Math]::Floor(($sorted.Count - 1) / 2)] }
+}
+
 function Get-HostileSummary {
     # The figures for RELIABILITY.md: per group the inputs, answers, typed errors by id, max times and memory, and failures.
     param([Parameter(Mandatory)] [object[]] $Results)
@@ -706,7 +715,9 @@ function Get-HostileSummary {
             Answers       = @($reported | Where-Object Ok).Count
             TypedErrors   = @($reported | Where-Object { -not $_.Ok }).Count
             ErrorIds      = (($reported | Where-Object { -not $_.Ok } | Group-Object { ($_.Id -split ',')[0] } | Sort-Object Count -Descending | ForEach-Object { "$($_.Name) $($_.Count)" }) -join ', ')
+            MedianCpuMs   = Get-HostileMedian @($reported.CpuMs)
             MaxCpuMs      = ($reported | Measure-Object CpuMs -Maximum).Maximum
+            MedianWallMs  = Get-HostileMedian @($reported.Ms)
             MaxWallMs     = ($reported | Measure-Object Ms -Maximum).Maximum
             MaxPeakGrowthMB = ($reported | Measure-Object PeakGrowthMB -Maximum).Maximum
             MaxPeakMB     = ($reported | Measure-Object PeakMB -Maximum).Maximum
