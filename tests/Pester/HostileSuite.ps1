@@ -441,7 +441,6 @@ public static class HostileHttpServer
             try
             {
                 var stream = client.GetStream();
-                var mode = Mode;
                 // Read the request head (and ignore any body).
                 var head = new StringBuilder();
                 var one = new byte[1];
@@ -456,6 +455,17 @@ public static class HostileHttpServer
                 var skip = new byte[Math.Min(contentLength, 1 << 20)];
                 var got = 0;
                 while (got < skip.Length) { var n = await stream.ReadAsync(skip, got, skip.Length - got); if (n == 0) break; got += n; }
+                // The mode is the first segment of the path ("/m/<mode>/api/..."; each mode's kubeconfig has it in
+                // its server URL), else Mode.
+                var mode = Mode;
+                var requestLine = head.ToString().Split("\r\n")[0];
+                var marker = requestLine.IndexOf(" /m/", StringComparison.Ordinal);
+                if (marker >= 0)
+                {
+                    var rest = requestLine.Substring(marker + 4);
+                    var end = rest.IndexOfAny(new[] { '/', ' ', '?' });
+                    mode = end < 0 ? rest : rest.Substring(0, end);
+                }
                 await Answer(stream, mode, head.ToString());
             }
             catch (Exception) { }
@@ -590,22 +600,38 @@ function Get-HostileHttpModes([switch] $Full) {
     $modes
 }
 
-function New-HostileHttpCases {
-    # The server is compiled once (here) into an assembly that every child loads: its prelude starts the server in the
-    # child and writes a kubeconfig pointing at it (plain HTTP, a token).
-    param([Parameter(Mandatory)] [string] $Directory, [switch] $Full)
+function Start-HostileHttpServer {
+    # Compiles the raw server once into an assembly and runs it in a pwsh process of its own, so that its work
+    # (streaming 64 MiB answers, trickling) is never measured as the cmdlets' in the children. Returns Process, Port.
+    param([Parameter(Mandatory)] [string] $Directory)
     $assembly = Join-Path $Directory 'HostileHttpServer.dll'
     if (-not (Test-Path -LiteralPath $assembly)) {
         Add-Type -TypeDefinition $script:HostileHttpSource -OutputAssembly $assembly -OutputType Library
     }
-    # One kubeconfig per child (several children run at once, each with its own server).
-    $kube = Join-Path $Directory 'http-$PID.kubeconfig'
-    $prelude = @"
-Add-Type -Path '$assembly'
-`$port = [HostileHttpServer]::Start()
-[System.IO.File]::WriteAllText("$kube", "apiVersion: v1``nkind: Config``nclusters:``n- name: h``n  cluster: {server: 'http://127.0.0.1:`$port'}``nusers:``n- name: u``n  user: {token: not-a-secret}``ncontexts:``n- name: c``n  context: {cluster: h, user: u, namespace: default}``ncurrent-context: c``n")
-`$HttpKube = "$kube"
-"@
+    $process = [Environment]::ProcessPath
+    $start = [System.Diagnostics.ProcessStartInfo]::new($process)
+    if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $start.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+    $command = "Add-Type -Path '$assembly'; [Console]::Out.WriteLine([HostileHttpServer]::Start()); [Console]::Out.Flush(); [void][Console]::In.ReadLine()"
+    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $command) { $start.ArgumentList.Add($a) }
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardInput = $true
+    $start.UseShellExecute = $false
+    $server = [System.Diagnostics.Process]::Start($start)
+    $line = $server.StandardOutput.ReadLineAsync()
+    if (-not $line.Wait(120000) -or -not ($line.Result -match '^\d+$')) {
+        $server.Kill($true)
+        throw "The hostile HTTP server did not start (it said: '$($line.Result)')."
+    }
+    @{ Process = $server; Port = [int]$line.Result }
+}
+
+function Stop-HostileHttpServer($Server) {
+    if ($Server -and -not $Server.Process.HasExited) { $Server.Process.Kill($true); $Server.Process.WaitForExit() }
+}
+
+function New-HostileHttpCases {
+    # One kubeconfig per mode, its server URL naming the mode (http://127.0.0.1:PORT/m/MODE; plain HTTP, a token).
+    param([Parameter(Mandatory)] [string] $Directory, [Parameter(Mandatory)] [int] $Port, [switch] $Full)
     $cmds = [ordered]@{
         getsa    = "Get-K8sServiceAccount -Kubeconfig `$HttpKube -Name x"
         listsa   = "Get-K8sServiceAccount -Kubeconfig `$HttpKube"
@@ -618,11 +644,13 @@ Add-Type -Path '$assembly'
     # CI: every mode once, the reading cmdlets in turn; -Full: every mode with every cmdlet. Watch modes: the watching cmdlet.
     $i = 0
     foreach ($mode in (Get-HostileHttpModes -Full:$Full)) {
-        if ($mode -like 'watch-*') { foreach ($cmd in $watchCmds.Keys) { $cases["http-$mode-$cmd"] = "[HostileHttpServer]::Mode = '$mode'; $($watchCmds[$cmd])" }; continue }
-        $names = if ($Full) { @($cmds.Keys) } else { @(@($cmds.Keys)[$i++ % $cmds.Count]) }
-        foreach ($cmd in $names) { $cases["http-$mode-$cmd"] = "[HostileHttpServer]::Mode = '$mode'; $($cmds[$cmd])" }
+        $kube = Join-Path $Directory "http-$mode.kubeconfig"
+        [System.IO.File]::WriteAllText($kube, "apiVersion: v1`nkind: Config`nclusters:`n- name: h`n  cluster: {server: 'http://127.0.0.1:$Port/m/$mode'}`nusers:`n- name: u`n  user: {token: not-a-secret}`ncontexts:`n- name: c`n  context: {cluster: h, user: u, namespace: default}`ncurrent-context: c`n")
+        $set = if ($mode -like 'watch-*') { $watchCmds } else { $cmds }
+        $names = if ($mode -like 'watch-*' -or $Full) { @($set.Keys) } else { @(@($cmds.Keys)[$i++ % $cmds.Count]) }
+        foreach ($cmd in $names) { $cases["http-$mode-$cmd"] = $set[$cmd].Replace('$HttpKube', "'$kube'") }
     }
-    @{ Cases = $cases; Prelude = $prelude }
+    $cases
 }
 
 function Invoke-HostileSuite {
@@ -649,46 +677,50 @@ function Invoke-HostileSuite {
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $documented = @(Get-DocumentedErrorId)
     # The HTTP children first: they wait while the rest is generated and run.
-    $http = New-HostileHttpCases -Directory $Directory -Full:$FullHttp
-    $httpNames = @($http.Cases.Keys)
-    $httpHandles = @(for ($c = 0; $c -lt [Math]::Min($HttpChildren, $httpNames.Count); $c++) {
-            $batch = [ordered]@{}
-            for ($k = $c; $k -lt $httpNames.Count; $k += $HttpChildren) { $batch[$httpNames[$k]] = $http.Cases[$httpNames[$k]] }
-            , @((Start-HostileChild -Cases $batch -Prelude $http.Prelude -WorkDirectory $Directory), $batch)
-        })
-    Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: $($httpHandles.Count) HTTP children started"
-    # Files and tokens use the processor: one child at a time, each started as the previous one ends, while the
-    # parent generates the next group (in the same order as ever, so a seed gives the same inputs).
-    $random = [System.Random]::new($Seed)
-    $special = New-HostileSpecialFiles $Directory
-    $running = $null
-    $generators = @(
-        { @{ Group = 'kubeconfig'; Cases = (New-HostileKubeconfigs -Random $random -Count $Kubeconfigs -Directory $Directory -Special $special); Prelude = '' } }
-        { (New-HostileTokens -Random $random -Count $Tokens -Directory $Directory) + @{ Group = 'token' } }
-        { @{ Group = 'policy'; Cases = (New-HostilePolicies -Random $random -Count $Policies -Directory $Directory -Special $special); Prelude = '' } }
-    )
-    foreach ($generate in $generators) {
-        $g = & $generate
-        Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: generated $($g.Cases.Count) $($g.Group) inputs"
-        $names = @($g.Cases.Keys)
-        for ($start = 0; $start -lt $names.Count; $start += $BatchSize) {
-            $batch = [ordered]@{}
-            foreach ($name in $names[$start..([Math]::Min($names.Count, $start + $BatchSize) - 1)]) { $batch[$name] = $g.Cases[$name] }
-            if ($running) {
-                Add-HostileVerdict (Wait-HostileChild $running.Handle -TimeoutSeconds $running.Timeout) $running.Batch $running.Group $documented
-                Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: a $($running.Group) child ended"
+    $server = Start-HostileHttpServer $Directory
+    try {
+        $httpCases = New-HostileHttpCases -Directory $Directory -Port $server.Port -Full:$FullHttp
+        $httpNames = @($httpCases.Keys)
+        $httpHandles = @(for ($c = 0; $c -lt [Math]::Min($HttpChildren, $httpNames.Count); $c++) {
+                $batch = [ordered]@{}
+                for ($k = $c; $k -lt $httpNames.Count; $k += $HttpChildren) { $batch[$httpNames[$k]] = $httpCases[$httpNames[$k]] }
+                , @((Start-HostileChild -Cases $batch -Prelude '' -WorkDirectory $Directory), $batch)
+            })
+        Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: $($httpHandles.Count) HTTP children started"
+        # Files and tokens use the processor: one child at a time, each started as the previous one ends, while the
+        # parent generates the next group (in the same order as ever, so a seed gives the same inputs).
+        $random = [System.Random]::new($Seed)
+        $special = New-HostileSpecialFiles $Directory
+        $running = $null
+        $generators = @(
+            { @{ Group = 'kubeconfig'; Cases = (New-HostileKubeconfigs -Random $random -Count $Kubeconfigs -Directory $Directory -Special $special); Prelude = '' } }
+            { (New-HostileTokens -Random $random -Count $Tokens -Directory $Directory) + @{ Group = 'token' } }
+            { @{ Group = 'policy'; Cases = (New-HostilePolicies -Random $random -Count $Policies -Directory $Directory -Special $special); Prelude = '' } }
+        )
+        foreach ($generate in $generators) {
+            $g = & $generate
+            Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: generated $($g.Cases.Count) $($g.Group) inputs"
+            $names = @($g.Cases.Keys)
+            for ($start = 0; $start -lt $names.Count; $start += $BatchSize) {
+                $batch = [ordered]@{}
+                foreach ($name in $names[$start..([Math]::Min($names.Count, $start + $BatchSize) - 1)]) { $batch[$name] = $g.Cases[$name] }
+                if ($running) {
+                    Add-HostileVerdict (Wait-HostileChild $running.Handle -TimeoutSeconds $running.Timeout) $running.Batch $running.Group $documented
+                    Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: a $($running.Group) child ended"
+                }
+                $running = @{ Handle = (Start-HostileChild -Cases $batch -Prelude $g.Prelude -WorkDirectory $Directory); Batch = $batch; Group = $g.Group; Timeout = 60 + 3 * $batch.Count }
             }
-            $running = @{ Handle = (Start-HostileChild -Cases $batch -Prelude $g.Prelude -WorkDirectory $Directory); Batch = $batch; Group = $g.Group; Timeout = 60 + 3 * $batch.Count }
+        }
+        if ($running) { Add-HostileVerdict (Wait-HostileChild $running.Handle -TimeoutSeconds $running.Timeout) $running.Batch $running.Group $documented }
+        Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: the file and token children ended"
+        foreach ($pair in $httpHandles) {
+            # A child's cases run one after another: each may wait up to its wall bound (130 s for the request-timeout cases).
+            $timeout = 60 + 20 * $pair[1].Count + 130 * @($pair[1].Keys | Where-Object { $_ -match 'slow-forever|never-answers' }).Count
+            Add-HostileVerdict (Wait-HostileChild $pair[0] -TimeoutSeconds $timeout) $pair[1] 'http' $documented
+            Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: an HTTP child ended"
         }
     }
-    if ($running) { Add-HostileVerdict (Wait-HostileChild $running.Handle -TimeoutSeconds $running.Timeout) $running.Batch $running.Group $documented }
-    Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: the file and token children ended"
-    foreach ($pair in $httpHandles) {
-        # A child's cases run one after another: each may wait up to its wall bound (130 s for the request-timeout cases).
-        $timeout = 60 + 20 * $pair[1].Count + 130 * @($pair[1].Keys | Where-Object { $_ -match 'slow-forever|never-answers' }).Count
-        Add-HostileVerdict (Wait-HostileChild $pair[0] -TimeoutSeconds $timeout) $pair[1] 'http' $documented
-        Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: an HTTP child ended"
-    }
+    finally { Stop-HostileHttpServer $server }
 }
 
 function Add-HostileVerdict($Results, $Batch, [string] $Group, [string[]] $Documented) {
