@@ -6,6 +6,7 @@
 .EXAMPLE
     dotnet pwsh -File scripts/Invoke-HostileSuite.ps1 -Full
 #>
+[CmdletBinding()]
 param(
     # 1,000 kubeconfigs, 1,000 tokens, 500 policy files and every HTTP case, including the slow-forever and never-answers
     # ones that only the request timeout ends.
@@ -23,7 +24,7 @@ try { $results = @(Invoke-HostileSuite -Seed $Seed -Directory $work @counts) }
 finally { Remove-Item -Recurse -Force -LiteralPath $work -ErrorAction Ignore }
 if ($ResultPath) { $results | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $ResultPath }
 Get-HostileSummary $results | Format-List
-"Seed $Seed, $($results.Count) inputs in $([int]$watch.Elapsed.TotalSeconds) s"
+"Seed $Seed, $($results.Count) inputs in $([int]$watch.Elapsed.TotalSeconds) s; $(Get-Date -AsUTC -Format 'yyyy-MM-dd HH:mm') UTC; load average $((Get-Content -ErrorAction Ignore /proc/loadavg) -join ' ')"
 $failed = @($results | Where-Object Verdict)
 $failed | ForEach-Object { "FAIL $($_.Name): $($_.Verdict)`n     $($_.Case)" }
 if ($failed) { exit 1 }

@@ -157,6 +157,12 @@ function New-HostileSpecialFiles([string] $Directory) {
 
 function Get-HostilePick([System.Random] $Random, [object[]] $Items) { $Items[$Random.Next($Items.Count)] }
 
+function Join-HostileBytes([byte[]] $First, [byte[]] $Second) {
+    $all = [byte[]]::new($First.Length + $Second.Length)
+    $First.CopyTo($all, 0); $Second.CopyTo($all, $First.Length)
+    , $all
+}
+
 function Get-HostileBomb([System.Random] $Random, [string] $Indent) {
     # A depth bomb (flow or block) or an alias bomb, as a YAML value to put after "key:".
     switch ($Random.Next(4)) {
@@ -167,7 +173,7 @@ function Get-HostileBomb([System.Random] $Random, [string] $Indent) {
             foreach ($i in 1..9) { $lines += "$Indent  a${i}: &a$i [" + ((@("*a$($i - 1)") * 9) -join ',') + ']' }
             $lines -join "`n"
         }
-        3 { $n = Get-HostilePick $Random @(100, 2000); "`n" + (-join (0..($n - 1) | ForEach-Object { "$Indent" + (' ' * $_) + "- `n" })) }
+        3 { $n = Get-HostilePick $Random @(100, 2000); "`n" + (-join @(foreach ($k in 0..($n - 1)) { "$Indent" + (' ' * $k) + "- `n" })) }
     }
 }
 
@@ -247,17 +253,18 @@ function New-HostileKubeconfigs {
         }
         $final = $lines -join "`n"
         $file = Join-Path $Directory ("k$i.kubeconfig")
-        $bytes = [byte[]]@(switch ($encoding) {
-            'utf8' { [Text.Encoding]::UTF8.GetBytes($final) }
-            'utf8bom' { [byte[]](0xEF, 0xBB, 0xBF) + [Text.Encoding]::UTF8.GetBytes($final) }
-            'bombom' { [byte[]](0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF) + [Text.Encoding]::UTF8.GetBytes($final) }
-            'utf16le' { [Text.Encoding]::Unicode.GetPreamble() + [Text.Encoding]::Unicode.GetBytes($final) }
-            'utf16be' { [Text.Encoding]::BigEndianUnicode.GetPreamble() + [Text.Encoding]::BigEndianUnicode.GetBytes($final) }
-            'utf32' { [Text.Encoding]::UTF32.GetPreamble() + [Text.Encoding]::UTF32.GetBytes($final) }
-            'latin1' { [Text.Encoding]::Latin1.GetBytes($final + "`n# caf`u{e9} `u{ff}`n") }
-            'nul' { [Text.Encoding]::UTF8.GetBytes($final.Insert($Random.Next($final.Length + 1), "`0")) }
-            'cr' { [Text.Encoding]::UTF8.GetBytes($final.Replace("`n", "`r")) }
-        })
+        # Byte arrays are kept whole (never enumerated into the pipeline: that boxes every byte).
+        $bytes = switch ($encoding) {
+            'utf8' { , [Text.Encoding]::UTF8.GetBytes($final) }
+            'utf8bom' { , (Join-HostileBytes ([byte[]](0xEF, 0xBB, 0xBF)) ([Text.Encoding]::UTF8.GetBytes($final))) }
+            'bombom' { , (Join-HostileBytes ([byte[]](0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF)) ([Text.Encoding]::UTF8.GetBytes($final))) }
+            'utf16le' { , (Join-HostileBytes ([Text.Encoding]::Unicode.GetPreamble()) ([Text.Encoding]::Unicode.GetBytes($final))) }
+            'utf16be' { , (Join-HostileBytes ([Text.Encoding]::BigEndianUnicode.GetPreamble()) ([Text.Encoding]::BigEndianUnicode.GetBytes($final))) }
+            'utf32' { , (Join-HostileBytes ([Text.Encoding]::UTF32.GetPreamble()) ([Text.Encoding]::UTF32.GetBytes($final))) }
+            'latin1' { , [Text.Encoding]::Latin1.GetBytes($final + "`n# caf`u{e9} `u{ff}`n") }
+            'nul' { , [Text.Encoding]::UTF8.GetBytes($final.Insert($Random.Next($final.Length + 1), "`0")) }
+            'cr' { , [Text.Encoding]::UTF8.GetBytes($final.Replace("`n", "`r")) }
+        }
         [System.IO.File]::WriteAllBytes($file, [byte[]]$bytes)
         # Parse only, or as far as a request (every server is a closed port).
         $cases["kubeconfig-$i-m$kind-$encoding"] = if ($Random.Next(2)) { "Get-K8sContext -Kubeconfig '$file'" } else { "Get-K8sServiceAccount -Kubeconfig '$file' -Name x" }
@@ -268,7 +275,7 @@ function New-HostileKubeconfigs {
 function ConvertTo-Base64Url([byte[]] $Bytes) { [Convert]::ToBase64String($Bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
 
 function New-HostileTokens {
-    # Tokens are written one a line as the hex of their UTF-16 code units (so NUL, CR/LF and lone surrogates survive);
+    # Tokens are written one a line as the base64 of their UTF-16 code units (so NUL, CR/LF and lone surrogates survive);
     # the returned Prelude loads them into $T.
     param([Parameter(Mandatory)] [System.Random] $Random, [Parameter(Mandatory)] [int] $Count, [Parameter(Mandatory)] [string] $Directory)
     $b64 = { param([string] $s) ConvertTo-Base64Url ([Text.Encoding]::UTF8.GetBytes($s)) }
@@ -308,18 +315,22 @@ function New-HostileTokens {
             2 { $token = Get-HostilePick $Random @('', ' ', '.', '..', '...', '....', 'a.b', 'a.b.c', 'a.b.c.d.e', ('a' * 100000), "`0", '..sig') }
             default { }
         }
-        $lines.Add(-join ($token.ToCharArray() | ForEach-Object { ([int]$_).ToString('x4') }))
+        $chars = $token.ToCharArray(); $units = [byte[]]::new(2 * $chars.Length)
+        [Buffer]::BlockCopy($chars, 0, $units, 0, $units.Length)
+        $lines.Add([Convert]::ToBase64String($units))
         $names.Add("token-$i-m$kind")
     }
     $file = Join-Path $Directory 'tokens.txt'
     [System.IO.File]::WriteAllLines($file, $lines)
-    $prelude = "`$T = @(foreach (`$l in [System.IO.File]::ReadAllLines('$file')) { [string]::new([char[]]@(for (`$k = 0; `$k -lt `$l.Length; `$k += 4) { [Convert]::ToInt32(`$l.Substring(`$k, 4), 16) })) })"
+    $prelude = "`$T = @(foreach (`$l in [System.IO.File]::ReadAllLines('$file')) { `$u = [Convert]::FromBase64String(`$l); `$c = [char[]]::new(`$u.Length / 2); [Buffer]::BlockCopy(`$u, 0, `$c, 0, `$u.Length); [string]::new(`$c) })"
     $cases = [ordered]@{}
     for ($i = 0; $i -lt $Count; $i++) {
         $cases[$names[$i]] = if ($i % 4 -eq 3) { "@(`$T[$i], `$T[0]) | ConvertFrom-K8sSaToken -ErrorAction Continue" } else { "ConvertFrom-K8sSaToken -Token `$T[$i]" }
     }
     @{ Cases = $cases; Prelude = $prelude }
 }
+
+$script:HostilePolicyEncoding = [System.Text.Encoding]::GetEncoding('utf-8', [System.Text.EncoderReplacementFallback]::new('\ud800'), [System.Text.DecoderFallback]::ReplacementFallback)
 
 function New-HostilePolicies {
     param([Parameter(Mandatory)] [System.Random] $Random, [Parameter(Mandatory)] [int] $Count, [Parameter(Mandatory)] [string] $Directory, $Special)
@@ -355,9 +366,9 @@ function New-HostilePolicies {
             2 {
                 # Huge lists.
                 $n = Get-HostilePick $Random @(1000, 20000)
-                if ($doc.Contains('rules')) { $doc.rules = @(1..$n | ForEach-Object { [ordered]@{ apiGroups = @("g$_"); resources = @("r$_"); verbs = @('*') } }) }
-                elseif ($doc.Contains('subjects')) { $doc.subjects = @(1..$n | ForEach-Object { [ordered]@{ kind = 'User'; name = "u$_"; apiGroup = 'rbac.authorization.k8s.io' } }) }
-                else { $doc.aggregationRule = [ordered]@{ clusterRoleSelectors = @(1..$n | ForEach-Object { [ordered]@{ matchLabels = [ordered]@{ "k$_" = 'v' } } }) } }
+                if ($doc.Contains('rules')) { $doc.rules = @(foreach ($k in 1..$n) { [ordered]@{ apiGroups = @("g$k"); resources = @("r$k"); verbs = @('*') } }) }
+                elseif ($doc.Contains('subjects')) { $doc.subjects = @(foreach ($k in 1..$n) { [ordered]@{ kind = 'User'; name = "u$k"; apiGroup = 'rbac.authorization.k8s.io' } }) }
+                else { $doc.aggregationRule = [ordered]@{ clusterRoleSelectors = @(foreach ($k in 1..$n) { [ordered]@{ matchLabels = [ordered]@{ "k$k" = 'v' } } }) } }
             }
             3 { $docs = @([ordered]@{ apiVersion = 'v1'; kind = (Get-HostilePick $Random @('List', 'RoleList', 'ClusterRoleList', 'RoleBindingList')); items = (Get-HostilePick $Random @($docs, @($null), 'x', @(1), @([ordered]@{ items = $docs }))) }) }
             4 { $doc.kind = Get-HostilePick $Random @('Pod', 'role', '', 'ClusterRoleBinding', 'Role ', $null, 5) ; $doc.apiVersion = Get-HostilePick $Random @('rbac.authorization.k8s.io/v1', 'rbac.authorization.k8s.io/v1beta1', 'v1', '', 'x/y/z') }
@@ -386,7 +397,9 @@ function New-HostilePolicies {
         }
         $ext = if ($json) { 'json' } else { Get-HostilePick $Random @('yaml', 'yml') }
         $file = Join-Path $Directory "p$i.$ext"
-        [System.IO.File]::WriteAllText($file, $text)
+        # A lone surrogate (a wrong value, or damage) cannot be written as UTF-8: it is written as the escape \ud800,
+        # which a JSON or double-quoted YAML string reads back as the lone surrogate (strict UTF-8 would throw here).
+        [System.IO.File]::WriteAllBytes($file, $script:HostilePolicyEncoding.GetBytes($text))
         $source = if ($Random.Next(6) -eq 0) { "(Get-Item '$file')" } elseif ($Random.Next(8) -eq 0 -and $Special) { "'$(Get-HostilePick $Random @('/dev/zero', $Special.Huge, $Special.Directory, $Special.Empty, '/nonexistent.yaml'))'" } else { "'$file'" }
         $cases["policy-$i-m$kind-$ext"] = (Get-HostilePick $Random $cmds).Replace('$P', $source)
     }
@@ -428,7 +441,6 @@ public static class HostileHttpServer
             try
             {
                 var stream = client.GetStream();
-                var mode = Mode;
                 // Read the request head (and ignore any body).
                 var head = new StringBuilder();
                 var one = new byte[1];
@@ -443,7 +455,18 @@ public static class HostileHttpServer
                 var skip = new byte[Math.Min(contentLength, 1 << 20)];
                 var got = 0;
                 while (got < skip.Length) { var n = await stream.ReadAsync(skip, got, skip.Length - got); if (n == 0) break; got += n; }
-                await Answer(stream, mode);
+                // The mode is the first segment of the path ("/m/<mode>/api/..."; each mode's kubeconfig has it in
+                // its server URL), else Mode.
+                var mode = Mode;
+                var requestLine = head.ToString().Split("\r\n")[0];
+                var marker = requestLine.IndexOf(" /m/", StringComparison.Ordinal);
+                if (marker >= 0)
+                {
+                    var rest = requestLine.Substring(marker + 4);
+                    var end = rest.IndexOfAny(new[] { '/', ' ', '?' });
+                    mode = end < 0 ? rest : rest.Substring(0, end);
+                }
+                await Answer(stream, mode, head.ToString());
             }
             catch (Exception) { }
         }
@@ -454,11 +477,30 @@ public static class HostileHttpServer
     private static Task Json(Stream s, int status, string body, string contentType = "application/json", string extra = "") =>
         Send(s, "HTTP/1.1 " + status + " X\r\nContent-Type: " + contentType + "\r\nContent-Length: " + Encoding.UTF8.GetByteCount(body) + "\r\n" + extra + "Connection: close\r\n\r\n" + body);
 
-    private static async Task Answer(Stream s, string mode)
+    private static async Task Answer(Stream s, string mode, string head)
     {
         var chunk = Encoding.ASCII.GetBytes(new string(' ', 65536));
+        var requestLine = head.Split("\r\n")[0];
         switch (mode)
         {
+            case "watch-endless-line":
+            {
+                // Get-K8sSaToken -Legacy: the ServiceAccount, its token Secret not filled yet, then a watch whose first
+                // event never ends (one line, streamed until the client hangs up).
+                if (requestLine.Contains("/serviceaccounts/")) { await Json(s, 200, "{\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"x\",\"namespace\":\"default\",\"uid\":\"u1\"}}"); return; }
+                if (!requestLine.Contains("watch=true"))
+                {
+                    await Json(s, 200, "{\"kind\":\"SecretList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"5\"},\"items\":[{\"metadata\":{\"name\":\"x-token\",\"namespace\":\"default\",\"resourceVersion\":\"5\",\"annotations\":{\"kubernetes.io/service-account.name\":\"x\",\"kubernetes.io/service-account.uid\":\"u1\"}},\"type\":\"kubernetes.io/service-account-token\"}]}");
+                    return;
+                }
+                await Send(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+                var start = "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"";
+                await Send(s, start.Length.ToString("x") + "\r\n" + start + "\r\n");
+                var filler = Encoding.ASCII.GetBytes("10000\r\n" + new string('x', 65536) + "\r\n");
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                while (sw.Elapsed.TotalSeconds < 60) await s.WriteAsync(filler, 0, filler.Length);
+                return;
+            }
             case "close": return;
             case "garbage": await Send(s, "\x00\x01\x02 hello\r\n\r\n"); return;
             case "status-line-text": await Send(s, "HTTP/1.1 abc Whatever\r\nContent-Length: 2\r\n\r\n{}"); return;
@@ -553,22 +595,43 @@ function Get-HostileHttpModes([switch] $Full) {
         'status-503-retry-date', 'status-302', 'status-100', 'status-204', 'status-200-status-failure', 'warning-header-flood')
     # A server that trickles forever or never answers is bounded only by the request timeout (100 s by default): -Full only.
     if ($Full) { $modes += 'slow-forever', 'never-answers' }
+    # Served to a watch (Get-K8sSaToken -Legacy waits for its token Secret with one), not to the other cmdlets.
+    $modes += 'watch-endless-line'
     $modes
 }
 
+function Start-HostileHttpServer {
+    # Compiles the raw server once into an assembly and runs it in a pwsh process of its own, so that its work
+    # (streaming 64 MiB answers, trickling) is never measured as the cmdlets' in the children. Returns Process, Port.
+    param([Parameter(Mandatory)] [string] $Directory)
+    $assembly = Join-Path $Directory 'HostileHttpServer.dll'
+    if (-not (Test-Path -LiteralPath $assembly)) {
+        Add-Type -TypeDefinition $script:HostileHttpSource -OutputAssembly $assembly -OutputType Library
+    }
+    $process = [Environment]::ProcessPath
+    $start = [System.Diagnostics.ProcessStartInfo]::new($process)
+    if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $start.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+    $command = "Add-Type -Path '$assembly'; [Console]::Out.WriteLine([HostileHttpServer]::Start()); [Console]::Out.Flush(); [void][Console]::In.ReadLine()"
+    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $command) { $start.ArgumentList.Add($a) }
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardInput = $true
+    $start.UseShellExecute = $false
+    $server = [System.Diagnostics.Process]::Start($start)
+    $line = $server.StandardOutput.ReadLineAsync()
+    if (-not $line.Wait(120000) -or -not ($line.Result -match '^\d+$')) {
+        $server.Kill($true)
+        throw "The hostile HTTP server did not start (it said: '$($line.Result)')."
+    }
+    @{ Process = $server; Port = [int]$line.Result }
+}
+
+function Stop-HostileHttpServer($Server) {
+    if ($Server -and -not $Server.Process.HasExited) { $Server.Process.Kill($true); $Server.Process.WaitForExit() }
+}
+
 function New-HostileHttpCases {
-    # Prelude: compiles and starts the server in the child and writes a kubeconfig pointing at it (plain HTTP, a token).
-    param([Parameter(Mandatory)] [string] $Directory, [switch] $Full)
-    $source = Join-Path $Directory 'HostileHttpServer.cs'
-    [System.IO.File]::WriteAllText($source, $script:HostileHttpSource)
-    # One kubeconfig per child (several children run at once, each with its own server).
-    $kube = Join-Path $Directory 'http-$PID.kubeconfig'
-    $prelude = @"
-Add-Type -Path '$source'
-`$port = [HostileHttpServer]::Start()
-[System.IO.File]::WriteAllText("$kube", "apiVersion: v1``nkind: Config``nclusters:``n- name: h``n  cluster: {server: 'http://127.0.0.1:`$port'}``nusers:``n- name: u``n  user: {token: not-a-secret}``ncontexts:``n- name: c``n  context: {cluster: h, user: u, namespace: default}``ncurrent-context: c``n")
-`$HttpKube = "$kube"
-"@
+    # One kubeconfig per mode, its server URL naming the mode (http://127.0.0.1:PORT/m/MODE; plain HTTP, a token).
+    param([Parameter(Mandatory)] [string] $Directory, [Parameter(Mandatory)] [int] $Port, [switch] $Full)
     $cmds = [ordered]@{
         getsa    = "Get-K8sServiceAccount -Kubeconfig `$HttpKube -Name x"
         listsa   = "Get-K8sServiceAccount -Kubeconfig `$HttpKube"
@@ -576,14 +639,18 @@ Add-Type -Path '$source'
         test     = "Test-K8sPermission -Kubeconfig `$HttpKube -Verb get -Resource pods"
         snapshot = "Get-K8sRbacSnapshot -Kubeconfig `$HttpKube"
     }
+    $watchCmds = [ordered]@{ legacytoken = "Get-K8sSaToken -Kubeconfig `$HttpKube -ServiceAccount x -Legacy -Timeout (New-TimeSpan -Seconds 20)" }
     $cases = [ordered]@{}
-    # CI: every mode once, the reading cmdlets in turn; -Full: every mode with every cmdlet.
+    # CI: every mode once, the reading cmdlets in turn; -Full: every mode with every cmdlet. Watch modes: the watching cmdlet.
     $i = 0
     foreach ($mode in (Get-HostileHttpModes -Full:$Full)) {
-        $names = if ($Full) { @($cmds.Keys) } else { @(@($cmds.Keys)[$i++ % $cmds.Count]) }
-        foreach ($cmd in $names) { $cases["http-$mode-$cmd"] = "[HostileHttpServer]::Mode = '$mode'; $($cmds[$cmd])" }
+        $kube = Join-Path $Directory "http-$mode.kubeconfig"
+        [System.IO.File]::WriteAllText($kube, "apiVersion: v1`nkind: Config`nclusters:`n- name: h`n  cluster: {server: 'http://127.0.0.1:$Port/m/$mode'}`nusers:`n- name: u`n  user: {token: not-a-secret}`ncontexts:`n- name: c`n  context: {cluster: h, user: u, namespace: default}`ncurrent-context: c`n")
+        $set = if ($mode -like 'watch-*') { $watchCmds } else { $cmds }
+        $names = if ($mode -like 'watch-*' -or $Full) { @($set.Keys) } else { @(@($cmds.Keys)[$i++ % $cmds.Count]) }
+        foreach ($cmd in $names) { $cases["http-$mode-$cmd"] = $set[$cmd].Replace('$HttpKube', "'$kube'") }
     }
-    @{ Cases = $cases; Prelude = $prelude }
+    $cases
 }
 
 function Invoke-HostileSuite {
@@ -591,6 +658,10 @@ function Invoke-HostileSuite {
     .SYNOPSIS
         Generates the inputs (seeded), runs them in child pwsh processes in batches and returns one result per input,
         each with Verdict ($null = acceptable, else why not) and Group (kubeconfig, token, policy, http).
+    .DESCRIPTION
+        HTTP cases mostly wait (the client's retries back off, slow servers trickle), so their children start first,
+        $HttpChildren at once, each given every $HttpChildren-th case (the slow ones spread out); the file and token
+        children, which use the processor, run one after another meanwhile.
     #>
     param(
         [int] $Seed = 11,
@@ -599,44 +670,57 @@ function Invoke-HostileSuite {
         [int] $Policies = 100,
         [switch] $FullHttp,
         [int] $BatchSize = 200,
+        [int] $HttpChildren = $(if ($FullHttp) { 6 } else { 3 }),
         [Parameter(Mandatory)] [string] $Directory
     )
     New-Item -ItemType Directory -Path $Directory -Force | Out-Null
-    $random = [System.Random]::new($Seed)
-    $special = New-HostileSpecialFiles $Directory
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $documented = @(Get-DocumentedErrorId)
-    $groups = @(
-        @{ Group = 'kubeconfig'; Cases = (New-HostileKubeconfigs -Random $random -Count $Kubeconfigs -Directory $Directory -Special $special); Prelude = '' }
-        (New-HostileTokens -Random $random -Count $Tokens -Directory $Directory) + @{ Group = 'token' }
-        @{ Group = 'policy'; Cases = (New-HostilePolicies -Random $random -Count $Policies -Directory $Directory -Special $special); Prelude = '' }
-        (New-HostileHttpCases -Directory $Directory -Full:$FullHttp) + @{ Group = 'http' }
-    )
-    foreach ($g in $groups) {
-        $names = @($g.Cases.Keys)
-        # HTTP cases mostly wait (retries with back-off, slow servers): several children at once, few cases each.
-        $size = if ($g.Group -eq 'http') { [Math]::Max(1, [Math]::Ceiling($names.Count / 8)) } else { $BatchSize }
-        if ($g.Group -ne 'http') {
-            # Files and tokens: one child at a time (they use the processor), started as the previous one ends.
-            $handles = @()
-            for ($start = 0; $start -lt $names.Count; $start += $size) {
+    # The HTTP children first: they wait while the rest is generated and run.
+    $server = Start-HostileHttpServer $Directory
+    try {
+        $httpCases = New-HostileHttpCases -Directory $Directory -Port $server.Port -Full:$FullHttp
+        $httpNames = @($httpCases.Keys)
+        $httpHandles = @(for ($c = 0; $c -lt [Math]::Min($HttpChildren, $httpNames.Count); $c++) {
                 $batch = [ordered]@{}
-                foreach ($name in $names[$start..([Math]::Min($names.Count, $start + $size) - 1)]) { $batch[$name] = $g.Cases[$name] }
-                $handles += , @((Start-HostileChild -Cases $batch -Prelude $g.Prelude -WorkDirectory $Directory), $batch)
-                $results = Wait-HostileChild $handles[-1][0] -TimeoutSeconds (60 + 3 * $batch.Count)
-                Add-HostileVerdict $results $batch $g.Group $documented
-            }
-            continue
-        }
-        $handles = @(for ($start = 0; $start -lt $names.Count; $start += $size) {
-                $batch = [ordered]@{}
-                foreach ($name in $names[$start..([Math]::Min($names.Count, $start + $size) - 1)]) { $batch[$name] = $g.Cases[$name] }
-                , @((Start-HostileChild -Cases $batch -Prelude $g.Prelude -WorkDirectory $Directory), $batch)
+                for ($k = $c; $k -lt $httpNames.Count; $k += $HttpChildren) { $batch[$httpNames[$k]] = $httpCases[$httpNames[$k]] }
+                , @((Start-HostileChild -Cases $batch -Prelude '' -WorkDirectory $Directory), $batch)
             })
-        foreach ($pair in $handles) {
-            $timeout = 60 + 20 * $pair[1].Count + $(if ($FullHttp) { 1200 } else { 0 })
-            Add-HostileVerdict (Wait-HostileChild $pair[0] -TimeoutSeconds $timeout) $pair[1] $g.Group $documented
+        Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: $($httpHandles.Count) HTTP children started"
+        # Files and tokens use the processor: one child at a time, each started as the previous one ends, while the
+        # parent generates the next group (in the same order as ever, so a seed gives the same inputs).
+        $random = [System.Random]::new($Seed)
+        $special = New-HostileSpecialFiles $Directory
+        $running = $null
+        $generators = @(
+            { @{ Group = 'kubeconfig'; Cases = (New-HostileKubeconfigs -Random $random -Count $Kubeconfigs -Directory $Directory -Special $special); Prelude = '' } }
+            { (New-HostileTokens -Random $random -Count $Tokens -Directory $Directory) + @{ Group = 'token' } }
+            { @{ Group = 'policy'; Cases = (New-HostilePolicies -Random $random -Count $Policies -Directory $Directory -Special $special); Prelude = '' } }
+        )
+        foreach ($generate in $generators) {
+            $g = & $generate
+            Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: generated $($g.Cases.Count) $($g.Group) inputs"
+            $names = @($g.Cases.Keys)
+            for ($start = 0; $start -lt $names.Count; $start += $BatchSize) {
+                $batch = [ordered]@{}
+                foreach ($name in $names[$start..([Math]::Min($names.Count, $start + $BatchSize) - 1)]) { $batch[$name] = $g.Cases[$name] }
+                if ($running) {
+                    Add-HostileVerdict (Wait-HostileChild $running.Handle -TimeoutSeconds $running.Timeout) $running.Batch $running.Group $documented
+                    Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: a $($running.Group) child ended"
+                }
+                $running = @{ Handle = (Start-HostileChild -Cases $batch -Prelude $g.Prelude -WorkDirectory $Directory); Batch = $batch; Group = $g.Group; Timeout = 60 + 3 * $batch.Count }
+            }
+        }
+        if ($running) { Add-HostileVerdict (Wait-HostileChild $running.Handle -TimeoutSeconds $running.Timeout) $running.Batch $running.Group $documented }
+        Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: the file and token children ended"
+        foreach ($pair in $httpHandles) {
+            # A child's cases run one after another: each may wait up to its wall bound (130 s for the request-timeout cases).
+            $timeout = 60 + 20 * $pair[1].Count + 130 * @($pair[1].Keys | Where-Object { $_ -match 'slow-forever|never-answers' }).Count
+            Add-HostileVerdict (Wait-HostileChild $pair[0] -TimeoutSeconds $timeout) $pair[1] 'http' $documented
+            Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: an HTTP child ended"
         }
     }
+    finally { Stop-HostileHttpServer $server }
 }
 
 function Add-HostileVerdict($Results, $Batch, [string] $Group, [string[]] $Documented) {
@@ -644,6 +728,11 @@ function Add-HostileVerdict($Results, $Batch, [string] $Group, [string[]] $Docum
         $wall = if ($r.Name -match 'slow-forever|never-answers') { 130000 } else { 20000 }
         $r | Add-Member Group $Group -PassThru | Add-Member Verdict (Test-HostileResult $r $Documented -MaxWallMs $wall) -PassThru | Add-Member Case $Batch[$r.Name] -PassThru
     }
+}
+
+function Get-HostileMedian([object[]] $Values) {
+    $sorted = @($Values | Sort-Object)
+    if ($sorted.Count) { $sorted[[int][Math]::Floor(($sorted.Count - 1) / 2)] }
 }
 
 function Get-HostileSummary {
@@ -658,7 +747,9 @@ function Get-HostileSummary {
             Answers       = @($reported | Where-Object Ok).Count
             TypedErrors   = @($reported | Where-Object { -not $_.Ok }).Count
             ErrorIds      = (($reported | Where-Object { -not $_.Ok } | Group-Object { ($_.Id -split ',')[0] } | Sort-Object Count -Descending | ForEach-Object { "$($_.Name) $($_.Count)" }) -join ', ')
+            MedianCpuMs   = Get-HostileMedian @($reported.CpuMs)
             MaxCpuMs      = ($reported | Measure-Object CpuMs -Maximum).Maximum
+            MedianWallMs  = Get-HostileMedian @($reported.Ms)
             MaxWallMs     = ($reported | Measure-Object Ms -Maximum).Maximum
             MaxPeakGrowthMB = ($reported | Measure-Object PeakGrowthMB -Maximum).Maximum
             MaxPeakMB     = ($reported | Measure-Object PeakMB -Maximum).Maximum

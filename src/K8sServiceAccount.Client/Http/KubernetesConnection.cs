@@ -244,8 +244,9 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         using (response)
         {
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            using var reader = new StreamReader(stream, Encoding.UTF8);
-            while (await ReadWatchLineAsync(reader, path, cancellationToken).ConfigureAwait(false) is { } line)
+            // One event per line, each at most MaxResponseBytes (the limit of one answer): an endless line fails.
+            var reader = new WatchLineReader(stream, _options.MaxResponseBytes);
+            while (await ReadWatchLineAsync(reader, path, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false) is { } line)
             {
                 if (string.IsNullOrWhiteSpace(line))
                 {
@@ -483,11 +484,15 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         return result ?? throw InvalidResponse(method, path, "the answer has no body", null);
     }
 
-    private static async Task<string?> ReadWatchLineAsync(StreamReader reader, string path, CancellationToken cancellationToken)
+    private static async Task<string?> ReadWatchLineAsync(WatchLineReader reader, string path, long maxEventBytes, CancellationToken cancellationToken)
     {
         try
         {
             return await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (WatchLineTooLongException ex)
+        {
+            throw InvalidResponse(HttpMethod.Get, path, $"a watch event is larger than {maxEventBytes / (1024 * 1024)} MiB", ex);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
         {

@@ -20,9 +20,9 @@ public sealed class KubernetesConnectionOptions
     public int MaxRetries { get; init; } = 5;
 
     /// <summary>
-    /// The largest answer read into memory (not a watch): more fails with KubernetesInvalidResponse instead of
-    /// buffering whatever a broken or hostile server sends (HttpClient's own limit is 2 GiB). A page of a list is
-    /// far below it.
+    /// The largest answer read into memory, and the largest event (one line) of a watch: more fails with
+    /// KubernetesInvalidResponse instead of buffering whatever a broken or hostile server sends (HttpClient's own
+    /// limit is 2 GiB; a watch line has none). A page of a list is far below it.
     /// </summary>
     public long MaxResponseBytes { get; init; } = 64L * 1024 * 1024;
 

@@ -519,6 +519,57 @@ public sealed class KubernetesConnectionTests
     }
 
     [Fact]
+    public async Task A_watch_line_longer_than_MaxResponseBytes_fails_typed_without_reading_the_rest()
+    {
+        // A hostile server sending one endless line: the reader must stop at the limit, not buffer it all.
+        var endless = new EndlessLineStream(totalBytes: 16 * 1024 * 1024);
+        var stub = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(endless) });
+        var options = TestConnections.Options(stub);
+        using var connection = KubernetesConnection.Create(TestConnections.Settings(), new KubernetesConnectionOptions
+        {
+            WrapHandler = options.WrapHandler,
+            Environment = options.Environment,
+            MaxResponseBytes = 1024 * 1024,
+        });
+
+        var error = await Assert.ThrowsAsync<K8sClientException>(async () =>
+        {
+            await foreach (var unused in connection.WatchAsync(ListPath + "?watch=true", KubeJsonContext.Default.WatchEventServiceAccount, CancellationToken.None))
+            {
+            }
+        });
+
+        Assert.Equal("KubernetesInvalidResponse", error.ErrorId);
+        Assert.Equal(K8sErrorCategory.ProtocolError, error.Category);
+        Assert.Contains("a watch event is larger than 1 MiB", error.Message);
+        Assert.InRange(endless.BytesRead, 1024 * 1024, 2 * 1024 * 1024);
+    }
+
+    [Fact]
+    public async Task A_watch_event_just_under_MaxResponseBytes_and_events_after_it_are_read()
+    {
+        var padding = new string('x', (1024 * 1024) - 200);
+        var lines = """{"type":"ADDED","object":{"metadata":{"name":"a","annotations":{"p":""" + "\"" + padding + "\"" + """}}}}""" + "\r\n"
+            + """{"type":"DELETED","object":{"metadata":{"name":"a"}}}""" + "\n";
+        var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK, lines));
+        var options = TestConnections.Options(stub);
+        using var connection = KubernetesConnection.Create(TestConnections.Settings(), new KubernetesConnectionOptions
+        {
+            WrapHandler = options.WrapHandler,
+            Environment = options.Environment,
+            MaxResponseBytes = 1024 * 1024,
+        });
+
+        var names = new List<string?>();
+        await foreach (var watchEvent in connection.WatchAsync(ListPath + "?watch=true", KubeJsonContext.Default.WatchEventServiceAccount, CancellationToken.None))
+        {
+            names.Add(watchEvent.Type + " " + watchEvent.Object?.Metadata?.Name);
+        }
+
+        Assert.Equal(["ADDED a", "DELETED a"], names);
+    }
+
+    [Fact]
     public async Task Each_call_writes_one_verbose_line_with_method_url_status_duration_and_retries()
     {
         var stub = new StubHandler((_, attempt) => attempt == 1
@@ -585,4 +636,40 @@ public sealed class KubernetesConnectionTests
         await pipe.Writer.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"));
         await pipe.Writer.FlushAsync();
     }
+}
+
+/// <summary>A watch body of one line of 'x' that never ends within <c>totalBytes</c>; counts what was read.</summary>
+internal sealed class EndlessLineStream(long totalBytes) : Stream
+{
+    private long position;
+
+    public long BytesRead => Interlocked.Read(ref position);
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => position; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        var n = (int)Math.Min(count, totalBytes - position);
+        buffer.AsSpan(offset, n).Fill((byte)'x');
+        Interlocked.Add(ref position, n);
+        return n;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
