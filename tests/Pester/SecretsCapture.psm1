@@ -9,7 +9,10 @@
     one) and goes to objects-bydesign-PID.txt, which the scan leaves out. Errors are not seen here (they go around the
     proxy on the error stream); the suite runner dumps $Error instead.
     Parameters that carry a transformation attribute (e.g. -Duration '30m') are [object] in the proxy, so that the
-    cmdlet itself converts them.
+    cmdlet itself converts them; the cmdlets' argument completers are registered for the proxies.
+    Known limits (tests that check these fail in a scan, never in the suite): -ErrorVariable, -WarningVariable and
+    -InformationVariable stay empty in the caller (the steppable pipeline sets them in the proxy's scope), Get-Help
+    finds no help for the proxies, and Get-Command shows functions instead of cmdlets.
 #>
 $ErrorActionPreference = 'Stop'
 $script:CaptureDirectory = $env:K8SSA_SECRETS_CAPTURE
@@ -54,10 +57,21 @@ foreach ($cmdlet in $real.ExportedCmdlets.Values) {
     }
     $proxy = [System.Management.Automation.ProxyCommand]::Create($metadata)
     $lookup = "\`$ExecutionContext\.InvokeCommand\.GetCommand\('(?:[\w.]+\\)?$($cmdlet.Name)', \[System\.Management\.Automation\.CommandTypes\]::Cmdlet\)"
-    $invoke = '{& $wrappedCmd @PSBoundParameters }'
+    $invoke = '$scriptCmd = {& $wrappedCmd @PSBoundParameters }'
     if ($proxy -notmatch $lookup -or -not $proxy.Contains($invoke)) { throw "Unexpected proxy text for $($cmdlet.Name)" }
-    $record = "{ & `$wrappedCmd @PSBoundParameters | Write-SecretsCaptureObject -Command '$($cmdlet.Name)' -ByDesign:([bool]`$PSBoundParameters['AsPlainText']) }"
+    $record = "`$scriptCmd = { & `$wrappedCmd @PSBoundParameters | Write-SecretsCaptureObject -Command '$($cmdlet.Name)' -ByDesign:([bool]`$PSBoundParameters['AsPlainText']) }"
     $proxy = ($proxy -replace $lookup, "`$script:Cmdlets['$($cmdlet.Name)']").Replace($invoke, $record)
+    # Argument completers declared on the cmdlet's parameters, registered for the proxy.
+    foreach ($parameter in $cmdlet.Parameters.Values) {
+        foreach ($attribute in $parameter.Attributes) {
+            if ($attribute -isnot [System.Management.Automation.ArgumentCompleterAttribute] -or -not $attribute.Type) { continue }
+            $completer = [Activator]::CreateInstance($attribute.Type)
+            Register-ArgumentCompleter -CommandName $cmdlet.Name -ParameterName $parameter.Name -ScriptBlock ({
+                    param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+                    $completer.CompleteArgument($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+                }.GetNewClosure())
+        }
+    }
     # Dot-sourced here, so that the function belongs to this module (and sees $script:Cmdlets).
     . ([scriptblock]::Create("function $($cmdlet.Name) {`n$proxy`n}"))
 }

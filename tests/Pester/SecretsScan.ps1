@@ -54,9 +54,24 @@ function New-SecretsCaptureModule {
     Join-Path $target 'K8sServiceAccount.psd1'
 }
 
+function Get-SecretsCaptureRegularFile {
+    # The regular files under PATH, never through a link: on Linux and macOS `find -P PATH -type f`, because .NET
+    # and PowerShell show a FIFO as an ordinary file (UnixMode -rw-r--r--), and opening one blocks.
+    param([Parameter(Mandatory)] [string] $Path)
+    if ($IsWindows) {
+        Get-ChildItem -LiteralPath $Path -Recurse -Force -File -ErrorAction Ignore | Where-Object { -not $_.LinkType }
+        return
+    }
+    $names = ((& find -P $Path -type f -print0 2>$null) -join "`n") -split "`0"
+    foreach ($name in $names) {
+        $name = $name.Trim("`n")
+        if ($name) { [System.IO.FileInfo]::new($name) }
+    }
+}
+
 function Save-SecretsCaptureFile {
     # Copies the regular files under PATH (never following links; FIFOs, devices and sockets skipped, as is a file
-    # over 32 MB, which is listed instead) to the capture's files/ folder, each once per content.
+    # over 32 MB, which is listed in skipped-large-files.txt instead) to the capture's files/ folder, each once per content.
     param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $Label)
 
     $capture = Get-SecretsCaptureDirectory
@@ -65,9 +80,7 @@ function Save-SecretsCaptureFile {
     $root = [System.IO.Path]::GetFullPath($Path)
     $destinationRoot = Join-Path $capture ('files/{0:d4}-{1}' -f $global:K8ssaCaptureCopySequence, $Label)
     if ($null -eq $global:K8ssaCaptureCopied) { $global:K8ssaCaptureCopied = @{} }
-    foreach ($item in Get-ChildItem -LiteralPath $root -Recurse -Force -File -ErrorAction Ignore) {
-        if ($item.UnixMode -and $item.UnixMode[0] -ne '-') { continue }
-        if ($item.LinkType) { continue }
+    foreach ($item in Get-SecretsCaptureRegularFile -Path $root) {
         $relative = [System.IO.Path]::GetRelativePath($root, $item.FullName)
         if ($item.Length -gt 32MB) {
             Add-Content -LiteralPath (Join-Path $capture 'skipped-large-files.txt') -Value "$($item.FullName)`t$($item.Length)"
@@ -132,15 +145,16 @@ function Enable-SecretsCapture {
     <#
     .SYNOPSIS
         Turns the capture on in the suite runner (Invoke-PesterSuite.ps1 -CaptureDirectory), after Pester is imported:
-        Verbose and Debug on (preferences and -Verbose/-Debug on every K8s cmdlet), $Error kept whole, and Pester's
+        Verbose and Debug on (both preferences Continue, and -Verbose on every K8s command), $Error kept whole, and Pester's
         TestDrive removal wrapped so that each TestDrive's files and $Error are saved first.
     #>
     param([Parameter(Mandatory)] [System.Management.Automation.PSModuleInfo] $Pester)
 
     $global:VerbosePreference = 'Continue'
     $global:DebugPreference = 'Continue'
+    # -Verbose on every K8s command; not -Debug: PowerShell 7.6 makes a compiled cmdlet's -Debug ask (Inquire),
+    # which fails in a non-interactive run; $DebugPreference = 'Continue' shows the same debug lines.
     $global:PSDefaultParameterValues['*-K8s*:Verbose'] = $true
-    $global:PSDefaultParameterValues['*-K8s*:Debug'] = $true
     $global:MaximumErrorCount = 32767
 
     $saveFiles = ${function:Save-SecretsCaptureFile}
@@ -390,13 +404,12 @@ function Invoke-SecretsScanOfCapture {
 
     # Every file of the capture, except the known secrets themselves, a nested scan's capture (the inner scan scans
     # it; a test of this scan plants secrets there on purpose), and output kept by design.
-    $nested = @(Get-ChildItem -LiteralPath $capture -Recurse -Force -File -Filter '.secrets-capture' -ErrorAction Ignore |
+    $nested = @(Get-SecretsCaptureRegularFile -Path $capture | Where-Object Name -EQ '.secrets-capture' |
             Where-Object { $_.DirectoryName -ne $capture } | ForEach-Object { $_.DirectoryName + [System.IO.Path]::DirectorySeparatorChar })
     $files = [System.Collections.Generic.List[object]]::new()
     $excluded = [System.Collections.Generic.List[object]]::new()
-    foreach ($file in Get-ChildItem -LiteralPath $capture -Recurse -Force -File -ErrorAction Ignore) {
+    foreach ($file in Get-SecretsCaptureRegularFile -Path $capture) {
         $relative = [System.IO.Path]::GetRelativePath($capture, $file.FullName)
-        if ($file.UnixMode -and $file.UnixMode[0] -ne '-') { continue }
         if ($relative.StartsWith('secrets' + [System.IO.Path]::DirectorySeparatorChar)) { $excluded.Add([pscustomobject]@{ File = $relative; Reason = 'known secrets (local API server --secrets-log)' }); continue }
         if ($relative.StartsWith('module' + [System.IO.Path]::DirectorySeparatorChar)) { $excluded.Add([pscustomobject]@{ File = $relative; Reason = 'the staged module copy (product files)' }); continue }
         if ($nested | Where-Object { $file.FullName.StartsWith($_) }) { $excluded.Add([pscustomobject]@{ File = $relative; Reason = 'a nested secrets scan capture (scanned by that scan)' }); continue }
