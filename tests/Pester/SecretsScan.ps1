@@ -152,8 +152,8 @@ function Enable-SecretsCapture {
 
     $global:VerbosePreference = 'Continue'
     $global:DebugPreference = 'Continue'
-    # -Verbose on every K8s command; not -Debug: PowerShell 7.6 makes a compiled cmdlet's -Debug ask (Inquire),
-    # which fails in a non-interactive run; $DebugPreference = 'Continue' shows the same debug lines.
+    # -Verbose on every K8s command; not -Debug: Connect-K8sCluster -Debug failed non-interactively ("Read and Prompt
+    # functionality is not available"); $DebugPreference = 'Continue' shows the same debug lines.
     $global:PSDefaultParameterValues['*-K8s*:Verbose'] = $true
     $global:MaximumErrorCount = 32767
 
