@@ -132,8 +132,12 @@ public sealed class LocalApiServerHost : IAsyncDisposable
     }
 
     /// <summary>A client certificate signed by the server CA for <paramref name="user"/> in <paramref name="groups"/>.</summary>
-    public IssuedClientCertificate IssueClientCertificate(string user, params string[] groups) =>
-        Context.Ca.IssueClientCertificate(user, groups);
+    public IssuedClientCertificate IssueClientCertificate(string user, params string[] groups)
+    {
+        IssuedClientCertificate certificate = Context.Ca.IssueClientCertificate(user, groups);
+        Context.Secrets.Record("client-key", certificate.PrivateKeyPem);
+        return certificate;
+    }
 
     /// <summary>Writes a kubeconfig that authenticates as <paramref name="user"/> with a client certificate.</summary>
     public void WriteKubeconfig(string path, string user, IReadOnlyList<string> groups, string? defaultNamespace = "default")

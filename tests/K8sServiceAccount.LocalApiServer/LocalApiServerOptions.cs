@@ -87,4 +87,8 @@ public sealed class LocalApiServerOptions
     /// <summary>Append one line per request ("METHOD path?query") to this file, e.g. so a benchmark can show how many
     /// list pages a client asked for.</summary>
     public string? RequestLog { get; set; }
+
+    /// <summary>Test support: append every token and client key the server issues to this file (see
+    /// <see cref="Tokens.SecretsLog"/>); null: off.</summary>
+    public string? SecretsLog { get; set; }
 }

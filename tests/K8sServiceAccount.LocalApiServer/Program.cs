@@ -41,6 +41,9 @@ public static class Program
           --capture-bodies DIR         Write every request body to DIR with its Content-Type and
                                        Accept (debugging, e.g. capturing what a kubectl sends).
           --request-log FILE           Append "METHOD path?query" for every request to FILE.
+          --secrets-log FILE           Append every token and client key the server issues (and the
+                                       --token tokens) to FILE, one "KIND<TAB>BASE64" line each, for
+                                       secrets scans of what clients print (test support; off by default).
           --help                       Show this text.
 
         Fault settings and controllers can also be read and replaced at run time by a system:masters identity:
@@ -183,6 +186,9 @@ public static class Program
                     break;
                 case "--request-log":
                     options.RequestLog = Value();
+                    break;
+                case "--secrets-log":
+                    options.SecretsLog = Value();
                     break;
                 default:
                     throw new FormatException($"unknown option '{args[i]}'");

@@ -19,7 +19,9 @@ public sealed class ServerContext
         var staticTokens = options.StaticTokens.ToDictionary(
             t => t.Token, t => new Client.Rbac.UserInfo(t.User, null, t.Groups), StringComparer.Ordinal);
         IReadOnlyList<string> audiences = options.ApiAudiences.Count > 0 ? options.ApiAudiences.ToList() : [options.Issuer];
-        Tokens = new TokenAuthority(signer, Store, options.Issuer, audiences, staticTokens, Clock);
+        Secrets = new SecretsLog(options.SecretsLog);
+        foreach (StaticToken token in options.StaticTokens) Secrets.Record("static-token", token.Token);
+        Tokens = new TokenAuthority(signer, Store, options.Issuer, audiences, staticTokens, Clock, Secrets);
         Authenticator = new Authenticator(ca, Tokens, options.AnonymousAuth);
         Authorizer = new ServerAuthorizer(Store);
         Faults = new FaultInjector(options.Faults);
@@ -31,6 +33,8 @@ public sealed class ServerContext
     public CertificateAuthority Ca { get; }
     public ObjectStore Store { get; }
     public TokenAuthority Tokens { get; }
+    /// <summary>Where issued credentials are recorded for secrets scans (a no-op unless --secrets-log is given).</summary>
+    public SecretsLog Secrets { get; }
     public Authenticator Authenticator { get; }
     public ServerAuthorizer Authorizer { get; }
     public FaultInjector Faults { get; }

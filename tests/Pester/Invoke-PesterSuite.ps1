@@ -15,15 +15,21 @@
     Where results.xml and summary.txt go (default: out/pester).
 .PARAMETER Output
     Pester's console verbosity.
+.PARAMETER CaptureDirectory
+    Secrets scan mode (scripts/Invoke-SecretsScan.ps1 calls it so; see tests/Pester/SecretsScan.ps1): Verbose and
+    Debug on, a transcript, every cmdlet output object, $Error and every TestDrive file saved in this directory.
 #>
 [CmdletBinding()]
 param(
     [string[]] $Path = $PSScriptRoot,
     [string] $ResultDirectory = (Join-Path $PSScriptRoot '../../out/pester'),
     [ValidateSet('None', 'Normal', 'Detailed', 'Diagnostic')]
-    [string] $Output = 'Detailed'
+    [string] $Output = 'Detailed',
+    [string] $CaptureDirectory
 )
 $ErrorActionPreference = 'Stop'
+# `pwsh -File` passes "a,b" as one string: a comma separates paths.
+$Path = @($Path | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 $repoRoot = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
 $modules = Join-Path $repoRoot 'out/modules'
 $pesterManifest = Join-Path $modules 'Pester/Pester.psd1'
@@ -48,6 +54,14 @@ $ResultDirectory = (Resolve-Path -LiteralPath $ResultDirectory).ProviderPath
 $summaryFile = Join-Path $ResultDirectory 'summary.txt'
 Remove-Item -LiteralPath $summaryFile -ErrorAction Ignore
 
+if ($CaptureDirectory) {
+    $CaptureDirectory = [System.IO.Path]::GetFullPath($CaptureDirectory)
+    $env:K8SSA_SECRETS_CAPTURE = $CaptureDirectory
+    . (Join-Path $PSScriptRoot 'SecretsScan.ps1')
+    Enable-SecretsCapture -Pester $pester
+    $null = Start-Transcript -LiteralPath (Join-Path $CaptureDirectory 'transcript.txt') -IncludeInvocationHeader
+}
+
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = $Path
 $configuration.Run.PassThru = $true
@@ -56,6 +70,10 @@ $configuration.TestResult.Enabled = $true
 $configuration.TestResult.OutputFormat = 'NUnitXml'
 $configuration.TestResult.OutputPath = Join-Path $ResultDirectory 'results.xml'
 $result = Invoke-Pester -Configuration $configuration
+if ($CaptureDirectory) {
+    Save-SecretsCaptureError -Label 'end'
+    $null = Stop-Transcript
+}
 
 # A file that does not run (it does not parse, or its top-level BeforeAll throws) yields no test results: count each
 # such file as a failed test, so that the summary never reads better than the run. A failed block's tests are

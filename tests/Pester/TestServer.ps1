@@ -11,16 +11,29 @@ function Invoke-ChildPwsh {
     # an ordinary install runs as pwsh itself, while the .NET tool (dotnet pwsh, pinned in .config/dotnet-tools.json)
     # runs as dotnet with pwsh.dll, so the process path alone is not enough. $LASTEXITCODE is the child's.
     $process = [Environment]::ProcessPath
-    if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
-        & $process (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive @args
+    [string[]] $prefix = if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' } else { @() }
+    if (-not $env:K8SSA_SECRETS_CAPTURE) {
+        & $process @prefix -NoProfile -NonInteractive @args
+        return
     }
-    else {
-        & $process -NoProfile -NonInteractive @args
+    # In a secrets scan (scripts/Invoke-SecretsScan.ps1), the child's standard output and error are also appended to
+    # the capture's children/ folder; both streams come out as before (error lines on the error stream).
+    $log = Join-Path $env:K8SSA_SECRETS_CAPTURE "children/$PID.txt"
+    $null = [System.IO.Directory]::CreateDirectory((Split-Path -LiteralPath $log))
+    [System.IO.File]::AppendAllText($log, "=== child pwsh $($args -join ' ')`n")
+    & $process @prefix -NoProfile -NonInteractive @args 2>&1 | ForEach-Object {
+        [System.IO.File]::AppendAllText($log, "$_`n")
+        if ($_ -is [System.Management.Automation.ErrorRecord]) { Write-Error -ErrorRecord $_ -ErrorAction Continue } else { $_ }
     }
 }
 
 function Get-StagedModulePath {
-    # The module as the build stages it, never the source folder.
+    # The module as the build stages it, never the source folder. In a secrets scan (scripts/Invoke-SecretsScan.ps1)
+    # its capture copy, which records every object a cmdlet outputs (tests/Pester/SecretsCapture.psm1).
+    if ($env:K8SSA_SECRETS_CAPTURE) {
+        $capture = Join-Path $env:K8SSA_SECRETS_CAPTURE 'module/K8sServiceAccount/K8sServiceAccount.psd1'
+        if (Test-Path -LiteralPath $capture) { return $capture }
+    }
     [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../../out/K8sServiceAccount/K8sServiceAccount.psd1'))
 }
 
@@ -61,6 +74,12 @@ function Start-LocalApiServer {
     $outputLog = Join-Path $Directory 'server.out'
     $errorLog = Join-Path $Directory 'server.err'
     $arguments = @("`"$ServerDll`"", '--port', '0', '--kubeconfig', "`"$kubeconfig`"") + $Argument
+    if ($env:K8SSA_SECRETS_CAPTURE) {
+        # A secrets scan: the server records every token and client key it issues (the known secrets).
+        $secretsLog = Join-Path $env:K8SSA_SECRETS_CAPTURE "secrets/$([guid]::NewGuid()).secrets.log"
+        $null = [System.IO.Directory]::CreateDirectory((Split-Path -LiteralPath $secretsLog))
+        $arguments += @('--secrets-log', "`"$secretsLog`"")
+    }
     $process = Start-Process -FilePath 'dotnet' -ArgumentList $arguments -NoNewWindow -PassThru `
         -RedirectStandardOutput $outputLog -RedirectStandardError $errorLog
     $server = [pscustomobject]@{ Process = $process; Kubeconfig = $kubeconfig; Directory = $Directory }
@@ -118,7 +137,9 @@ function Invoke-TestServerRequest {
 
     # The server is the one this process started on 127.0.0.1, with a CA of its own that Invoke-RestMethod cannot be
     # given; the module's calls in the tests do verify it.
-    $request = @{ Uri = "$($Server.Url)$Path"; Method = $Method; Certificate = $Server.AdminCertificate; SkipCertificateCheck = $true }
+    # Never verbose or debug: Invoke-RestMethod would print the answer (Secrets with their tokens) in a secrets scan,
+    # which runs with both on; this test channel is not the module's output.
+    $request = @{ Uri = "$($Server.Url)$Path"; Method = $Method; Certificate = $Server.AdminCertificate; SkipCertificateCheck = $true; Verbose = $false; Debug = $false }
     if ($null -ne $Body) { $request.Body = $Body | ConvertTo-Json -Depth 10 -Compress; $request.ContentType = 'application/json' }
     Invoke-RestMethod @request
 }

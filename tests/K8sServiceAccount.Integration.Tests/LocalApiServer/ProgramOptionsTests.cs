@@ -12,7 +12,7 @@ public sealed class ProgramOptionsTests
             "--port", "6443", "--kubeconfig=/tmp/kc", "--state-dir", "/tmp/state", "--token", "t1=alice:devs,ops",
             "--token", "t2=bob", "--issuer", "https://issuer", "--api-audience", "a1", "--max-token-expiration", "3600",
             "--anonymous-auth", "false", "--latency", "5", "--jitter", "2", "--error-rate", "0.1", "--throttle-rate", "0.2",
-            "--retry-after", "3", "--drop-rate", "0.05", "--no-token-controller", "--verbose",
+            "--retry-after", "3", "--drop-rate", "0.05", "--no-token-controller", "--verbose", "--secrets-log", "/tmp/s.log",
         ], out bool help);
 
         Assert.False(help);
@@ -25,6 +25,8 @@ public sealed class ProgramOptionsTests
             options.Faults.ErrorRate, options.Faults.ThrottleRate, options.Faults.RetryAfterSeconds, options.Faults.DropRate));
         Assert.False(options.TokenController);
         Assert.True(options.Verbose);
+        Assert.Equal("/tmp/s.log", options.SecretsLog);
+        Assert.Null(Program.Parse([], out _).SecretsLog);
     }
 
     [Fact]

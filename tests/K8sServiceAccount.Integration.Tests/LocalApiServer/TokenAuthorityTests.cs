@@ -36,6 +36,30 @@ public sealed class TokenAuthorityTests : IDisposable
         _tokens.IssueBoundToken("ns1", "app", _serviceAccount.Uid, audiences ?? [Issuer], _clock.GetUtcNow(), seconds, bound);
 
     [Fact]
+    public void SecretsLogRecordsEveryIssuedTokenOnceAndOnlyWhenOn()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"secrets-log-{Guid.NewGuid():N}.secrets.log");
+        try
+        {
+            var log = new SecretsLog(path);
+            var tokens = new TokenAuthority(_signer, _store, Issuer, [Issuer], new Dictionary<string, UserInfo>(), _clock, log);
+            string bound = tokens.IssueBoundToken("ns1", "app", _serviceAccount.Uid, [Issuer], _clock.GetUtcNow(), 3600, null);
+            string legacy = tokens.IssueLegacyToken("ns1", "app", _serviceAccount.Uid, "app-token");
+            string[] lines = File.ReadAllLines(path);
+            Assert.Equal(["token", "legacy-token"], lines.Select(l => l.Split('\t')[0]));
+            Assert.Equal([bound, legacy], lines.Select(l => Encoding.UTF8.GetString(Convert.FromBase64String(l.Split('\t')[1]))));
+
+            // Off (no path): nothing is written anywhere, and issuing works the same.
+            new SecretsLog(null).Record("token", bound);
+            Assert.Equal(2, File.ReadAllLines(path).Length);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void BoundTokenCarriesTheDocumentedClaimsAndAuthenticatesAsTheServiceAccount()
     {
         string token = Issue();

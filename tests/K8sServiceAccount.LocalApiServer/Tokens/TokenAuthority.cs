@@ -29,10 +29,13 @@ public sealed class TokenAuthority
     private readonly ObjectStore _store;
     private readonly TimeProvider _clock;
     private readonly IReadOnlyDictionary<string, UserInfo> _staticTokens;
+    private readonly SecretsLog? _secrets;
 
     public TokenAuthority(ServiceAccountTokenSigner signer, ObjectStore store, string issuer,
-        IReadOnlyList<string> apiAudiences, IReadOnlyDictionary<string, UserInfo> staticTokens, TimeProvider clock)
+        IReadOnlyList<string> apiAudiences, IReadOnlyDictionary<string, UserInfo> staticTokens, TimeProvider clock,
+        SecretsLog? secrets = null)
     {
+        _secrets = secrets;
         _signer = signer;
         _store = store;
         Issuer = issuer;
@@ -70,12 +73,15 @@ public sealed class TokenAuthority
             ["nbf"] = iat,
             ["sub"] = ServiceAccountIdentity.UserName(ns, name),
         };
-        return _signer.Sign(claims);
+        string token = _signer.Sign(claims);
+        _secrets?.Record("token", token);
+        return token;
     }
 
     /// <summary>A legacy, never-expiring token for a kubernetes.io/service-account-token Secret.</summary>
-    public string IssueLegacyToken(string ns, string serviceAccountName, string serviceAccountUid, string secretName) =>
-        _signer.Sign(new JsonObject
+    public string IssueLegacyToken(string ns, string serviceAccountName, string serviceAccountUid, string secretName)
+    {
+        string token = _signer.Sign(new JsonObject
         {
             ["iss"] = LegacyIssuer,
             [LegacyPrefix + "namespace"] = ns,
@@ -84,6 +90,9 @@ public sealed class TokenAuthority
             [LegacyPrefix + "service-account.uid"] = serviceAccountUid,
             ["sub"] = ServiceAccountIdentity.UserName(ns, serviceAccountName),
         });
+        _secrets?.Record("legacy-token", token);
+        return token;
+    }
 
     /// <summary>
     /// Authenticates <paramref name="token"/> for a request meant for <paramref name="audiences"/>
