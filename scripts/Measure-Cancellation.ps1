@@ -36,6 +36,8 @@ param(
     [int] $GraceMilliseconds = 200,
     [ValidateSet('Stop', 'Pty')]
     [string] $Method = 'Stop',
+    # $ProgressPreference = 'SilentlyContinue' in the batch (no progress display).
+    [switch] $NoProgress,
     # Only the per-run objects.
     [switch] $PassThru
 )
@@ -85,8 +87,9 @@ $busyThreads = {
 }
 
 $batch = {
-    param($Module, $Kubeconfig, $Rows, $ThrottleLimit)
+    param($Module, $Kubeconfig, $Rows, $ThrottleLimit, $NoProgress)
     Import-Module $Module
+    if ($NoProgress) { $ProgressPreference = 'SilentlyContinue' }
     # Each row a SubjectAccessReview for a ServiceAccount (it need not exist).
     1..$Rows | ForEach-Object { [pscustomobject]@{ ServiceAccount = "default/app$($_ % 50)"; Verb = 'get'; Resource = 'pods' } } |
         Test-K8sPermission -Kubeconfig $Kubeconfig -ThrottleLimit $ThrottleLimit -Quiet | Out-Null
@@ -102,7 +105,7 @@ try {
         $start = Get-ReviewCount
         if ($Method -eq 'Stop') {
             $ps = [powershell]::Create()
-            $null = $ps.AddScript($batch).AddArgument($module).AddArgument($server.Kubeconfig).AddArgument($Rows).AddArgument($ThrottleLimit)
+            $null = $ps.AddScript($batch).AddArgument($module).AddArgument($server.Kubeconfig).AddArgument($Rows).AddArgument($ThrottleLimit).AddArgument([bool]$NoProgress)
             $async = $ps.BeginInvoke()
             Wait-Reviews ($start + $StopAfter)
             $before = Get-ReviewCount
@@ -118,7 +121,7 @@ try {
 `$batch = { $batch }
 try {
     [Console]::Out.WriteLine('STARTED'); [Console]::Out.Flush()
-    & `$batch '$module' '$($server.Kubeconfig)' $Rows $ThrottleLimit
+    & `$batch '$module' '$($server.Kubeconfig)' $Rows $ThrottleLimit $([int][bool]$NoProgress)
     [Console]::Out.WriteLine('COMPLETED')
 }
 finally {
@@ -165,8 +168,12 @@ while not os.path.exists(go):
 sent = time.time() * 1000
 os.write(fd, b'\x03')
 deadline = time.time() + 60
+again = None
 while b'IDLE' not in out and time.time() < deadline:
     if not pump(0.01): break
+    # No return 5 s after the keystroke: press Ctrl+C once more (was the first one lost, or is the command stuck?).
+    if again is None and b'RETURNED' not in out and time.time() * 1000 - sent > 5000:
+        again = time.time() * 1000; os.write(fd, b'\x03')
 # The progress display may precede it on the same line.
 found = re.search(rb'RETURNED (\d+) (\d+)', out)
 returned = int(found.group(1)) if found else None
@@ -174,7 +181,7 @@ idle = re.search(rb'IDLE (\d+)', out)
 cpu = int(idle.group(1)) - int(found.group(2)) if found and idle else None
 busy = re.search(rb'BUSY (.*?) END', out)
 os.kill(pid, 9); os.waitpid(pid, 0)
-print(json.dumps({'sent': sent, 'returned': returned, 'cpu': cpu, 'busy': busy.group(1).decode() if busy else None, 'completed': b'COMPLETED' in out, 'tail': out.decode('utf-8', 'replace')[-2000:]}))
+print(json.dumps({'sent': sent, 'returned': returned, 'cpu': cpu, 'again': again, 'busy': busy.group(1).decode() if busy else None, 'completed': b'COMPLETED' in out, 'tail': out.decode('utf-8', 'replace')[-2000:]}))
 '@
             $go = Join-Path $work "go-$run"
             $pythonArgs = @('-c', $python, (ConvertTo-Json -Compress -InputObject @($pwshArgs)), $go)
@@ -194,8 +201,8 @@ print(json.dumps({'sent': sent, 'returned': returned, 'cpu': cpu, 'busy': busy.g
                 Start-Sleep -Milliseconds 20
             }
             $report = $job | Receive-Job | ConvertFrom-Json
-            $stopMs = if ($report.returned) { $report.returned - $report.sent } else { $null }
-            $state = if ($report.completed) { 'Completed' } elseif ($report.returned) { 'Stopped' } else { 'NoReturn' }
+            $stopMs = if ($report.returned -and -not $report.again) { $report.returned - $report.sent } else { $null }
+            $state = if ($report.completed) { 'Completed' } elseif ($report.again -and $report.returned) { "StoppedBySecondCtrlC after $([math]::Round($report.returned - $report.again)) ms" } elseif ($report.returned) { 'Stopped' } else { 'NoReturn' }
             if ($state -eq 'NoReturn') { Write-Warning "The child did not report its return; it wrote: $($report.tail)" }
         }
         if ($Method -eq 'Stop') {
@@ -229,7 +236,7 @@ print(json.dumps({'sent': sent, 'returned': returned, 'cpu': cpu, 'busy': busy.g
             Run                      = $run
             Method                   = $Method
             State                    = $state
-            StopMilliseconds         = [math]::Round($stopMs, 1)
+            StopMilliseconds         = if ($null -ne $stopMs) { [math]::Round($stopMs, 1) } else { $null }
             ReviewsBeforeStop        = $before - $start
             ReviewsDuringStop        = $atStop - $before
             ReviewsInGrace           = $afterGrace - $atStop
@@ -243,9 +250,11 @@ print(json.dumps({'sent': sent, 'returned': returned, 'cpu': cpu, 'busy': busy.g
     $results
     $median = { param($values) $sorted = @($values | Sort-Object); if ($sorted.Count % 2) { $sorted[[int][math]::Floor($sorted.Count / 2)] } else { ($sorted[$sorted.Count / 2 - 1] + $sorted[$sorted.Count / 2]) / 2 } }
     [pscustomobject]@{
-        Summary                        = "$Method, $Runs runs of $Rows rows, latency $LatencyMilliseconds ms, -ThrottleLimit $ThrottleLimit"
-        MedianStopMilliseconds         = & $median $results.StopMilliseconds
+        Summary                        = "$Method, $Runs runs of $Rows rows, latency $LatencyMilliseconds ms, -ThrottleLimit $ThrottleLimit$(if ($NoProgress) { ', no progress display' })"
+        # Over the runs stopped by the first Ctrl+C; the others are counted apart.
+        MedianStopMilliseconds         = & $median @($results.StopMilliseconds | Where-Object { $null -ne $_ })
         MaxStopMilliseconds            = ($results.StopMilliseconds | Measure-Object -Maximum).Maximum
+        RunsNotStoppedByFirstStop      = @($results | Where-Object State -NE 'Stopped').Count
         TotalReviewsAfterGrace         = ($results.ReviewsAfterGrace | Measure-Object -Sum).Sum
         MedianProcessCpuMsInNextSecond = & $median $results.ProcessCpuMsInNextSecond
         MedianServerCpuMsInNextSecond  = & $median $results.ServerCpuMsInNextSecond

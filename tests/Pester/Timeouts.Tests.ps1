@@ -73,6 +73,16 @@ Describe 'Defect 11: -RequestTimeout bounds a server that never answers' {
         $run.Seconds | Should -BeLessThan 5
     }
 
+    It 'bounds an answer whose body trickles forever' {
+        [HostileHttpServer]::Mode = 'slow-forever'
+        try {
+            $run = Measure-Failure { Get-K8sServiceAccount -Kubeconfig $script:Http -Name x -RequestTimeout 2s -ErrorAction Stop }
+        }
+        finally { [HostileHttpServer]::Mode = 'never-answers' }
+        $run.Error.FullyQualifiedErrorId | Should -BeLike 'KubernetesRequestTimeout,*'
+        $run.Seconds | Should -BeLessThan 5
+    }
+
     It 'counts the retries: a server that always answers 429 ends at the timeout, not after the 5 retries' {
         [HostileHttpServer]::Mode = 'status-429-retry-bad'
         try {
