@@ -60,6 +60,17 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     [ValidateNotNull]
     public K8sConnectionInfo? Connection { get; set; }
 
+    /// <summary>
+    /// How long each call to the API server may take, as kubectl's --request-timeout: a TimeSpan, a duration such as 30s,
+    /// 2m or 1h30m, or a whole number of seconds; 0 means no timeout. The whole call counts (connecting, the TLS handshake,
+    /// getting credentials, every retry and the waits between them); when it passes, the call fails with
+    /// KubernetesRequestTimeout. Overrides the session's (Connect-K8sCluster -RequestTimeout) and the one a -Connection
+    /// object carries. Without any, each attempt may take 100 seconds.
+    /// </summary>
+    [Parameter]
+    [RequestTimeoutTransformation]
+    public TimeSpan? RequestTimeout { get; set; }
+
     /// <summary>Cancelled when the user stops the command (Ctrl+C) so HTTP calls end at once.</summary>
     private protected CancellationToken CancellationToken => cancellation.Token;
 
@@ -79,8 +90,24 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
         get
         {
             var settings = Settings;
-            return new ConnectionHandle(settings, connection ?? chosenHandle?.MadeConnection);
+            return new ConnectionHandle(settings, connection ?? chosenHandle?.MadeConnection) { RequestTimeout = EffectiveRequestTimeout };
         }
+    }
+
+    /// <summary>
+    /// -RequestTimeout, else the one of the session or -Connection chosen (resolve the connection first), else null: the
+    /// client's default.
+    /// </summary>
+    private protected TimeSpan? EffectiveRequestTimeout => RequestTimeout ?? chosenHandle?.RequestTimeout;
+
+    /// <summary>
+    /// The scope in which this invocation's client calls run on <paramref name="target"/>: its log (verbose, debug and
+    /// warning lines reach this command's streams) and its request timeout. Work started inside it keeps both.
+    /// </summary>
+    private protected IDisposable UseConnection(KubernetesConnection target)
+    {
+        var logScope = target.UseLog(Log);
+        return new Scopes(logScope, target.UseRequestTimeout(EffectiveRequestTimeout));
     }
 
     /// <summary>False for commands that must ignore the session connection (Connect-K8sCluster itself).</summary>
@@ -122,7 +149,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     {
         var target = ClientConnection;
         Task<T> task;
-        using (target.UseLog(Log))
+        using (UseConnection(target))
         {
             // Started on the pipeline thread, as MoveNext does: it runs until its first await (the request) and the
             // log scope (an AsyncLocal) flows into it. A Task.Run here cost a hand-off to the pool and back on every
@@ -170,7 +197,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
     {
         var target = ClientConnection;
         ValueTask<bool> next;
-        using (target.UseLog(Log))
+        using (UseConnection(target))
         {
             // The log scope is an AsyncLocal: a page request started here carries it.
             next = items.MoveNextAsync();
@@ -203,7 +230,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
         var token = cancellation.Token;
         var items = new System.Collections.Concurrent.ConcurrentQueue<T>();
         Task task;
-        using (target.UseLog(Log))
+        using (UseConnection(target))
         {
             task = Task.Run(
                 async () =>
@@ -402,6 +429,16 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
             _ => ActionPreference.Continue,
         };
         return action is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+    }
+
+    /// <summary>Two scopes ended together, the inner (second) first.</summary>
+    private sealed class Scopes(IDisposable outer, IDisposable inner) : IDisposable
+    {
+        public void Dispose()
+        {
+            inner.Dispose();
+            outer.Dispose();
+        }
     }
 
     private void WriteLogLine(LogLine line)

@@ -142,6 +142,8 @@ public class CmdletContractTests
     public void EveryDurationParameterStaysANullableTimeSpanThatReadsGoDurations()
     {
         const string transformation = "K8sServiceAccount.DurationTransformationAttribute";
+        // -RequestTimeout reads kubectl's --request-timeout instead: a whole number is seconds there.
+        const string requestTimeout = "K8sServiceAccount.RequestTimeoutTransformationAttribute";
         var durations = metadata.Cmdlets.SelectMany(c => c.Parameters.Select(p => (Cmdlet: c, Parameter: p)))
             .Where(x => TypesIn(x.Parameter.ParameterType).Any(t => t.FullName == "System.TimeSpan"))
             .Select(x => (Name: $"{x.Cmdlet} -{x.Parameter.Name}", x.Parameter))
@@ -151,16 +153,20 @@ public class CmdletContractTests
             durations.Select(x => x.Name).ToHashSet());
         Assert.All(durations, x =>
         {
-            Assert.True(x.Parameter.HasAttribute(transformation), $"{x.Name}: a TimeSpan parameter takes Go durations through [DurationTransformation]");
+            var expected = x.Parameter.Name == "RequestTimeout" ? requestTimeout : transformation;
+            Assert.True(x.Parameter.HasAttribute(expected), $"{x.Name}: a TimeSpan parameter takes Go durations through [{expected}]");
             var type = x.Parameter.ParameterType;
             Assert.True(
                 type.IsGenericType && type.GetGenericTypeDefinition().FullName == "System.Nullable`1" && type.GetGenericArguments()[0].FullName == "System.TimeSpan",
                 $"{x.Name}: stays TimeSpan? (omitted means the default), whatever text it accepts");
         });
 
-        var attribute = metadata.Module.GetType(transformation, throwOnError: true)!;
-        Assert.True(attribute.IsPublic && attribute.IsSealed && attribute.GetConstructor(Type.EmptyTypes) is not null, $"{attribute}: PowerShell must be able to create it");
-        Assert.Equal("System.Management.Automation.ArgumentTransformationAttribute", attribute.BaseType?.FullName);
+        foreach (var name in new[] { transformation, requestTimeout })
+        {
+            var attribute = metadata.Module.GetType(name, throwOnError: true)!;
+            Assert.True(attribute.IsPublic && attribute.IsSealed && attribute.GetConstructor(Type.EmptyTypes) is not null, $"{attribute}: PowerShell must be able to create it");
+            Assert.Equal("System.Management.Automation.ArgumentTransformationAttribute", attribute.BaseType?.FullName);
+        }
     }
 
     [Fact]

@@ -68,6 +68,31 @@ public class ServiceAccountCmdletLogicTests
     }
 
     [Fact]
+    public void RequestTimeoutReadsWholeNumbersAsSecondsAsKubectlDoes()
+    {
+        // -RequestTimeout 5 is an Int32 with "5" typed; 2s an Int16 with "2s" typed; 0 means no timeout.
+        Assert.Equal(TimeSpan.FromSeconds(5), DurationConversion.ConvertRequestTimeout(5, "5"));
+        Assert.Equal(TimeSpan.FromSeconds(90), DurationConversion.ConvertRequestTimeout(90L));
+        Assert.Equal(TimeSpan.FromSeconds(2), DurationConversion.ConvertRequestTimeout((short)2, "2s"));
+        Assert.Equal(TimeSpan.Zero, DurationConversion.ConvertRequestTimeout(0, "0"));
+        Assert.Equal(TimeSpan.FromMinutes(2), DurationConversion.ConvertRequestTimeout("2m"));
+        Assert.Equal(TimeSpan.FromSeconds(30), DurationConversion.ConvertRequestTimeout(TimeSpan.FromSeconds(30)));
+        Assert.Null(DurationConversion.ConvertRequestTimeout(null));
+    }
+
+    [Theory]
+    [InlineData(-1, "Cannot read \"-1\" as a request timeout: it is negative.")]
+    [InlineData("garbage", "Cannot read \"garbage\" as a request timeout: time: invalid duration \"garbage\".")]
+    [InlineData(1.5, "Cannot read \"1.5\" as a request timeout: time: missing unit in duration \"1.5\"")]
+    public void RequestTimeoutRefusesNegativesAndGarbageNamingTheValue(object argument, string message)
+    {
+        // PowerShell puts "Cannot process argument transformation on parameter 'RequestTimeout'." in front of this message.
+        var e = Assert.Throws<ArgumentException>(() => DurationConversion.ConvertRequestTimeout(argument));
+        Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => DurationConversion.ConvertRequestTimeout(TimeSpan.FromSeconds(-1)));
+    }
+
+    [Fact]
     public void ShouldProcessTargetsNameKindNamespaceAndName()
     {
         Assert.Equal("ServiceAccount ns1/app", ServiceAccountMapping.Target("ServiceAccount", "ns1", "app"));

@@ -42,6 +42,55 @@ public static class DurationArgument
             : throw Invalid(text, "a TimeSpan counts in steps of 100 ns and cannot hold it exactly");
     }
 
+    /// <summary>What the request timeout's error messages suggest.</summary>
+    public const string RequestTimeoutExamples = "a whole number of seconds (0: no timeout), " + Examples;
+
+    /// <summary>
+    /// Reads a request timeout as kubectl's --request-timeout does (client-go's clientcmd.ParseTimeout): a whole number
+    /// is seconds ("0" means no timeout), anything else a duration as <see cref="Parse"/> reads it. A negative value is
+    /// refused (kubectl would take a negative duration and time out every request at once). Throws
+    /// <see cref="K8sClientException"/> InvalidDuration naming the text.
+    /// </summary>
+    public static TimeSpan ParseRequestTimeout(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var trimmed = text.Trim();
+        if (trimmed.Length > 0 && trimmed.All(char.IsAsciiDigit))
+        {
+            return long.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= (long)TimeSpan.MaxValue.TotalSeconds
+                ? TimeSpan.FromSeconds(seconds)
+                : throw InvalidRequestTimeout(text, "it is too large");
+        }
+
+        if (trimmed.Length > 1 && trimmed[0] == '-' && trimmed.Skip(1).All(char.IsAsciiDigit))
+        {
+            throw InvalidRequestTimeout(text, "it is negative");
+        }
+
+        TimeSpan timeout;
+        try
+        {
+            timeout = Parse(trimmed);
+        }
+        catch (K8sClientException e) when (e.ErrorId == "InvalidDuration")
+        {
+            throw InvalidRequestTimeout(text, e.Message);
+        }
+
+        return CheckRequestTimeout(timeout, text);
+    }
+
+    /// <summary>A request timeout given as a TimeSpan: refused when negative (zero means none).</summary>
+    public static TimeSpan CheckRequestTimeout(TimeSpan timeout, string? text = null) =>
+        timeout < TimeSpan.Zero ? throw InvalidRequestTimeout(text ?? timeout.ToString(), "it is negative") : timeout;
+
+    private static K8sClientException InvalidRequestTimeout(string text, string reason) =>
+        reason.StartsWith("Cannot read", StringComparison.Ordinal)
+            ? new("InvalidDuration", K8sErrorCategory.InvalidArgument,
+                $"Cannot read \"{text}\" as a request timeout: {reason.Substring(reason.IndexOf(": ", StringComparison.Ordinal) + 2).Replace(Examples, RequestTimeoutExamples, StringComparison.Ordinal)}")
+            : new("InvalidDuration", K8sErrorCategory.InvalidArgument,
+                $"Cannot read \"{text}\" as a request timeout: {reason}. Write {RequestTimeoutExamples}.");
+
     private static K8sClientException Invalid(string text, string reason) =>
         new("InvalidDuration", K8sErrorCategory.InvalidArgument, $"Cannot read \"{text}\" as a duration: {reason}. Write {Examples}.");
 }

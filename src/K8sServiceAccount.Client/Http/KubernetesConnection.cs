@@ -36,7 +36,8 @@ namespace K8sServiceAccount.Client.Http;
 /// (<see cref="WriteOutcomeUnknownException"/>), which <see cref="WriteOutcome"/> reconciles for creates, replaces and deletes. Independently, a 401 with exec plugin or token file credentials
 /// fetches fresh credentials once and resends the request once.</para>
 /// <para>Timeouts: <see cref="KubernetesConnectionOptions.Timeout"/> bounds each attempt and fails with
-/// ErrorId KubernetesRequestTimeout; cancelling the caller's token throws OperationCanceledException.
+/// ErrorId KubernetesRequestTimeout; a request timeout set with <see cref="UseRequestTimeout"/> (kubectl's
+/// --request-timeout) bounds each whole call instead. Cancelling the caller's token throws OperationCanceledException.
 /// Without proxy-url, the HTTPS_PROXY, HTTP_PROXY and NO_PROXY environment variables apply, as in client-go.</para>
 /// <para>Logging: each call writes one verbose line (method, URL, status, duration, retries) to the log set
 /// with <see cref="UseLog"/>; retries and request headers go to debug, with the Authorization value
@@ -59,6 +60,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
     private readonly string _baseUrl;
     private readonly string? _hostHeader;
     private readonly AsyncLocal<IClientLog?> _log = new();
+    private readonly AsyncLocal<TimeSpan?> _requestTimeout = new();
 
     private KubernetesConnection(
         ResolvedConnection settings,
@@ -97,6 +99,9 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
     public event Action<string>? ServerWarning;
 
     private IClientLog Log => _log.Value ?? _root?.Log ?? NullClientLog.Instance;
+
+    /// <summary>The request timeout of the scope this call runs in (see <see cref="UseRequestTimeout"/>), or null.</summary>
+    private TimeSpan? RequestTimeout => _requestTimeout.Value ?? _root?.RequestTimeout;
 
     /// <summary>The pooled client requests go through now (replaced when an exec client certificate rotates).</summary>
     private HttpClient Http => _root is { } root ? root.Http : Volatile.Read(ref _http)!;
@@ -205,6 +210,27 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         return new LogScope(this, previous);
     }
 
+    /// <summary>
+    /// Bounds each call made inside the scope (on this async flow) as kubectl's --request-timeout bounds a request: the
+    /// whole call, from the first attempt to the answer (for a watch, to its headers), counting connecting, the TLS
+    /// handshake, getting credentials, every retry and the waits between them, fails with ErrorId KubernetesRequestTimeout
+    /// once <paramref name="timeout"/> has passed. <see cref="TimeSpan.Zero"/>: no timeout at all (kubectl's "0"; opening a
+    /// connection is still bounded by the connect timeout, as Go's dialer bounds kubectl's). Null: the default,
+    /// <see cref="KubernetesConnectionOptions.Timeout"/> per attempt. Dispose to restore the previous value.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    public IDisposable UseRequestTimeout(TimeSpan? timeout)
+    {
+        if (timeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A request timeout cannot be negative; zero means none.");
+        }
+
+        var previous = _requestTimeout.Value;
+        _requestTimeout.Value = timeout;
+        return new RequestTimeoutScope(this, previous);
+    }
+
     /// <inheritdoc />
     public async Task<TResponse> SendAsync<TRequest, TResponse>(
         HttpMethod method,
@@ -223,7 +249,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
             payload = JsonSerializer.SerializeToUtf8Bytes(body, requestType ?? throw new ArgumentNullException(nameof(requestType)));
         }
 
-        using var response = await SendWithRetriesAsync(method, path, payload, contentType, streamResponse: false, cancellationToken)
+        using var response = await SendWithinTimeoutAsync(method, path, payload, contentType, streamResponse: false, cancellationToken)
             .ConfigureAwait(false);
         return await ReadJsonAsync(response, method, path, responseType, cancellationToken).ConfigureAwait(false);
     }
@@ -239,7 +265,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(eventType);
-        var response = await SendWithRetriesAsync(HttpMethod.Get, path, null, null, streamResponse: true, cancellationToken)
+        var response = await SendWithinTimeoutAsync(HttpMethod.Get, path, null, null, streamResponse: true, cancellationToken)
             .ConfigureAwait(false);
         using (response)
         {
@@ -317,6 +343,39 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
     }
 
     /// <summary>
+    /// <see cref="SendWithRetriesAsync"/> under the scope's request timeout (<see cref="UseRequestTimeout"/>), which
+    /// bounds the whole call: when it passes first, whatever the call was doing (connecting, waiting for an answer or
+    /// between retries) ends with KubernetesRequestTimeout.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendWithinTimeoutAsync(
+        HttpMethod method, string path, byte[]? payload, string? contentType, bool streamResponse, CancellationToken cancellationToken)
+    {
+        if (RequestTimeout is not { } limit || limit == TimeSpan.Zero)
+        {
+            return await SendWithRetriesAsync(method, path, payload, contentType, streamResponse, cancellationToken).ConfigureAwait(false);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        call.CancelAfter(limit);
+        try
+        {
+            return await SendWithRetriesAsync(method, path, payload, contentType, streamResponse, call.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not K8sClientException && call.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            var url = Url(path);
+            var error = new K8sClientException("KubernetesRequestTimeout", K8sErrorCategory.OperationTimeout,
+                $"{method} {url} did not complete within {limit.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} seconds (the request timeout, which counts every attempt and the waits between them).", ex)
+            {
+                Target = url,
+            };
+            Log.Verbose($"{method} {url} failed in {Elapsed(started)}: {error.Message}");
+            throw error;
+        }
+    }
+
+    /// <summary>
     /// Sends until a success answer (returned, body unread) or a final failure (thrown), applying the retry
     /// rules in the class remarks.
     /// </summary>
@@ -359,7 +418,8 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
             HttpResponseMessage response;
             using (var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                attemptTimeout.CancelAfter(_options.Timeout);
+                // Under a request timeout of the scope, that bounds the whole call instead (SendWithinTimeoutAsync).
+                attemptTimeout.CancelAfter(RequestTimeout is null ? _options.Timeout : System.Threading.Timeout.InfiniteTimeSpan);
                 try
                 {
                     // A whole answer is read under the attempt's timeout; a watch only until its headers.
@@ -699,6 +759,20 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         1 => " after 1 retry",
         _ => $" after {retries} retries",
     };
+
+    private sealed class RequestTimeoutScope(KubernetesConnection connection, TimeSpan? previous) : IDisposable
+    {
+        private bool _disposed;
+
+        public void Dispose()
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                connection._requestTimeout.Value = previous;
+            }
+        }
+    }
 
     private sealed class LogScope(KubernetesConnection connection, IClientLog? previous) : IDisposable
     {

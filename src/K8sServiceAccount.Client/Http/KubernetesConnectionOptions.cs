@@ -9,7 +9,9 @@ public sealed class KubernetesConnectionOptions
     /// The longest one attempt may take: from sending the request to the end of the answer (for a watch, to
     /// its headers; the stream then lasts until the server ends it or the caller cancels). Getting
     /// credentials (an exec plugin may wait for a login) and the waits between retries are not counted.
-    /// A timeout is not retried. <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> disables it.
+    /// A timeout is not retried. <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> disables it. Inside a
+    /// <see cref="KubernetesConnection.UseRequestTimeout"/> scope (kubectl's --request-timeout), the scope's timeout
+    /// bounds each whole call instead, and this one does not apply.
     /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
 

@@ -127,7 +127,7 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
         batch ??= StartBatch();
         // The check starts here, on the pipeline thread, as soon as a slot is free: at once, or when a finished check's
         // result has been written (freeing its slot) during the wait. On the cluster its requests log to this command.
-        using (OnCluster ? ClientConnection.UseLog(Log) : null)
+        using (OnCluster ? UseConnection(ClientConnection) : null)
         {
             PipelineAdmission.Add(batch, check, WriteOutcomes, WaitForBatch);
         }

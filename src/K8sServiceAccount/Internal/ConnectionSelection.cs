@@ -60,6 +60,12 @@ internal sealed class ConnectionHandle
 
     internal ResolvedConnection Settings { get; }
 
+    /// <summary>
+    /// The request timeout commands using this handle get when they are not given -RequestTimeout (Connect-K8sCluster's or
+    /// Get-K8sConnection's -RequestTimeout); null: the default.
+    /// </summary>
+    internal TimeSpan? RequestTimeout { get; init; }
+
     /// <summary>The connection if it was made already, else null (nothing is made).</summary>
     internal KubernetesConnection? MadeConnection => Volatile.Read(ref connection);
 

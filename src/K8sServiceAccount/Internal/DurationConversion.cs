@@ -41,4 +41,28 @@ internal static class DurationConversion
             throw new ArgumentException(e.Message, e);
         }
     }
+
+    /// <summary>
+    /// What <see cref="RequestTimeoutTransformationAttribute"/> does: as <see cref="Convert"/>, but a whole number is
+    /// seconds, as kubectl's --request-timeout reads it (<see cref="DurationArgument.ParseRequestTimeout"/>), and a
+    /// negative value, a TimeSpan included, is refused. Throws <see cref="ArgumentException"/> naming the value.
+    /// </summary>
+    internal static object? ConvertRequestTimeout(object? value, string? typedText = null)
+    {
+        try
+        {
+            return value switch
+            {
+                TimeSpan timeSpan => DurationArgument.CheckRequestTimeout(timeSpan),
+                string s => DurationArgument.ParseRequestTimeout(s),
+                sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal =>
+                    DurationArgument.ParseRequestTimeout(typedText ?? System.Convert.ToString(value, CultureInfo.InvariantCulture)!),
+                _ => value,
+            };
+        }
+        catch (K8sClientException e)
+        {
+            throw new ArgumentException(e.Message, e);
+        }
+    }
 }

@@ -44,5 +44,6 @@ internal static class OutputMapping
         ImpersonateExtra = settings.Impersonation?.Extra.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal)
             ?? new Dictionary<string, string[]>(),
         Warnings = settings.Warnings.ToArray(),
+        RequestTimeout = handle?.RequestTimeout,
     };
 }

@@ -101,6 +101,13 @@ public sealed class K8sConnectionInfo
     /// <summary>Extra impersonation fields (kubeconfig "as-user-extra").</summary>
     public IReadOnlyDictionary<string, string[]> ImpersonateExtra { get; init; } = new Dictionary<string, string[]>();
 
+    /// <summary>
+    /// The request timeout commands get with this connection unless given -RequestTimeout (set by Connect-K8sCluster
+    /// -RequestTimeout or Get-K8sConnection -RequestTimeout): each call to the API server, retries included, ends with
+    /// KubernetesRequestTimeout after it; 00:00:00 means none. Null: the default (100 seconds per attempt).
+    /// </summary>
+    public TimeSpan? RequestTimeout { get; init; }
+
     /// <summary>Problems noticed while resolving the connection (also written as warnings).</summary>
     public string[] Warnings { get; init; } = Array.Empty<string>();
 
