@@ -182,6 +182,8 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         {
             handler.SslOptions = new SslClientAuthenticationOptions
             {
+                // As Go's crypto/tls client (client-go, kubectl): TLS 1.2 and 1.3 only, whatever the platform's OpenSSL allows.
+                EnabledSslProtocols = ServerCertificateValidator.AllowedProtocols,
                 RemoteCertificateValidationCallback = validate,
                 LocalCertificateSelectionCallback = selectClientCertificate,
             };
@@ -612,7 +614,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         {
             var reason = _certificateValidator?.LastFailure is { } refused
                 ? "failed to verify certificate: " + refused
-                : InnermostMessage(failure);
+                : ServerCertificateValidator.DescribeHandshakeFailure(failure) ?? InnermostMessage(failure);
             return new K8sClientException("KubernetesTlsFailure", K8sErrorCategory.SecurityError,
                 $"Unable to connect to the server {_baseUrl}: tls: {reason}", failure) { Target = _baseUrl };
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Security;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
@@ -25,6 +26,12 @@ internal sealed class ServerCertificateValidator
         _caSource = caSource ?? "certificate-authority-data";
         _expectedHost = expectedHost;
     }
+
+    /// <summary>
+    /// The TLS versions offered, as Go's client defaults (MinVersion TLS 1.2): TLS 1.0 and 1.1 are refused even where the
+    /// platform's OpenSSL configuration still allows them (SslProtocols.None would leave that choice to the platform).
+    /// </summary>
+    public const SslProtocols AllowedProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
 
     /// <summary>Why the last server certificate was refused, or null.</summary>
     public string? LastFailure => _lastFailure;
@@ -52,6 +59,39 @@ internal sealed class ServerCertificateValidator
 
         _lastFailure = null;
         return true;
+    }
+
+    /// <summary>
+    /// Names why a handshake failed when the certificate was not the cause, in Go's words: the server only speaks a
+    /// TLS version this client refuses ("protocol version not supported"), or it refused the handshake ("handshake
+    /// failure"). Null when the platform's message says neither (the caller then gives that message).
+    /// </summary>
+    public static string? DescribeHandshakeFailure(Exception failure)
+    {
+        var innermost = failure;
+        var all = new StringBuilder();
+        for (Exception? e = failure; e is not null; e = e.InnerException)
+        {
+            innermost = e;
+            all.Append(e.Message).Append('\n');
+        }
+
+        var text = all.ToString();
+        var detail = $" ({innermost.Message.Trim()})";
+        if (text.Contains("alert protocol version", StringComparison.OrdinalIgnoreCase)
+            || text.Contains("unsupported protocol", StringComparison.OrdinalIgnoreCase))
+        {
+            return "protocol version not supported: the server offers none of the TLS versions this client allows " +
+                "(TLS 1.2 and 1.3; TLS 1.0 and 1.1 are refused, as by kubectl)" + detail;
+        }
+
+        if (text.Contains("alert handshake failure", StringComparison.OrdinalIgnoreCase))
+        {
+            return "handshake failure: the server refused the handshake (no TLS version or cipher suite " +
+                "in common, or it requires a client certificate)" + detail;
+        }
+
+        return null;
     }
 
     /// <summary>Reads a CA bundle (PEM with one or more certificates, or one DER certificate).</summary>
