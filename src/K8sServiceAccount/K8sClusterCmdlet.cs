@@ -353,7 +353,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
             throw;
         }
 
-        WriteVerbose($"Connection: {selection.Settings.Source}: {selection.Settings.Reason}");
+        this.WriteVerboseLine($"Connection: {selection.Settings.Source}: {selection.Settings.Reason}");
         if (selection.Handle is { } handle)
         {
             // A session's or a given connection's warnings were written when it was made.
@@ -452,7 +452,7 @@ public abstract class K8sClusterCmdlet : PSCmdlet, IDisposable
                 WriteDebug(line.Message);
                 break;
             default:
-                WriteVerbose(line.Message);
+                this.WriteVerboseLine(line.Message);
                 break;
         }
     }

@@ -95,7 +95,7 @@ public abstract class RbacEvaluationCmdletBase : K8sClusterCmdlet
         }
         catch (K8sClientException e)
         {
-            WriteVerbose($"Could not check that ServiceAccount {account.Namespace}/{account.Name} exists: {e.Message}");
+            this.WriteVerboseLine($"Could not check that ServiceAccount {account.Namespace}/{account.Name} exists: {e.Message}");
             return null;
         }
     }
@@ -106,7 +106,7 @@ public abstract class RbacEvaluationCmdletBase : K8sClusterCmdlet
     /// </summary>
     private protected RbacSnapshot LoadRbac(string defaultNamespace) => Source switch
     {
-        EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, defaultNamespace, WriteVerbose).WithLog(Log),
+        EvaluationSource.Policy => PolicyDocuments.Load(this, Policy!, defaultNamespace, this.WriteVerboseLine).WithLog(Log),
         EvaluationSource.Snapshot => Snapshot!.Evaluator.WithLog(Log),
         _ => Invoke((connection, token) => RbacSnapshot.LoadAsync(connection, new ResourceNameResolver(connection, Log), cancellationToken: token)),
     };

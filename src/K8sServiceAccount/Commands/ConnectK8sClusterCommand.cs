@@ -53,7 +53,7 @@ public sealed class ConnectK8sClusterCommand : K8sClusterCmdlet
             ThrowTerminatingError(new ErrorRecord(e, "NoRunspace", ErrorCategory.InvalidOperation, Scope));
         }
 
-        WriteVerbose($"Connected {(Scope == K8sConnectionScope.Process ? "every runspace of this process" : "this runspace")} to {settings.Server} (context {settings.ContextName ?? "in-cluster"}, namespace {settings.Namespace}{(session.RequestTimeout is { } timeout ? $", request timeout {timeout}" : string.Empty)}).");
+        this.WriteVerboseLine($"Connected {(Scope == K8sConnectionScope.Process ? "every runspace of this process" : "this runspace")} to {settings.Server} (context {settings.ContextName ?? "in-cluster"}, namespace {settings.Namespace}{(session.RequestTimeout is { } timeout ? $", request timeout {timeout}" : string.Empty)}).");
         if (PassThru)
         {
             WriteObject(OutputMapping.ToConnectionInfo(session));

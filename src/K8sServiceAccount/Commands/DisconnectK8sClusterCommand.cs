@@ -22,12 +22,12 @@ public sealed class DisconnectK8sClusterCommand : PSCmdlet
         var removed = ConnectionSelection.Disconnect(Scope, Runspace.DefaultRunspace);
         if (removed.Count == 0)
         {
-            WriteVerbose("There was no connection from Connect-K8sCluster to forget.");
+            this.WriteVerboseLine("There was no connection from Connect-K8sCluster to forget.");
         }
 
         foreach (var (scope, session) in removed)
         {
-            WriteVerbose($"Disconnected ({scope} scope) from {session.Settings.Server} (context {session.Settings.ContextName ?? "in-cluster"}).");
+            this.WriteVerboseLine($"Disconnected ({scope} scope) from {session.Settings.Server} (context {session.Settings.ContextName ?? "in-cluster"}).");
         }
     }
 }

@@ -42,7 +42,7 @@ public sealed class GetK8sContextCommand : PSCmdlet
             ThrowTerminatingError(K8sClusterCmdlet.ToErrorRecord(e, path));
         }
 
-        WriteVerbose($"Kubeconfig files: {string.Join(", ", kubeconfig!.Files)}");
+        this.WriteVerboseLine($"Kubeconfig files: {string.Join(", ", kubeconfig!.Files)}");
     }
 
     protected override void ProcessRecord()

@@ -127,7 +127,7 @@ public sealed class GetK8sPermissionCommand : RbacEvaluationCmdletBase
                 // Without list on RBAC objects, ask the server as the subject would (kubectl auth can-i --list --as), in a
                 // ServiceAccount's own namespace unless -Namespace says otherwise.
                 var ns = explicitNamespace ?? subject.Namespace ?? Settings.Namespace;
-                WriteVerbose($"Listing the RBAC objects was forbidden ({rbacForbidden.Message}); asking the server for the rules of {subject} in namespace {ns} with a SelfSubjectRulesReview while impersonating it.");
+                this.WriteVerboseLine($"Listing the RBAC objects was forbidden ({rbacForbidden.Message}); asking the server for the rules of {subject} in namespace {ns} with a SelfSubjectRulesReview while impersonating it.");
                 WriteReview(subject, ns, rbacForbidden);
                 return;
             }

@@ -167,7 +167,7 @@ public sealed class GetK8sSaTokenCommand : NamespacedObjectCmdletBase
             }
 
             token = Invoke((connection, cancellation) => new TokenOperations(connection, Log).CreateLegacyTokenAsync(ns, name, Timeout, cancellation));
-            WriteVerbose($"Created Secret {ns}/{token.SecretName} for ServiceAccount {name}.");
+            this.WriteVerboseLine($"Created Secret {ns}/{token.SecretName} for ServiceAccount {name}.");
         }
 
         WriteObject(AsPlainText ? token.Token : ServiceAccountMapping.ToTokenInfo(token));

@@ -33,7 +33,7 @@ public sealed class GrantK8sPermissionCommand : PermissionGrantCmdletBase
         }
 
         var result = Invoke((connection, token) => new PermissionGrantOperations(connection).GrantAsync(request, token));
-        WriteVerbose(PermissionMapping.Describe(result, grant: true));
+        this.WriteVerboseLine(PermissionMapping.Describe(result, grant: true));
         WriteObject(PermissionMapping.ToGrant(result, request));
     });
 }

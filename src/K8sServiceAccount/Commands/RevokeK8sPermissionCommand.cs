@@ -64,7 +64,7 @@ public sealed class RevokeK8sPermissionCommand : PermissionGrantCmdletBase
         }
 
         var result = Invoke((connection, token) => new PermissionGrantOperations(connection).RevokeAsync(request, token));
-        WriteVerbose(PermissionMapping.Describe(result, grant: false, withRules: request.Rules.Count > 0));
+        this.WriteVerboseLine(PermissionMapping.Describe(result, grant: false, withRules: request.Rules.Count > 0));
         if (PermissionMapping.StillGrantedWarning(result) is { } warning)
         {
             WriteWarning(warning);

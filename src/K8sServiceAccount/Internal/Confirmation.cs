@@ -18,7 +18,7 @@ internal static class Confirmation
         if (force && !bound.ContainsKey("Confirm") && !WhatIf(cmdlet))
         {
             // What ShouldProcess writes when it does not ask.
-            cmdlet.WriteVerbose($"Performing the operation \"{action}\" on target \"{target}\".");
+            cmdlet.WriteVerboseLine($"Performing the operation \"{action}\" on target \"{target}\".");
             return true;
         }
 
