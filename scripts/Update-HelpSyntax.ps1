@@ -45,10 +45,15 @@ function Add-Element([System.Xml.XmlNode] $Parent, [string] $Indent, [string] $U
     $element
 }
 
-function Get-PipelineInput([System.Management.Automation.ParameterMetadata] $Parameter) {
+# A cmdlet with the hidden -PipelineInput (issue 12) binds every piped object to it and routes it to the typed parameter
+# of its type (-InputObject, -Action, -Grant): those take pipeline input by value as the PARAMETERS section documents
+# them, though their attributes no longer say so.
+function Get-PipelineInput([System.Management.Automation.ParameterMetadata] $Parameter, $Command, [System.Xml.XmlNode] $Node) {
     $attributes = @($Parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] })
+    $routed = $Command.Parameters.ContainsKey('PipelineInput') -and $Parameter.Name -ne 'PipelineInput' -and
+        "$($Node.SelectSingleNode("command:parameters/command:parameter[maml:name='$($Parameter.Name)']", $ns).pipelineInput)" -like 'True (ByValue*'
     $kinds = @(
-        if ($attributes.ValueFromPipeline -contains $true) { 'ByValue' }
+        if ($routed -or $attributes.ValueFromPipeline -contains $true) { 'ByValue' }
         if ($attributes.ValueFromPipelineByPropertyName -contains $true) { 'ByPropertyName' }
     )
     if ($kinds) { "True ($($kinds -join ', '))" } else { 'False' }
@@ -80,7 +85,7 @@ foreach ($node in $doc.SelectNodes('//command:command', $ns)) {
                 required       = "$($p.IsMandatory)".ToLowerInvariant()
                 variableLength = "$($p.ParameterType.IsArray)".ToLowerInvariant()
                 globbing       = "$([bool]($metadata.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }))".ToLowerInvariant()
-                pipelineInput  = Get-PipelineInput $metadata
+                pipelineInput  = Get-PipelineInput $metadata $cmd $node
                 position       = $(if ($p.Position -ge 0) { "$($p.Position)" } else { 'named' })
                 aliases        = Get-AliasText $p
             }

@@ -72,11 +72,20 @@ public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
     /// The action as a hashtable, usually piped (@{ Verb = 'get'; Resource = 'pods' }): its keys are the names of the
     /// parameters a piped object's properties bind to (Verb, Resource, Group, Subresource, Name, NonResourceUrl,
     /// Namespace, and ServiceAccount for Test-K8sPermission); a parameter given on the command line wins over its key,
-    /// and any other key is an error.
+    /// and any other key is an error. A piped hashtable reaches it through -PipelineInput (see <see cref="PipelineInput"/>).
     /// </summary>
-    [Parameter(ValueFromPipeline = true)]
+    [Parameter]
     [ValidateNotNull]
     public IDictionary? Action { get; set; }
+
+    /// <summary>
+    /// Every piped object, as it is: a hashtable is the -Action, a ServiceAccount Test-K8sPermission's -InputObject, and
+    /// any other object a row whose properties bind by name. Hidden: the pipeline's way in, not a parameter to type; one
+    /// parameter of type object, so that PowerShell never tries to convert each row into a hashtable or a ServiceAccount
+    /// (<see cref="PipelineRouting"/>).
+    /// </summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public object? PipelineInput { get; set; }
 
     /// <summary>Ask in every namespace and at cluster scope (kubectl -A): only what is allowed cluster-wide counts.</summary>
     [Parameter]
@@ -86,7 +95,43 @@ public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
     // Only this module's cmdlets derive from it: the hooks they use name client types and stay off the public surface.
     private protected PermissionActionCmdletBase()
     {
+        Piped = new PipelineRouting(this);
     }
+
+    /// <summary>How piped objects reach -Action and the derived cmdlet's by-value parameters.</summary>
+    private protected PipelineRouting Piped { get; }
+
+    /// <summary>The -Action of this record: the piped hashtable, else the command line's (set by <see cref="RouteInput"/>).</summary>
+    private protected IDictionary? RowAction { get; private set; }
+
+    /// <summary>Notes the parameters given on the command line, before any piped object binds.</summary>
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        Piped.Begin();
+    }
+
+    /// <summary>
+    /// Gives this record's piped object to the parameter of its type: a hashtable to -Action; a derived cmdlet routes its
+    /// own types first (<see cref="RouteOwnInput"/>). Any other piped object must bind a parameter by property name.
+    /// </summary>
+    private protected void RouteInput()
+    {
+        RowAction = PipelineRouting.Route(PipelineInput, Action, nameof(Action), "a hashtable");
+        if (!RouteOwnInput() && PipelineValue.Unwrap(PipelineInput) is not IDictionary)
+        {
+            Piped.EnsureBound(PipelineInput, PipedParameter, PipedExpected);
+        }
+    }
+
+    /// <summary>Routes the derived cmdlet's own by-value types; true when the piped object was one.</summary>
+    private protected virtual bool RouteOwnInput() => false;
+
+    /// <summary>The parameter an object that binds to nothing is reported against.</summary>
+    private protected virtual string PipedParameter => nameof(Action);
+
+    /// <summary>What may be piped, for the error about an object that binds to nothing.</summary>
+    private protected virtual string PipedExpected => "a hashtable (-Action)";
 
     /// <summary>The keys an -Action hashtable may have: the parameters that bind from a piped object's properties.</summary>
     private protected virtual IEnumerable<string> ActionKeys =>
@@ -101,12 +146,12 @@ public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
     /// </summary>
     private protected string? ActionValue(string parameter, string? given)
     {
-        if (PermissionMapping.Given(given) is not null || Action is null)
+        if (PermissionMapping.Given(given) is not null || RowAction is null)
         {
             return given;
         }
 
-        foreach (DictionaryEntry entry in Action)
+        foreach (DictionaryEntry entry in RowAction)
         {
             if (string.Equals(Convert.ToString(PipelineValue.Unwrap(entry.Key), CultureInfo.InvariantCulture), parameter, StringComparison.OrdinalIgnoreCase))
             {
@@ -123,13 +168,13 @@ public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
     /// </summary>
     private protected void ValidateAction()
     {
-        if (Action is null)
+        if (RowAction is null)
         {
             return;
         }
 
         var keys = ActionKeys.ToList();
-        foreach (var key in Action.Keys.Cast<object?>().Select(k => Convert.ToString(PipelineValue.Unwrap(k), CultureInfo.InvariantCulture) ?? ""))
+        foreach (var key in RowAction.Keys.Cast<object?>().Select(k => Convert.ToString(PipelineValue.Unwrap(k), CultureInfo.InvariantCulture) ?? ""))
         {
             if (!keys.Contains(key, StringComparer.OrdinalIgnoreCase))
             {

@@ -29,11 +29,20 @@ public abstract class PermissionGrantCmdletBase : NamespacedObjectCmdletBase
 
     /// <summary>
     /// A ServiceAccount from Get-K8sServiceAccount or New-K8sServiceAccount, usually piped: the subject, with the role and
-    /// binding in its own namespace unless -Namespace is given.
+    /// binding in its own namespace unless -Namespace is given. A piped one reaches it through -PipelineInput.
     /// </summary>
-    [Parameter(ValueFromPipeline = true, ParameterSetName = SubjectSet)]
+    [Parameter(ParameterSetName = SubjectSet)]
     [ValidateNotNull]
     public K8sServiceAccountInfo? InputObject { get; set; }
+
+    /// <summary>
+    /// Every piped object, as it is: a ServiceAccount is the -InputObject (a grant Revoke-K8sPermission's -Grant), any
+    /// other object a row whose ServiceAccount property binds by name. Hidden: the pipeline's way in, not a parameter to
+    /// type; one parameter of type object, so that PowerShell never tries to convert each row into a ServiceAccount
+    /// (<see cref="PipelineRouting"/>).
+    /// </summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true, ParameterSetName = SubjectSet)]
+    public object? PipelineInput { get; set; }
 
     /// <summary>A user instead of a ServiceAccount.</summary>
     [Parameter(ParameterSetName = SubjectSet)]
@@ -83,7 +92,53 @@ public abstract class PermissionGrantCmdletBase : NamespacedObjectCmdletBase
     // Only this module's cmdlets derive from it: the request they build names client types and stays off the public surface.
     private protected PermissionGrantCmdletBase()
     {
+        Piped = new PipelineRouting(this);
     }
+
+    /// <summary>How piped objects reach -InputObject (and Revoke-K8sPermission's -Grant).</summary>
+    private protected PipelineRouting Piped { get; }
+
+    /// <summary>The -InputObject of this record: the piped ServiceAccount, else the command line's (set by <see cref="RouteInput"/>).</summary>
+    private protected K8sServiceAccountInfo? RowAccount { get; private set; }
+
+    /// <summary>Notes the parameters given on the command line, before any piped object binds.</summary>
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        Piped.Begin();
+    }
+
+    /// <summary>
+    /// Gives this record's piped object to the parameter of its type: a ServiceAccount to -InputObject. An object of
+    /// none of <paramref name="otherTypes"/> (the derived cmdlet's own) must bind -ServiceAccount by property name.
+    /// </summary>
+    private protected void RouteInput(params Type[] otherTypes)
+    {
+        RowAccount = PipelineRouting.Route(PipelineInput, InputObject, nameof(InputObject), "a ServiceAccount");
+        var piped = PipelineValue.Unwrap(PipelineInput);
+        if (piped is not K8sServiceAccountInfo && !otherTypes.Any(t => t.IsInstanceOfType(piped)))
+        {
+            Piped.EnsureBound(PipelineInput, nameof(InputObject), "a ServiceAccount (Get-K8sServiceAccount)" + PipedExpected);
+        }
+    }
+
+    /// <summary><see cref="RouteInput"/>, writing its error for this record: false when the record is not to be processed.</summary>
+    private protected bool TryRouteInput(params Type[] otherTypes)
+    {
+        try
+        {
+            RouteInput(otherTypes);
+            return true;
+        }
+        catch (K8sClientException e)
+        {
+            WriteErrorFor(e, PipelineValue.Unwrap(PipelineInput));
+            return false;
+        }
+    }
+
+    /// <summary>What else the derived cmdlet takes from the pipeline, for the error about an object that binds to nothing.</summary>
+    private protected virtual string PipedExpected => "";
 
     /// <summary>
     /// Builds one request per subject (the ServiceAccount, the user, or each group) from the parameters, each with its
@@ -93,11 +148,11 @@ public abstract class PermissionGrantCmdletBase : NamespacedObjectCmdletBase
     private protected IReadOnlyList<(GrantRequest Request, string Target)> Prepare(string[]? verb, bool rulesRequired)
     {
         // A piped ServiceAccount stands for -ServiceAccount NAMESPACE/NAME (its Namespace also bound -Namespace, unless given).
-        var serviceAccount = InputObject?.ToString() ?? ServiceAccount;
-        if (InputObject is not null && (ServiceAccount is not null || User is not null || Group is not null))
+        var serviceAccount = RowAccount?.ToString() ?? ServiceAccount;
+        if (RowAccount is not null && (ServiceAccount is not null || User is not null || Group is not null))
         {
             throw PermissionErrors.InvalidArgument(
-                "ServiceAccount", $"A ServiceAccount ({InputObject}) was piped in as the subject: do not give -ServiceAccount, -User or -Group as well.");
+                "ServiceAccount", $"A ServiceAccount ({RowAccount}) was piped in as the subject: do not give -ServiceAccount, -User or -Group as well.");
         }
 
         var ns = PermissionMapping.ServiceAccountScope(serviceAccount, Namespace, () => Settings.Namespace);
@@ -142,7 +197,7 @@ public abstract class PermissionGrantCmdletBase : NamespacedObjectCmdletBase
     /// (or, when the arguments are wrong, for the whole command) while the other subjects are still processed.
     /// </summary>
     private protected void ForEachRequest(string[]? verb, bool rulesRequired, Action<GrantRequest, string> apply) =>
-        ForEachRequest(() => Prepare(verb, rulesRequired), InputObject?.ToString() ?? ServiceAccount ?? User ?? (Group is null ? null : string.Join(",", Group)), apply);
+        ForEachRequest(() => Prepare(verb, rulesRequired), RowAccount?.ToString() ?? ServiceAccount ?? User ?? (Group is null ? null : string.Join(",", Group)), apply);
 
     /// <summary>Runs <paramref name="apply"/> on each request <paramref name="prepare"/> makes; its errors concern <paramref name="subject"/>.</summary>
     private protected void ForEachRequest(Func<IReadOnlyList<(GrantRequest Request, string Target)>> prepare, object? subject, Action<GrantRequest, string> apply)

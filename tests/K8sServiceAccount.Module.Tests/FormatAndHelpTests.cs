@@ -96,8 +96,13 @@ public class FormatAndHelpTests
                 Assert.False(string.IsNullOrWhiteSpace(parameter.Element(Maml + "description")?.Value), $"{cmdlet} -{name}: no description");
                 Assert.True(declared.Mandatory == bool.Parse(parameter.Attribute("required")!.Value), $"{cmdlet} -{name}: help says required={parameter.Attribute("required")!.Value}");
                 Assert.True((declared.Position?.ToString() ?? "named") == parameter.Attribute("position")!.Value, $"{cmdlet} -{name}: help says position {parameter.Attribute("position")!.Value}");
+                // A cmdlet with the hidden object-typed -PipelineInput (issue 12) binds every piped object to it and gives it
+                // to -InputObject or -Action by type: those still take pipeline input by value, as the help says.
+                var routed = name is "InputObject" or "Action"
+                    && cmdlet.Parameters.Any(p => p.Name == "PipelineInput" && p.ValueFromPipeline && p.ParameterType.FullName == "System.Object"
+                        && (p.ParameterSetName == declared.ParameterSetName || p.ParameterSetName == ParameterInfo.AllParameterSets));
                 Assert.True(
-                    (declared.ValueFromPipeline || declared.ValueFromPipelineByPropertyName) == parameter.Attribute("pipelineInput")!.Value.StartsWith("True", StringComparison.Ordinal),
+                    (declared.ValueFromPipeline || declared.ValueFromPipelineByPropertyName || routed) == parameter.Attribute("pipelineInput")!.Value.StartsWith("True", StringComparison.Ordinal),
                     $"{cmdlet} -{name}: help says pipelineInput=\"{parameter.Attribute("pipelineInput")!.Value}\"");
                 Assert.True(
                     declared.HasAttribute("System.Management.Automation.SupportsWildcardsAttribute") == bool.Parse(parameter.Attribute("globbing")!.Value),

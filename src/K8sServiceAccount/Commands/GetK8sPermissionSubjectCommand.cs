@@ -20,9 +20,11 @@ public sealed class GetK8sPermissionSubjectCommand : PermissionActionCmdletBase
     /// <summary>Writes the subjects allowed for each action.</summary>
     protected override void ProcessRecord()
     {
-        var target = ActionTarget;
+        string? target = null;
         try
         {
+            RouteInput();
+            target = ActionTarget;
             ValidateAction();
             var ns = CheckNamespace(null);
             var check = ActionCheck(ns, PermissionSubject.Self);

@@ -25,7 +25,15 @@ public sealed class GrantK8sPermissionCommand : PermissionGrantCmdletBase
     public string[]? Verb { get; set; }
 
     /// <summary>Grants to each subject and writes what was done.</summary>
-    protected override void ProcessRecord() => ForEachRequest(Verb, rulesRequired: true, (request, target) =>
+    protected override void ProcessRecord()
+    {
+        if (TryRouteInput())
+        {
+            ForEachRequest(Verb, rulesRequired: true, Grant);
+        }
+    }
+
+    private void Grant(GrantRequest request, string target)
     {
         if (!ShouldProcess(target, $"Grant {string.Join(" ", request.Rules.Select(r => Client.Rbac.EscalationCheck.CompactString(r)))} to {request.Subject}"))
         {
@@ -35,5 +43,5 @@ public sealed class GrantK8sPermissionCommand : PermissionGrantCmdletBase
         var result = Invoke((connection, token) => new PermissionGrantOperations(connection).GrantAsync(request, token));
         this.WriteVerboseLine(PermissionMapping.Describe(result, grant: true));
         WriteObject(PermissionMapping.ToGrant(result, request));
-    });
+    }
 }

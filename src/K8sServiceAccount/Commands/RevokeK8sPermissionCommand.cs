@@ -29,11 +29,15 @@ public sealed class RevokeK8sPermissionCommand : PermissionGrantCmdletBase
 
     /// <summary>
     /// What Grant-K8sPermission wrote, usually piped: its subject, rules, scope and role name are revoked (the role's own
-    /// namespace, whatever -Namespace says).
+    /// namespace, whatever -Namespace says). A piped grant reaches it through -PipelineInput, which PowerShell binds first
+    /// (the Subject set is the default); this declaration keeps -Grant on the command line and in the help.
     /// </summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = GrantSet)]
     [ValidateNotNull]
     public K8sPermissionGrant? Grant { get; set; }
+
+    /// <inheritdoc cref="PermissionGrantCmdletBase.PipedExpected"/>
+    private protected override string PipedExpected => ", a grant (Grant-K8sPermission)";
 
     /// <summary>Do not ask for confirmation (ConfirmImpact High). -WhatIf still only reports, and an explicit -Confirm still asks.</summary>
     [Parameter]
@@ -42,7 +46,21 @@ public sealed class RevokeK8sPermissionCommand : PermissionGrantCmdletBase
     /// <summary>Revokes from each subject and writes what was done.</summary>
     protected override void ProcessRecord()
     {
-        if (Grant is { } grant)
+        if (!TryRouteInput(typeof(K8sPermissionGrant)))
+        {
+            return;
+        }
+
+        if (PipelineValue.Unwrap(PipelineInput) is K8sPermissionGrant piped && Piped.GivenOutside(GrantSet) is { } subjectParameter)
+        {
+            // PowerShell refused this before (-Verb and the like are not in the Grant parameter set).
+            WriteErrorFor(
+                PermissionErrors.InvalidArgument(nameof(Grant), $"-Grant: a grant was piped in, which says what to revoke: do not give -{subjectParameter} as well."),
+                piped);
+            return;
+        }
+
+        if ((PipelineValue.Unwrap(PipelineInput) as K8sPermissionGrant ?? Grant) is { } grant)
         {
             ForEachRequest(() => PermissionMapping.FromGrant(grant) is var request ? [(request, Target(request))] : [], grant, Revoke);
         }

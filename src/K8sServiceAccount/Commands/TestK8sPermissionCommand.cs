@@ -45,9 +45,10 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
 
     /// <summary>
     /// A ServiceAccount from Get-K8sServiceAccount or New-K8sServiceAccount, usually piped: it is the subject checked, in
-    /// its own namespace unless -Namespace is given. Its Name is not taken as -Name.
+    /// its own namespace unless -Namespace is given. Its Name is not taken as -Name. A piped one reaches it through
+    /// -PipelineInput (<see cref="PipelineRouting"/>).
     /// </summary>
-    [Parameter(ValueFromPipeline = true)]
+    [Parameter]
     [ValidateNotNull]
     public K8sServiceAccountInfo? InputObject { get; set; }
 
@@ -95,7 +96,23 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
     private protected override IEnumerable<string> ActionKeys => base.ActionKeys.Append(nameof(ServiceAccount));
 
     /// <inheritdoc cref="PermissionActionCmdletBase.ObjectName"/>
-    private protected override string? ObjectName => InputObject is null ? base.ObjectName : commandLineName;
+    private protected override string? ObjectName => rowAccount is null ? base.ObjectName : commandLineName;
+
+    /// <inheritdoc cref="PermissionActionCmdletBase.PipedParameter"/>
+    private protected override string PipedParameter => nameof(InputObject);
+
+    /// <inheritdoc cref="PermissionActionCmdletBase.PipedExpected"/>
+    private protected override string PipedExpected => "a ServiceAccount (Get-K8sServiceAccount), a hashtable (-Action)";
+
+    // The -InputObject of this record: the piped ServiceAccount, else the command line's.
+    private K8sServiceAccountInfo? rowAccount;
+
+    /// <summary>A piped ServiceAccount is the -InputObject of its record.</summary>
+    private protected override bool RouteOwnInput()
+    {
+        rowAccount = PipelineRouting.Route(PipelineInput, InputObject, nameof(InputObject), "a ServiceAccount");
+        return PipelineValue.Unwrap(PipelineInput) is K8sServiceAccountInfo;
+    }
 
     /// <summary>Refuses -Policy with -Snapshot; notes the command line's -Name before any piped object binds.</summary>
     protected override void BeginProcessing()
@@ -110,10 +127,12 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
     /// </summary>
     protected override void ProcessRecord()
     {
-        var target = ActionTarget;
+        string? target = null;
         PermissionCheck check;
         try
         {
+            RouteInput();
+            target = ActionTarget;
             ValidateAction();
             var (ns, subject) = Subject();
             check = ActionCheck(ns, subject);
@@ -157,7 +176,7 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
     private (string Namespace, PermissionSubject Subject) Subject()
     {
         var serviceAccount = ActionValue(nameof(ServiceAccount), ServiceAccount);
-        if (InputObject is { } account)
+        if (rowAccount is { } account)
         {
             if (PermissionMapping.Given(serviceAccount) is not null || User is not null || Group is not null)
             {
