@@ -8,9 +8,10 @@ namespace K8sServiceAccount.Client.Api;
 /// <summary>
 /// Lists a collection page by page (limit/continue, as kubectl does with --chunk-size) and yields each
 /// item as soon as its page has arrived. The first object is out after one round trip. Once the caller has
-/// taken the first item of a page, the next page is fetched in the background while the caller works through
-/// the rest, so the client's decoding and the server's serving overlap (client-go's pager buffers pages the
-/// same way); at most two pages are held, and a caller that stops early cancels the page in flight.
+/// taken half of a page, the next page is fetched in the background while it works through the rest, so the
+/// client's decoding and the server's serving overlap (client-go's pager buffers pages the same way); at most two
+/// pages are held. A caller that wants fewer items than half a page (Select-Object -First 10 of a 500-item page)
+/// never makes the server serve a second page, and one that stops later cancels the page in flight.
 /// </summary>
 internal static class ListPager
 {
@@ -72,18 +73,17 @@ internal static class ListPager
                 continueToken = listMeta(page)?.Continue;
                 var hasNext = !string.IsNullOrEmpty(continueToken);
                 pending = null;
-                var first = true;
-                foreach (var item in items(page))
+                var pageItems = items(page);
+                // Taking the item after this index shows the caller wants more than half the page: fetch the next one meanwhile.
+                var prefetchAfter = Math.Max(0, pageItems.Count / 2 - 1);
+                for (var index = 0; index < pageItems.Count; index++)
                 {
                     yielded++;
-                    yield return item;
-                    if (first && hasNext)
+                    yield return pageItems[index];
+                    if (index == prefetchAfter && hasNext)
                     {
-                        // The caller wants more than the first item: fetch the next page meanwhile.
                         pending = FetchAsync(continueToken);
                     }
-
-                    first = false;
                 }
 
                 if (!hasNext)

@@ -85,11 +85,37 @@ public sealed class RbacSnapshot : IPermissionEvaluator
             throw PermissionErrors.InvalidArgument("PageSize", "The page size must be at least 1.");
         }
         var taken = DateTimeOffset.UtcNow;
-        var clusterRoles = ListAllAsync(transport, "clusterroles", pageSize, KubeJsonContext.Default.ClusterRoleList, l => l.Items, l => l.Metadata, cancellationToken);
-        var clusterRoleBindings = ListAllAsync(transport, "clusterrolebindings", pageSize, KubeJsonContext.Default.ClusterRoleBindingList, l => l.Items, l => l.Metadata, cancellationToken);
-        var roles = ListAllAsync(transport, "roles", pageSize, KubeJsonContext.Default.RoleList, l => l.Items, l => l.Metadata, cancellationToken);
-        var roleBindings = ListAllAsync(transport, "rolebindings", pageSize, KubeJsonContext.Default.RoleBindingList, l => l.Items, l => l.Metadata, cancellationToken);
-        await Task.WhenAll(clusterRoles, clusterRoleBindings, roles, roleBindings).ConfigureAwait(false);
+        // The four lists run at once; the first one to fail cancels the others (their answers are of no use any more, and a
+        // broken server's would each be read up to the size limit) and is the error reported.
+        using var firstFailure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Exception? failure = null;
+        async Task<List<TItem>> ListAsync<TList, TItem>(string resource, JsonTypeInfo<TList> listType, Func<TList, List<TItem>> items, Func<TList, ListMeta?> meta)
+        {
+            try
+            {
+                return await ListAllAsync(transport, resource, pageSize, listType, items, meta, firstFailure.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!firstFailure.IsCancellationRequested)
+            {
+                Interlocked.CompareExchange(ref failure, e, null);
+                firstFailure.Cancel();
+                throw;
+            }
+        }
+
+        var clusterRoles = ListAsync("clusterroles", KubeJsonContext.Default.ClusterRoleList, l => l.Items, l => l.Metadata);
+        var clusterRoleBindings = ListAsync("clusterrolebindings", KubeJsonContext.Default.ClusterRoleBindingList, l => l.Items, l => l.Metadata);
+        var roles = ListAsync("roles", KubeJsonContext.Default.RoleList, l => l.Items, l => l.Metadata);
+        var roleBindings = ListAsync("rolebindings", KubeJsonContext.Default.RoleBindingList, l => l.Items, l => l.Metadata);
+        try
+        {
+            await Task.WhenAll(clusterRoles, clusterRoleBindings, roles, roleBindings).ConfigureAwait(false);
+        }
+        catch when (failure is not null && !cancellationToken.IsCancellationRequested)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
         var policy = new InMemoryRbacPolicy(await clusterRoles.ConfigureAwait(false), await clusterRoleBindings.ConfigureAwait(false),
             await roles.ConfigureAwait(false), await roleBindings.ConfigureAwait(false));
         return new RbacSnapshot(policy, PermissionCheckMethod.LocalRbac, resolver ?? new ResourceNameResolver(transport)) { TakenAt = taken };

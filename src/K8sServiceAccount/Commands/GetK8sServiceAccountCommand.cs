@@ -86,8 +86,8 @@ public sealed class GetK8sServiceAccountCommand : NamespacedObjectCmdletBase
         }
     }
 
-    // Writes each object as soon as its page has arrived: the next page is requested only when the pipeline wants
-    // the item after the last one of the current page, and Select-Object -First or Ctrl+C ends the listing at once.
+    // Writes each object as soon as its page has arrived: the next page is requested once the pipeline has taken half of
+    // the current one (ListPager), and Select-Object -First or Ctrl+C ends the listing at once.
     private void Stream(string? ns, NamePattern? pattern, string target)
     {
         IAsyncEnumerator<ServiceAccount>? items = null;

@@ -168,6 +168,36 @@ public class ServiceAccountOperationsTests
     }
 
     [Fact]
+    public async Task The_next_page_is_asked_for_only_once_the_caller_has_taken_half_a_page()
+    {
+        var names = Enumerable.Range(0, 500).Select(i => "sa-" + i).ToArray();
+        var transport = new FakeTransport().Reply(Page("c1", names)).Reply(Page(null, "last"));
+
+        // Select-Object -First 10: one page served, none asked for beyond it.
+        var taken = 0;
+        await foreach (var item in new ServiceAccountOperations(transport).ListAsync(null, pageSize: 500))
+        {
+            if (++taken == 10)
+            {
+                break;
+            }
+        }
+
+        Assert.Single(transport.Requests);
+
+        // A caller going through the whole list: the second page is requested when it takes item 251, not at the end.
+        transport = new FakeTransport().Reply(Page("c1", names)).Reply(Page(null, "last"));
+        taken = 0;
+        await foreach (var item in new ServiceAccountOperations(transport).ListAsync(null, pageSize: 500))
+        {
+            taken++;
+            Assert.Equal(taken <= 250 ? 1 : 2, transport.Requests.Count);
+        }
+
+        Assert.Equal(501, taken);
+    }
+
+    [Fact]
     public async Task Expired_continue_token_stops_the_stream_with_a_clear_error()
     {
         var transport = new FakeTransport()
