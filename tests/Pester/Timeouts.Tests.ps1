@@ -96,6 +96,8 @@ Describe 'Defect 11: -RequestTimeout bounds a server that never answers' {
     It 'takes the session''s timeout from Connect-K8sCluster, shows it, and lets a command override it' {
         Connect-K8sCluster -Kubeconfig $script:Http -RequestTimeout 2s
         (Get-K8sConnection).RequestTimeout | Should -Be ([timespan]::FromSeconds(2))
+        # What a user sees: the list view names it (it is hidden when no timeout was set).
+        (Get-K8sConnection | Format-List | Out-String -Width 80) | Should -Match '(?m)^RequestTimeout\s*:\s*00:00:02\s*$'
         (Get-K8sConnection -RequestTimeout 5m).RequestTimeout | Should -Be ([timespan]::FromMinutes(5))
         $run = Measure-Failure { Test-K8sPermission -Verb get -Resource pods -ErrorAction Stop }
         $run.Error.FullyQualifiedErrorId | Should -BeLike 'KubernetesRequestTimeout,*'
