@@ -50,6 +50,15 @@ Describe 'Malformed HTTP answers, in detail' {
         $r.AllocMB | Should -BeLessThan 512
     }
 
+    It 'a server that <Mode> ends at -RequestTimeout as KubernetesRequestTimeout, in about 5 s' -ForEach @(
+        @{ Mode = 'slow-forever' }, @{ Mode = 'never-answers' }
+    ) {
+        $r = @($script:Results | Where-Object { $_.Group -eq 'http' -and $_.Name -like "http-$Mode-*" })[0]
+        $r.Id | Should -BeLike 'KubernetesRequestTimeout,*' -Because $r.Message
+        $r.Ms | Should -BeGreaterThan 4500
+        $r.Ms | Should -BeLessThan 15000
+    }
+
     It 'a Status reason that is not a word (<Mode>) never becomes part of the error id' -ForEach @(
         @{ Mode = 'status-500-ansi'; Id = 'KubernetesInternalError' }, @{ Mode = 'status-403-bad'; Id = 'KubernetesForbidden' }
     ) {

@@ -11,7 +11,8 @@
 function Invoke-HostileCases {
     # Runs the cases (name = script text) in one child pwsh with the staged module, each timed and reported as one
     # JSON line: Name, Ok, Id (FullyQualifiedErrorId), Category, Message, Output, Ms (wall clock), CpuMs (the child's
-    # processor time, which a busy test machine does not inflate), PeakMB (the child's peak working set so far),
+    # processor time, which a busy test machine inflates far less than wall time; the child runs without tiered
+    # compilation, so it is the case's own), PeakMB (the child's peak working set so far),
     # PeakGrowthMB (how far this case raised that peak) and AllocMB (bytes the case allocated). $Prelude runs first
     # (inputs that cannot be written into script text). The child is killed after $TimeoutSeconds; a case that never
     # reported (crash or hang) comes back with Missing = $true.
@@ -65,6 +66,11 @@ function Measure-Case([string] $Name, [scriptblock] $Case) {
     $start = [System.Diagnostics.ProcessStartInfo]::new($process)
     if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $start.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
     foreach ($a in '-NoProfile', '-NonInteractive', '-File', $scriptFile) { $start.ArgumentList.Add($a) }
+    # Without tiered compilation: the runtime otherwise recompiles hot code on a background thread of its own for
+    # seconds after a case, and that work was counted against the next case (Thread.Sleep(5000) measured 0.4-1.1 s
+    # of processor time, the status-500-ansi snapshot 0.3-0.96 s and once, on a loaded CI machine, 2.03 s; with
+    # tiering off: 9-14 ms and 72-98 ms). Each method is compiled once, fully, within the case that first calls it.
+    $start.Environment['DOTNET_TieredCompilation'] = '0'
     $start.RedirectStandardOutput = $true
     $start.RedirectStandardError = $true
     $start.UseShellExecute = $false
@@ -593,8 +599,8 @@ function Get-HostileHttpModes([switch] $Full) {
         'gzip-lie', 'huge-length', 'huge-string', 'huge-chunked', 'slow-headers', 'status-403-bad', 'status-404-null', 'status-404-html',
         'status-409-truncated', 'status-422-causes', 'status-500-huge', 'status-500-ansi', 'status-401-empty', 'status-429-retry-huge', 'status-429-retry-bad',
         'status-503-retry-date', 'status-302', 'status-100', 'status-204', 'status-200-status-failure', 'warning-header-flood')
-    # A server that trickles forever or never answers is bounded only by the request timeout (100 s by default): -Full only.
-    if ($Full) { $modes += 'slow-forever', 'never-answers' }
+    # A server that trickles forever or never answers: the request timeout ends them (see New-HostileHttpCases).
+    $modes += 'slow-forever', 'never-answers'
     # Served to a watch (Get-K8sSaToken -Legacy waits for its token Secret with one), not to the other cmdlets.
     $modes += 'watch-endless-line'
     $modes
@@ -648,7 +654,11 @@ function New-HostileHttpCases {
         [System.IO.File]::WriteAllText($kube, "apiVersion: v1`nkind: Config`nclusters:`n- name: h`n  cluster: {server: 'http://127.0.0.1:$Port/m/$mode'}`nusers:`n- name: u`n  user: {token: not-a-secret}`ncontexts:`n- name: c`n  context: {cluster: h, user: u, namespace: default}`ncurrent-context: c`n")
         $set = if ($mode -like 'watch-*') { $watchCmds } else { $cmds }
         $names = if ($mode -like 'watch-*' -or $Full) { @($set.Keys) } else { @(@($cmds.Keys)[$i++ % $cmds.Count]) }
-        foreach ($cmd in $names) { $cases["http-$mode-$cmd"] = $set[$cmd].Replace('$HttpKube', "'$kube'") }
+        # A server that never ends its answer is bounded by the request timeout: the cmdlets' -RequestTimeout (5 s, the
+        # whole call) for each, and with -Full once the default (100 s) that a user who gives none gets.
+        $timeout = if ($mode -in 'slow-forever', 'never-answers') { ' -RequestTimeout 00:00:05' } else { '' }
+        foreach ($cmd in $names) { $cases["http-$mode-$cmd"] = $set[$cmd].Replace('$HttpKube', "'$kube'") + $timeout }
+        if ($Full -and $mode -eq 'never-answers') { $cases["http-$mode-default-timeout"] = $set['getsa'].Replace('$HttpKube', "'$kube'") }
     }
     $cases
 }
@@ -714,8 +724,8 @@ function Invoke-HostileSuite {
         if ($running) { Add-HostileVerdict (Wait-HostileChild $running.Handle -TimeoutSeconds $running.Timeout) $running.Batch $running.Group $documented }
         Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: the file and token children ended"
         foreach ($pair in $httpHandles) {
-            # A child's cases run one after another: each may wait up to its wall bound (130 s for the request-timeout cases).
-            $timeout = 60 + 20 * $pair[1].Count + 130 * @($pair[1].Keys | Where-Object { $_ -match 'slow-forever|never-answers' }).Count
+            # A child's cases run one after another: each may wait up to its wall bound (130 s for the default-timeout case).
+            $timeout = 60 + 20 * $pair[1].Count + 130 * @($pair[1].Keys | Where-Object { $_ -match 'default-timeout' }).Count
             Add-HostileVerdict (Wait-HostileChild $pair[0] -TimeoutSeconds $timeout) $pair[1] 'http' $documented
             Write-Verbose "$([int]$clock.Elapsed.TotalSeconds) s: an HTTP child ended"
         }
@@ -725,7 +735,7 @@ function Invoke-HostileSuite {
 
 function Add-HostileVerdict($Results, $Batch, [string] $Group, [string[]] $Documented) {
     foreach ($r in $Results) {
-        $wall = if ($r.Name -match 'slow-forever|never-answers') { 130000 } else { 20000 }
+        $wall = if ($r.Name -match 'default-timeout') { 130000 } else { 20000 }
         $r | Add-Member Group $Group -PassThru | Add-Member Verdict (Test-HostileResult $r $Documented -MaxWallMs $wall) -PassThru | Add-Member Case $Batch[$r.Name] -PassThru
     }
 }
