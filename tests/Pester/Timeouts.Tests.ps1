@@ -168,6 +168,29 @@ Describe 'Defect 11: -RequestTimeout bounds a server that never answers' {
     }
 }
 
+Describe 'Stopping a command waiting for one answer (Ctrl+C)' {
+    It 'stops <Command> waiting on a server that never answers within 500 ms, with or without -Verbose' -ForEach @(
+        @{ Command = 'Get-K8sServiceAccount -Name x'; Verbose = $false }, @{ Command = 'Get-K8sIdentity'; Verbose = $false },
+        @{ Command = 'Get-K8sServiceAccount -Name x'; Verbose = $true }
+    ) {
+        # Without -Verbose the pipeline thread waits on the request alone; with it, on the log queue too. Both must end
+        # when PowerShell.Stop() (what the console host does on Ctrl+C) cancels the request.
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$(Get-StagedModulePath)'; $Command -Kubeconfig '$script:Http' -Verbose:`$$Verbose 4>`$null")
+            $async = $ps.BeginInvoke()
+            Start-Sleep -Milliseconds 1500
+            $ps.InvocationStateInfo.State | Should -Be 'Running' -Because 'the server never answers'
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $watch.ElapsedMilliseconds | Should -BeLessThan 500
+        }
+        finally { $ps.Dispose() }
+    }
+}
+
 Describe 'Stopping a 10,000-check batch (Ctrl+C)' {
     It 'stops within 200 ms (median of 3) with no SubjectAccessReview sent after a 200 ms grace period' {
         # PowerShell.Stop() on the runspace running the batch: what the console host does on Ctrl+C. The script also

@@ -66,6 +66,16 @@ internal sealed class PipelineLog
             return;
         }
 
+        if (!LinesWanted && drainItems is null)
+        {
+            // Nothing to write while waiting (verbose and debug not shown, no items): wait on the task itself, which
+            // is cheaper than the wake-up below. A warning is written when the task has completed.
+            WaitQuietly(task);
+            Drain(write);
+            task.GetAwaiter().GetResult();
+            return;
+        }
+
         // Completion wakes the loop just as a new line does, signalled by the completing thread itself (no hand-off to
         // the pool just to wake this thread).
         task.ContinueWith(static (_, state) => ((PipelineLog)state!).Signal(), this, CancellationToken.None,
@@ -85,6 +95,24 @@ internal sealed class PipelineLog
         Drain(write);
         drainItems?.Invoke();
         task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Whether lines are to be written as they arrive (verbose or debug shown). When not, a wait with nothing else to
+    /// do waits on the task alone.
+    /// </summary>
+    internal bool LinesWanted { get; set; } = true;
+
+    private static void WaitQuietly(Task task)
+    {
+        try
+        {
+            task.Wait();
+        }
+        catch (AggregateException)
+        {
+            // Rethrown unwrapped by the caller (GetResult).
+        }
     }
 
     /// <summary>Wakes the waiting pipeline thread after an item was queued; callable from any thread.</summary>
@@ -134,6 +162,7 @@ internal sealed class ClientLog : K8sServiceAccount.Client.IClientLog
         this.queue = queue;
         IsVerboseEnabled = verbose;
         IsDebugEnabled = debug;
+        queue.LinesWanted = verbose || debug;
     }
 
     public bool IsVerboseEnabled { get; }
