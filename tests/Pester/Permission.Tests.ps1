@@ -247,3 +247,46 @@ Describe 'Rules, roles and bindings' {
         $me.Groups | Should -Contain 'system:masters'
     }
 }
+
+Describe 'One check typed alone answers as the same row in a pipeline' {
+    # A command with no pipeline input runs its one check without a batch (issue 12, warm call): the same answer, the
+    # same error for a check that cannot run, and the rest of the script goes on.
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'HostileSuite.ps1')
+        if (-not ('HostileHttpServer' -as [type])) { Add-Type -TypeDefinition $script:HostileHttpSource }
+        $script:hostilePort = [HostileHttpServer]::Start()
+        $script:forbidding = Join-Path $TestDrive 'forbidding.kubeconfig'
+        Set-Content -LiteralPath $script:forbidding -Value "apiVersion: v1`nkind: Config`nclusters:`n- name: h`n  cluster: {server: 'http://127.0.0.1:$script:hostilePort'}`nusers:`n- name: u`n  user: {}`ncontexts:`n- name: c`n  context: {cluster: h, user: u, namespace: default}`ncurrent-context: c`n"
+    }
+
+    It 'gives the same result for <Case>' -ForEach @(
+        @{ Case = 'yourself, allowed'; Check = @{ Verb = 'get'; Resource = 'pods' } },
+        @{ Case = 'a ServiceAccount, denied'; Check = @{ Verb = 'delete'; Resource = 'secrets'; ServiceAccount = 'default/sample-sa' } },
+        @{ Case = 'a non-resource URL'; Check = @{ Verb = 'get'; NonResourceUrl = '/healthz' } }
+    ) {
+        $alone = Test-K8sPermission @Check
+        $piped = [pscustomobject]$Check | Test-K8sPermission
+        $alone | Should -HaveCount 1
+        $alone.GetType() | Should -Be $piped.GetType()
+        foreach ($property in $piped.PSObject.Properties.Name) {
+            "$($alone.$property)" | Should -Be "$($piped.$property)" -Because "property $property"
+        }
+        Test-K8sPermission @Check -Quiet | Should -BeOfType [bool]
+        Test-K8sPermission @Check -Quiet | Should -Be $piped.Allowed
+    }
+
+    It 'reports a check that cannot run as the row''s error, as a pipeline does, and the script goes on' {
+        [HostileHttpServer]::Mode = 'status-403-bad'
+        $alone = Test-K8sPermission -Kubeconfig $script:forbidding get pods -ErrorAction SilentlyContinue -ErrorVariable aloneErrors
+        $after = 'went on'
+        $piped = [pscustomobject]@{ Verb = 'get'; Resource = 'pods' } | Test-K8sPermission -Kubeconfig $script:forbidding -ErrorAction SilentlyContinue -ErrorVariable pipedErrors
+        $alone | Should -BeNullOrEmpty
+        $piped | Should -BeNullOrEmpty
+        $after | Should -Be 'went on'
+        $aloneErrors | Should -HaveCount 1
+        $aloneErrors[0].FullyQualifiedErrorId | Should -BeLike 'KubernetesForbidden,*'
+        $aloneErrors[0].FullyQualifiedErrorId | Should -Be $pipedErrors[0].FullyQualifiedErrorId
+        $aloneErrors[0].CategoryInfo.Category | Should -Be $pipedErrors[0].CategoryInfo.Category
+        "$($aloneErrors[0].TargetObject)" | Should -Be "$($pipedErrors[0].TargetObject)"
+    }
+}

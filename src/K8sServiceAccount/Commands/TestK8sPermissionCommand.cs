@@ -143,7 +143,16 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
             return;
         }
 
-        batch ??= StartBatch();
+        if (batch is null && OnCluster && !MyInvocation.ExpectingInput)
+        {
+            // One check on the cluster and no pipeline input (Test-K8sPermission get pods typed alone): no batch to hold
+            // it in input order, only the request and its answer, written as the batch would write it.
+            CheckAlone(check);
+            return;
+        }
+
+        // Input order: a result waits for the earlier rows', within the -ThrottleLimit rows the batch holds.
+        batch ??= new PermissionBatch(StartEvaluator(), ThrottleLimit, WakePipelineThread, CancellationToken, inputOrder: true);
         // The check starts here, on the pipeline thread, as soon as a slot is free: at once, or when a finished check's
         // result has been written (freeing its slot) during the wait. On the cluster its requests log to this command.
         using (OnCluster ? UseConnection(ClientConnection) : null)
@@ -191,8 +200,25 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
         return (ns, PermissionMapping.Subject(serviceAccount, User, Group, ns, groupsNeedUser: true));
     }
 
+    private void CheckAlone(PermissionCheck check)
+    {
+        var evaluator = StartEvaluator();
+        PermissionCheckOutcome outcome;
+        try
+        {
+            // A check that cannot run is this row's error, as in a batch; Ctrl+C stops the command.
+            outcome = new PermissionCheckOutcome(0, check, Invoke((_, token) => evaluator.CheckAsync(check, token)), null);
+        }
+        catch (K8sClientException e)
+        {
+            outcome = new PermissionCheckOutcome(0, check, null, e);
+        }
+
+        WriteOutcome(outcome);
+    }
+
     // The evaluator is made for the first valid row: a command without one never connects or reads policy files.
-    private PermissionBatch StartBatch()
+    private IPermissionEvaluator StartEvaluator()
     {
         IPermissionEvaluator evaluator;
         try
@@ -213,8 +239,7 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
             throw;
         }
 
-        // Input order: a result waits for the earlier rows', within the -ThrottleLimit rows the batch holds.
-        return new PermissionBatch(evaluator, ThrottleLimit, WakePipelineThread, CancellationToken, inputOrder: true);
+        return evaluator;
     }
 
     // Blocks the pipeline thread on the batch (a free slot, or its end) while writing results, errors and the client's log
@@ -238,31 +263,36 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
         while (batch!.TryTake(out var outcome))
         {
             taken = true;
-            completed++;
-            PermissionExplanation? explanation = null;
-            if (outcome.Result is not null)
-            {
-                explanations.TryRemove(outcome.Result, out explanation);
-            }
-
-            if (outcome.Error is not null)
-            {
-                failed++;
-                WriteErrorFor(outcome.Error, outcome.Check.Resource ?? outcome.Check.NonResourceUrl);
-            }
-            else if (Quiet)
-            {
-                WriteObject(outcome.Result!.Allowed);
-            }
-            else
-            {
-                WriteObject(PermissionMapping.ToResult(outcome.Result!, explanation));
-            }
+            WriteOutcome(outcome);
         }
 
         if (taken)
         {
             ReportProgress();
+        }
+    }
+
+    private void WriteOutcome(PermissionCheckOutcome outcome)
+    {
+        completed++;
+        PermissionExplanation? explanation = null;
+        if (outcome.Result is not null)
+        {
+            explanations.TryRemove(outcome.Result, out explanation);
+        }
+
+        if (outcome.Error is not null)
+        {
+            failed++;
+            WriteErrorFor(outcome.Error, outcome.Check.Resource ?? outcome.Check.NonResourceUrl);
+        }
+        else if (Quiet)
+        {
+            WriteObject(outcome.Result!.Allowed);
+        }
+        else
+        {
+            WriteObject(PermissionMapping.ToResult(outcome.Result!, explanation));
         }
     }
 
