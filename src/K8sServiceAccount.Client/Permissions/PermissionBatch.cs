@@ -19,11 +19,14 @@ public readonly record struct PermissionBatchProgress(int Completed, int? Total,
 /// A stream of checks answered concurrently with a bound: the producer adds checks as they arrive
 /// (<see cref="AddAsync"/>), each starts at once when a slot is free, and the consumer takes outcomes
 /// (<see cref="TryTake"/>, <see cref="TakeAllAsync"/>) as they finish (completion order) or, with <c>inputOrder</c>, in
-/// the order the checks were added, each as soon as every earlier one has been taken. A slot is held from the moment a
-/// check is added until its outcome is taken, so at most <see cref="ThrottleLimit"/> checks run or wait to be read at
-/// any time: a producer faster than the checks, or than the consumer, waits in <see cref="AddAsync"/> instead of
-/// queuing, and the memory a long input needs stays bounded. In input order that bound is also the reorder window: a
-/// slow check holds back the outcomes after it, and with them the slots, so the checks after the window wait for it.
+/// the order the checks were added, each as soon as every earlier one has been taken. At most <see cref="ThrottleLimit"/>
+/// checks run at once (a slot is held while a check runs), and at most <see cref="Window"/> checks are added and not yet
+/// taken (running, or finished and waiting to be read): a producer faster than the checks, or than the consumer, waits
+/// in <see cref="AddAsync"/> instead of queuing, and the memory a long input needs stays bounded. In input order the
+/// window is also how far the checks may run ahead of a slow one: its outcome holds back the ones after it, but their
+/// slots are free, so the next checks start while it runs (a window of only <see cref="ThrottleLimit"/> made one slow
+/// answer stall every slot: 5,000 reviews at 2 ms took 1.7-1.8 s at 16 in flight, against 0.9-1.4 s for a bare
+/// HttpClient with the same 16).
 /// </summary>
 /// <remarks>
 /// One producer and one consumer; they may be the same thread (a PowerShell pipeline thread alternates between adding a
@@ -39,7 +42,9 @@ public sealed class PermissionBatch : IAsyncDisposable
     private readonly CancellationToken _callerToken;
     private readonly CancellationTokenSource _stop;
     private readonly CancellationTokenRegistration _wakeOnStop;
+    // Running checks (ThrottleLimit) and checks added but not yet taken (Window).
     private readonly SemaphoreSlim _slots;
+    private readonly SemaphoreSlim _window;
     private readonly Channel<PermissionCheckOutcome> _outcomes =
         Channel.CreateUnbounded<PermissionCheckOutcome>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -81,6 +86,8 @@ public sealed class PermissionBatch : IAsyncDisposable
         _inputOrder = inputOrder ? new InputOrder<PermissionCheckOutcome>() : null;
         _write = outcome => _outcomes.Writer.TryWrite(outcome);
         _slots = new SemaphoreSlim(throttleLimit, throttleLimit);
+        Window = throttleLimit <= int.MaxValue / WindowPerSlot ? throttleLimit * WindowPerSlot : int.MaxValue;
+        _window = new SemaphoreSlim(Window, Window);
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // A consumer that waits to add (TryAdd) learns of a cancellation or failure only if woken for it.
         if (outcomeAvailable is not null)
@@ -89,13 +96,18 @@ public sealed class PermissionBatch : IAsyncDisposable
         }
     }
 
-    /// <summary>How many checks may be in flight at once.</summary>
+    /// <summary>How many checks may run at once.</summary>
     public int ThrottleLimit { get; }
+
+    /// <summary>How many checks may be added and not yet taken (running, or finished and waiting): ThrottleLimit x 4.</summary>
+    public int Window { get; }
+
+    private const int WindowPerSlot = 4;
 
     /// <summary>How many checks were added; the next one gets this <see cref="PermissionCheckOutcome.Index"/>.</summary>
     public int Added => Volatile.Read(ref _added);
 
-    /// <summary>Checks added whose outcome was not taken yet (running, or finished and waiting); never above <see cref="ThrottleLimit"/>.</summary>
+    /// <summary>Checks added whose outcome was not taken yet (running, or finished and waiting); never above <see cref="Window"/>.</summary>
     public int InFlight => Volatile.Read(ref _added) - Volatile.Read(ref _taken);
 
     /// <summary>
@@ -129,7 +141,7 @@ public sealed class PermissionBatch : IAsyncDisposable
         }
 
         // The usual case, a free slot, starts the check without allocating a wait.
-        return _slots.Wait(0) ? ValueTask.FromResult(Start(check)) : new ValueTask<int>(AddWhenFreeAsync(check, cancellationToken));
+        return TryEnter() ? ValueTask.FromResult(Start(check)) : new ValueTask<int>(AddWhenFreeAsync(check, cancellationToken));
     }
 
     /// <summary>
@@ -145,7 +157,7 @@ public sealed class PermissionBatch : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(check);
         ThrowIfClosed();
-        index = _slots.Wait(0) ? Start(check) : -1;
+        index = TryEnter() ? Start(check) : -1;
         return index >= 0;
     }
 
@@ -158,7 +170,7 @@ public sealed class PermissionBatch : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _taken);
-        _slots.Release();
+        _window.Release();
         return true;
     }
 
@@ -220,6 +232,24 @@ public sealed class PermissionBatch : IAsyncDisposable
         _wakeOnStop.Dispose();
         _stop.Dispose();
         _slots.Dispose();
+        _window.Dispose();
+    }
+
+    // A place in the window and a free slot, both or neither.
+    private bool TryEnter()
+    {
+        if (!_window.Wait(0))
+        {
+            return false;
+        }
+
+        if (_slots.Wait(0))
+        {
+            return true;
+        }
+
+        _window.Release();
+        return false;
     }
 
     /// <summary>Cancels the checks in flight and any wait in <see cref="AddAsync"/>; the batch then completes as cancelled.</summary>
@@ -230,7 +260,16 @@ public sealed class PermissionBatch : IAsyncDisposable
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, cancellationToken);
         try
         {
-            await _slots.WaitAsync(wait.Token).ConfigureAwait(false);
+            await _window.WaitAsync(wait.Token).ConfigureAwait(false);
+            try
+            {
+                await _slots.WaitAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                _window.Release();
+                throw;
+            }
         }
         catch (OperationCanceledException) when (_failure is not null)
         {
@@ -251,6 +290,7 @@ public sealed class PermissionBatch : IAsyncDisposable
 
     private async Task RunAsync(int index, PermissionCheck check)
     {
+        var running = true;
         try
         {
             PermissionCheckOutcome outcome;
@@ -264,10 +304,12 @@ public sealed class PermissionBatch : IAsyncDisposable
                 outcome = new PermissionCheckOutcome(index, check, null, error);
             }
 
-            if (Publish(outcome))
-            {
-                _outcomeAvailable?.Invoke();
-            }
+            // The slot is free before anyone hears of it; the consumer is woken either way, since a held-back outcome
+            // still leaves room for the next check.
+            running = false;
+            _slots.Release();
+            Publish(outcome);
+            _outcomeAvailable?.Invoke();
         }
         catch (Exception) when (_stop.IsCancellationRequested)
         {
@@ -279,6 +321,11 @@ public sealed class PermissionBatch : IAsyncDisposable
         }
         finally
         {
+            if (running)
+            {
+                _slots.Release();
+            }
+
             Leave();
         }
     }

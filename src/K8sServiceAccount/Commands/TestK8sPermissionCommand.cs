@@ -13,8 +13,9 @@ namespace K8sServiceAccount.Commands;
 /// server (SelfSubjectAccessReview, SubjectAccessReview, impersonation when SubjectAccessReview is forbidden), on an
 /// RBAC snapshot (-Snapshot) or offline on policy files (-Policy). Piped rows (objects, hashtables, Import-Csv rows) are
 /// checked as they arrive, concurrently up to -ThrottleLimit, and results (and errors) are written in input order, each as
-/// soon as it and every earlier row are done, while later rows are still being read. -ThrottleLimit bounds the rows
-/// checked or waiting to be written: when it is reached (a slow row holds back the ones after it) the input waits. A
+/// soon as it and every earlier row are done, while later rows are still being read. -ThrottleLimit bounds the checks
+/// running; four times it bounds the rows checked or waiting to be written (a slow row holds back the results after it,
+/// not the checks): when either is reached the input waits. A
 /// denial is a result with Allowed false; an error is written only when a check could not run.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "K8sPermission")]
@@ -122,7 +123,7 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
     }
 
     /// <summary>
-    /// Starts the row's check at once, or, when -ThrottleLimit checks are in flight, waits for one to finish; meanwhile
+    /// Starts the row's check at once, or, when -ThrottleLimit checks run (or the window is full), waits for room; meanwhile
     /// writes the results that are ready, so they come out while the input is still being read.
     /// </summary>
     protected override void ProcessRecord()

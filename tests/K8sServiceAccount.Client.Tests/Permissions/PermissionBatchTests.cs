@@ -247,8 +247,9 @@ public sealed class PermissionBatchTests
         Assert.Equal((-1, 1, 1), (refused, batch.Added, evaluator.Running));
 
         evaluator.Release(0);
-        Assert.Equal(0, (await TakeAsync(batch)).Index);
-        Assert.True(batch.TryAdd(Check(1), out var second));
+        Assert.True(SpinWait.SpinUntil(() => evaluator.Running == 0, Patience));
+        Assert.True(SpinWait.SpinUntil(() => batch.TryAdd(Check(1), out _), Patience), "the finished check's slot was not freed");
+        var second = batch.Added - 1;
         Assert.Equal(1, second);
 
         // Cancelling wakes a caller that waits to add, which then learns of it from TryAdd.
@@ -267,10 +268,11 @@ public sealed class PermissionBatchTests
     }
 
     [Fact]
-    public async Task A_producer_waits_while_the_limit_is_in_flight_and_a_slot_frees_only_when_an_outcome_is_taken()
+    public async Task A_producer_waits_while_the_limit_runs_and_a_slot_frees_when_a_check_finishes()
     {
         var evaluator = new ManualEvaluator();
         await using var batch = new PermissionBatch(evaluator, 2);
+        Assert.Equal(8, batch.Window);
         await batch.AddAsync(Check(0));
         await batch.AddAsync(Check(1));
 
@@ -278,17 +280,14 @@ public sealed class PermissionBatchTests
         Assert.False(third.IsCompleted);
         Assert.Equal(2, evaluator.Running);
 
-        // A finished check still holds its slot until its outcome is read: unread outcomes count against the bound.
+        // A finished check frees its slot at once, though its outcome is not read yet: the next check starts.
         evaluator.Release(0);
-        await Task.Delay(50);
-        Assert.False(third.IsCompleted);
-        Assert.Equal(2, batch.InFlight);
-
-        Assert.Equal(0, (await TakeAsync(batch)).Index);
         Assert.Equal(2, await third.WaitAsync(Patience));
         Assert.Equal(2, evaluator.Running);
-        Assert.Equal(2, batch.InFlight);
+        Assert.Equal(3, batch.InFlight);
 
+        Assert.Equal(0, (await TakeAsync(batch)).Index);
+        Assert.Equal(2, batch.InFlight);
         evaluator.Release(1);
         evaluator.Release(2);
         batch.Complete();
@@ -296,7 +295,7 @@ public sealed class PermissionBatchTests
     }
 
     [Fact]
-    public async Task In_input_order_a_slow_check_holds_back_the_outcomes_after_it_and_the_next_admission()
+    public async Task In_input_order_a_slow_check_holds_back_the_outcomes_after_it_but_not_the_checks()
     {
         var evaluator = new ManualEvaluator();
         await using var batch = new PermissionBatch(evaluator, 3, inputOrder: true);
@@ -305,24 +304,58 @@ public sealed class PermissionBatchTests
             await batch.AddAsync(Check(i));
         }
 
-        // Checks 1 and 2 finish, but 0 has not: nothing can be taken, and their slots stay held, so 3 waits.
+        // Checks 1 and 2 finish, but 0 has not: nothing can be taken, yet their slots are free, so 3 and 4 start.
         evaluator.Release(1);
         evaluator.Release(2);
-        var fourth = batch.AddAsync(Check(3)).AsTask();
-        await Task.Delay(50);
+        Assert.Equal(3, await batch.AddAsync(Check(3)).AsTask().WaitAsync(Patience));
+        Assert.Equal(4, await batch.AddAsync(Check(4)).AsTask().WaitAsync(Patience));
         Assert.False(batch.TryTake(out _));
-        Assert.False(fourth.IsCompleted);
-        Assert.Equal(3, batch.InFlight);
+        Assert.Equal(3, evaluator.Running);
+        Assert.Equal(5, batch.InFlight);
 
         evaluator.Release(0);
         Assert.Equal(0, (await TakeAsync(batch)).Index);
-        Assert.Equal(3, await fourth.WaitAsync(Patience));
         Assert.Equal(1, (await TakeAsync(batch)).Index);
         Assert.Equal(2, (await TakeAsync(batch)).Index);
         Assert.False(batch.TryTake(out _));
 
         evaluator.Release(3);
+        evaluator.Release(4);
         Assert.Equal(3, (await TakeAsync(batch)).Index);
+        Assert.Equal(4, (await TakeAsync(batch)).Index);
+        batch.Complete();
+        await batch.Completion.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task In_input_order_the_checks_run_ahead_of_a_slow_one_only_as_far_as_the_window()
+    {
+        var evaluator = new ManualEvaluator();
+        await using var batch = new PermissionBatch(evaluator, 2, inputOrder: true);
+        Assert.Equal(8, batch.Window);
+        await batch.AddAsync(Check(0));
+        for (var i = 1; i < 8; i++)
+        {
+            var added = batch.AddAsync(Check(i)).AsTask();
+            evaluator.Release(i);
+            Assert.Equal(i, await added.WaitAsync(Patience));
+        }
+
+        // Eight rows held (0 running, 1-7 done and waiting for it): the ninth waits for the window, not for a slot.
+        var ninth = batch.AddAsync(Check(8)).AsTask();
+        await Task.Delay(50);
+        Assert.False(ninth.IsCompleted);
+        Assert.True(evaluator.Running <= 1);
+        Assert.Equal(8, batch.InFlight);
+
+        evaluator.Release(0);
+        Assert.Equal(0, (await TakeAsync(batch)).Index);
+        Assert.Equal(8, await ninth.WaitAsync(Patience));
+        evaluator.Release(8);
+        for (var i = 1; i <= 8; i++)
+        {
+            Assert.Equal(i, (await TakeAsync(batch)).Index);
+        }
         batch.Complete();
         await batch.Completion.WaitAsync(Patience);
     }
@@ -373,7 +406,7 @@ public sealed class PermissionBatchTests
     }
 
     [Fact]
-    public async Task A_fast_producer_and_a_slow_consumer_never_have_more_than_the_limit_in_memory()
+    public async Task A_fast_producer_and_a_slow_consumer_never_have_more_than_the_window_in_memory()
     {
         var evaluator = new GatedEvaluator { Gate = _ => Task.Delay(Random.Shared.Next(0, 3)) };
         await using var batch = new PermissionBatch(evaluator, 5);
@@ -401,7 +434,7 @@ public sealed class PermissionBatchTests
 
         Assert.Equal(Enumerable.Range(0, 300), indexes.Order());
         Assert.InRange(evaluator.Peak, 1, 5);
-        Assert.InRange(peakInFlight, 1, 5);
+        Assert.InRange(peakInFlight, 1, batch.Window);
         Assert.True(batch.Completion.IsCompletedSuccessfully);
     }
 
