@@ -87,13 +87,15 @@ public sealed class RequestTimeoutTests
         using var server = new RawServer(answer: "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
         using var connection = KubernetesConnection.Create(TestConnections.Settings(server: server.Url));
         var watch = Stopwatch.StartNew();
-        using (connection.UseRequestTimeout(TimeSpan.FromSeconds(1)))
+        // 3 s: long enough for a retry even when a loaded CI machine (test projects run in parallel) slows the first
+        // attempt (1 s once saw a single request), and well short of the 7.75 s the retries alone would take.
+        using (connection.UseRequestTimeout(TimeSpan.FromSeconds(3)))
         {
             var error = await Assert.ThrowsAsync<K8sClientException>(() => Get(connection));
             Assert.Equal("KubernetesRequestTimeout", error.ErrorId);
         }
 
-        Assert.InRange(watch.ElapsedMilliseconds, 900, 5000);
+        Assert.InRange(watch.ElapsedMilliseconds, 2900, 7000);
         Assert.True(server.Requests >= 2, $"{server.Requests} requests: the call was not retried before the timeout");
     }
 
