@@ -27,12 +27,27 @@ public sealed class PesterSuiteTests(ITestOutputHelper output)
         Assert.True(version.ExitCode == 0, $"dotnet pwsh did not start ({version.ExitCode}):\n{version.Output}");
         Assert.Equal("7.6.10", version.Output.Trim());
 
+        WaitForStagedModule();
         var script = Path.Combine(RepoRoot, "tests", "Pester", "Invoke-PesterSuite.ps1");
         var suite = Run("dotnet", ["pwsh", "-NoProfile", "-NonInteractive", "-File", script, "-Output", "Normal"], SuiteTimeout);
         output.WriteLine(suite.Output);
         var summary = Path.Combine(RepoRoot, "out", "pester", "summary.txt");
         Assert.True(File.Exists(summary), $"The Pester run wrote no summary (exit {suite.ExitCode}):\n{Tail(suite.Output)}");
         Assert.True(suite.ExitCode == 0, $"Pester: {File.ReadAllText(summary).Trim()} (exit {suite.ExitCode}):\n{Tail(suite.Output)}");
+    }
+
+    // `dotnet test K8sServiceAccount.sln` can start this test while the solution's build of the module is still staging
+    // it (StageModule publishes the ReadyToRun client, which takes seconds): a fresh clone then had no manifest yet. The
+    // target deletes out/K8sServiceAccount.staged when it starts and writes it when it ends.
+    private static void WaitForStagedModule()
+    {
+        var stamp = Path.Combine(RepoRoot, "out", "K8sServiceAccount.staged");
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+        while (!File.Exists(stamp))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The module was not staged within 10 minutes ({stamp} is missing): build the solution.");
+            Thread.Sleep(500);
+        }
     }
 
     private static string Tail(string text) => text.Length <= 20_000 ? text : "...\n" + text[^20_000..];
