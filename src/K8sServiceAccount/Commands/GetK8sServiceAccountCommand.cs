@@ -90,22 +90,6 @@ public sealed class GetK8sServiceAccountCommand : NamespacedObjectCmdletBase
     // the current one (ListPager), and Select-Object -First or Ctrl+C ends the listing at once.
     private void Stream(string? ns, NamePattern? pattern, string target)
     {
-        if (pattern is { IsWildcard: false } && ns is not null && LabelSelector is null)
-        {
-            // One name in one namespace is one GET (as FindAsync would make it), without the list's enumerator.
-            try
-            {
-                var account = Invoke((connection, token) => new ServiceAccountOperations(connection, Log).GetAsync(ns, pattern.Literal!, token));
-                WriteObject(ServiceAccountMapping.ToServiceAccountInfo(account));
-            }
-            catch (K8sClientException e)
-            {
-                WriteErrorFor(e, target);
-            }
-
-            return;
-        }
-
         IAsyncEnumerator<ServiceAccount>? items = null;
         try
         {
