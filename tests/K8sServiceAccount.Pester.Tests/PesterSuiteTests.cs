@@ -43,8 +43,17 @@ public sealed class PesterSuiteTests(ITestOutputHelper output)
     {
         var stamp = Path.Combine(RepoRoot, "out", "K8sServiceAccount.staged");
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+        var built = false;
         while (!File.Exists(stamp))
         {
+            if (!built && DateTime.UtcNow > deadline - TimeSpan.FromMinutes(9))
+            {
+                // A minute without it: the build that stages may be queued behind this test. Stage it here.
+                built = true;
+                var build = Run("dotnet", ["build", Path.Combine(RepoRoot, "src", "K8sServiceAccount", "K8sServiceAccount.csproj")], TimeSpan.FromMinutes(8));
+                Assert.True(build.ExitCode == 0, $"Staging the module failed ({build.ExitCode}):\n{Tail(build.Output)}");
+            }
+
             Assert.True(DateTime.UtcNow < deadline, $"The module was not staged within 10 minutes ({stamp} is missing): build the solution.");
             Thread.Sleep(500);
         }
