@@ -22,6 +22,9 @@ public class PermissionStreamingTests
 
         public int Peak => Volatile.Read(ref peak);
 
+        /// <summary>Awaited before a check's delay: lets a test hold a check until others have started, not for a time.</summary>
+        public Func<PermissionCheck, Task>? Hold { get; init; }
+
         public async Task<PermissionCheckResult> CheckAsync(PermissionCheck check, CancellationToken cancellationToken = default)
         {
             var now = Interlocked.Increment(ref running);
@@ -31,6 +34,10 @@ public class PermissionStreamingTests
             }
             try
             {
+                if (Hold is not null)
+                {
+                    await Hold(check);
+                }
                 await Task.Delay(int.Parse(check.Name!), cancellationToken);
                 if (check.Verb == "fail")
                 {
@@ -132,8 +139,26 @@ public class PermissionStreamingTests
     {
         PipelineThread.Run(() =>
         {
+            // The first row is the slowest: it runs until the sixth has started (or Patience has passed, and the test fails).
+            // A fixed delay for it failed under load: when the pool ran late, its timer fired in the same tick as the
+            // others' and its outcome was written before the fifth row had been added.
+            var lastStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var evaluator = new DelayEvaluator
+            {
+                Hold = async check =>
+                {
+                    if (check.Resource == "r5")
+                    {
+                        lastStarted.TrySetResult();
+                    }
+                    else if (check.Resource == "r0")
+                    {
+                        await Task.WhenAny(lastStarted.Task, Task.Delay(Patience));
+                    }
+                },
+            };
             var log = new PipelineLog();
-            var batch = new PermissionBatch(new DelayEvaluator(), 4, log.Wake, inputOrder: true);
+            var batch = new PermissionBatch(evaluator, 4, log.Wake, inputOrder: true);
             var written = new List<string>();
             var addedWhenFirstWritten = -1;
             void WriteOutcomes()
@@ -148,10 +173,10 @@ public class PermissionStreamingTests
                 }
             }
 
-            // The first row is the slowest: every later outcome waits for it, but not the later checks: a slot is free as
-            // soon as its check has finished, so the fifth and sixth rows start while the first still runs (within the
-            // window of 4 x 4 rows held); then all come out in order.
-            PermissionCheck[] rows = [Row(0, 500), Row(1, 1, "list"), Row(2, 5, "fail"), Row(3, 1), Row(4, 10, "delete"), Row(5, 1)];
+            // Every later outcome waits for the first row, but not the later checks: a slot is free as soon as its check
+            // has finished, so the fifth and sixth rows start while the first still runs (within the window of 4 x 4 rows
+            // held); then all come out in order.
+            PermissionCheck[] rows = [Row(0, 1), Row(1, 1, "list"), Row(2, 5, "fail"), Row(3, 1), Row(4, 10, "delete"), Row(5, 1)];
             foreach (var row in rows)
             {
                 PipelineAdmission.Add(batch, row, WriteOutcomes, (task, drain) => log.RunAndDrain(task, _ => { }, drain));
@@ -159,6 +184,7 @@ public class PermissionStreamingTests
             batch.Complete();
             log.RunAndDrain(batch.Completion, _ => { }, WriteOutcomes);
 
+            Assert.True(lastStarted.Task.IsCompleted, "the sixth row started while the first was still running");
             Assert.Equal(["True", "False", "KubernetesHttp500", "True", "False", "True"], written);
             Assert.Equal(6, addedWhenFirstWritten);
         });
