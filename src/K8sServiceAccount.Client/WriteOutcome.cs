@@ -306,7 +306,7 @@ public static class WriteOutcome
 
     // 404 is null; any other failure leaves the outcome unknown and says so.
     private static async Task<TRead?> ReadBackAsync<TRead>(WrittenObject what, Func<Task<TRead>> read, string done, WriteOutcomeUnknownException lost)
-        where TRead : class
+        where TRead : class?
     {
         try
         {
