@@ -15,6 +15,9 @@ internal static class WorkloadMapping
         return specified ? name! : "default";
     }
 
+    /// <summary>The row Get-K8sWorkload writes for one workload.</summary>
+    /// <param name="kind">The workload's kind, which says where its Pod template is.</param>
+    /// <param name="workload">The workload as read from the API server.</param>
     /// <param name="account">The ServiceAccount it runs as, null when it does not exist.</param>
     internal static K8sWorkloadInfo ToInfo(WorkloadKind kind, Workload workload, ServiceAccount? account)
     {
