@@ -12,7 +12,10 @@ param(
     [Parameter(Mandatory)] [ValidateSet('Audit', 'Warm', 'Cold', 'Large')] [string] $Scenario,
     # Timed rounds per measurement (the median is printed).
     [int] $Rounds = 5,
-    [string] $Kubectl = '/usr/lib/google-cloud-sdk/bin/kubectl.1.28'
+    [string] $Kubectl = '/usr/lib/google-cloud-sdk/bin/kubectl.1.28',
+    # Cold only: another staged module (its .psd1), such as a build from before a change, timed in the same rounds as a
+    # before/after pair with the same job.
+    [string] $BaselineModulePath
 )
 
 $ErrorActionPreference = 'Stop'
@@ -295,6 +298,9 @@ try {
                 'module: Get-K8sServiceAccount (auto-loaded, KUBECONFIG)' = "`$env:KUBECONFIG = '$($server.Kubeconfig)'; Import-Module '$modulePath'; `$null = Get-K8sServiceAccount default -Namespace default"
                 'KubernetesClient: Add-Type + ReadNamespacedServiceAccount' = "foreach (`$d in 'Fractions.dll', 'YamlDotNet.dll', 'KubernetesClient.dll') { Add-Type -LiteralPath (Join-Path '$kcDir' `$d) }; `$c = [k8s.Kubernetes]::new([k8s.KubernetesClientConfiguration]::BuildConfigFromConfigFile('$($server.Kubeconfig)')); `$null = `$c.CoreV1.ReadNamespacedServiceAccountWithHttpMessagesAsync('default', 'default', `$null, `$null, [System.Threading.CancellationToken]::None).GetAwaiter().GetResult().Body"
             }
+            if ($BaselineModulePath) {
+                $jobs['baseline module: Import-Module + Connect + Get-K8sServiceAccount'] = $jobs['module: Import-Module + Connect + Get-K8sServiceAccount'].Replace($modulePath, [System.IO.Path]::GetFullPath($BaselineModulePath))
+            }
             $files = @{}; $times = @{}
             $i = 0
             foreach ($name in $jobs.Keys) { $files[$name] = Join-Path $work "job$i.ps1"; $i++; Set-Content -LiteralPath $files[$name] -Value ($jobs[$name] + "`nexit 0"); $times[$name] = [System.Collections.Generic.List[double]]::new() }
@@ -307,7 +313,10 @@ try {
             $k = foreach ($i in 1..7) { (Invoke-Kubectl $server.Kubeconfig @('get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name')).Ms }
             $null = Add-Result 'kubectl get serviceaccount default (process)' $k
             $base = $m['bare pwsh -File (nothing)']
-            foreach ($name in @($jobs.Keys)[1..3]) { Write-Host ("{0,-70} {1,10:N0} ms" -f "$name - bare pwsh", ($m[$name] - $base)) }
+            foreach ($name in @($jobs.Keys)[1..($jobs.Count - 1)]) { Write-Host ("{0,-70} {1,10:N0} ms" -f "$name - bare pwsh", ($m[$name] - $base)) }
+            if ($BaselineModulePath) {
+                Write-Host ("{0,-70} {1,10:N0} ms" -f 'module - baseline module (same job)', ($m['module: Import-Module + Connect + Get-K8sServiceAccount'] - $m['baseline module: Import-Module + Connect + Get-K8sServiceAccount']))
+            }
             Write-Ratio 'module (Connect) / KubernetesClient script' ($m['module: Import-Module + Connect + Get-K8sServiceAccount'] / $m['KubernetesClient: Add-Type + ReadNamespacedServiceAccount'])
         }
         'Large' {

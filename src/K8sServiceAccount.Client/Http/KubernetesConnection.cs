@@ -98,6 +98,9 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
     /// <inheritdoc />
     public event Action<string>? ServerWarning;
 
+    /// <summary>The trust-store load this connection's client certificate started or joined (<see cref="TrustStoreWarmUp"/>), or null.</summary>
+    internal Task? ClientChainWarmUp { get; private init; }
+
     private IClientLog Log => _log.Value ?? _root?.Log ?? NullClientLog.Instance;
 
     /// <summary>The request timeout of the scope this call runs in (see <see cref="UseRequestTimeout"/>), or null.</summary>
@@ -146,7 +149,10 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         // Asked at each handshake, so a certificate from an exec plugin is the current one. Null: none to present.
         LocalCertificateSelectionCallback selectClientCertificate = (_, _, _, _, _) => (clientCertificate ?? authenticator.ClientCertificate)!;
         return new KubernetesConnection(settings, options, authenticator, validator, clientCertificate,
-            () => NewHttpClient(settings, options, validate, selectClientCertificate), root: null);
+            () => NewHttpClient(settings, options, validate, selectClientCertificate), root: null)
+        {
+            ClientChainWarmUp = clientCertificate is null ? null : TrustStoreWarmUp.Start(clientCertificate),
+        };
     }
 
     /// <summary>One pooled client over a SocketsHttpHandler with the connection's TLS, proxy and compression settings.</summary>
