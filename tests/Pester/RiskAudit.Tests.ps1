@@ -117,4 +117,11 @@ Describe 'Get-K8sRiskyPermission: findings in the pipeline' {
         $lines | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
         ($lines -join "`n") | Should -Match 'Severity\s+Category\s+Subject\s+Scope\s+RoleName'
     }
+
+    It 'shows the longest category, ImpersonateExtra, whole at 80 columns' {
+        $null = New-K8sClusterRole -Name extras-impersonator -Rule (New-K8sPolicyRule -Verb impersonate -Resource userextras -ApiGroup authentication.k8s.io)
+        $null = New-K8sClusterRoleBinding -Name extras-impersonator -ClusterRole extras-impersonator -User carol
+        $lines = Get-K8sRiskyPermission -User carol | Format-Table | Out-String -Width 80 -Stream
+        $lines | Where-Object { $_ -match '^Medium\s+ImpersonateExtra\s+User carol\s' } | Should -HaveCount 1
+    }
 }
