@@ -292,14 +292,18 @@ try {
         }
         'Cold' {
             $server = Start-LocalApiServer -Directory $work
+            # The runbook of the goal, for the staged module and for -BaselineModulePath.
+            $moduleJob = 'module: Import-Module + Connect + Get-K8sServiceAccount'
+            $baselineJob = "baseline $moduleJob"
+            $connectJob = { param([string] $Psd1) "Import-Module '$Psd1'; Connect-K8sCluster -Kubeconfig '$($server.Kubeconfig)' -Namespace default; `$null = Get-K8sServiceAccount default" }
             $jobs = [ordered]@{
                 'bare pwsh -File (nothing)'                      = ''
-                'module: Import-Module + Connect + Get-K8sServiceAccount' = "Import-Module '$modulePath'; Connect-K8sCluster -Kubeconfig '$($server.Kubeconfig)' -Namespace default; `$null = Get-K8sServiceAccount default"
+                $moduleJob                                       = & $connectJob $modulePath
                 'module: Get-K8sServiceAccount (auto-loaded, KUBECONFIG)' = "`$env:KUBECONFIG = '$($server.Kubeconfig)'; Import-Module '$modulePath'; `$null = Get-K8sServiceAccount default -Namespace default"
                 'KubernetesClient: Add-Type + ReadNamespacedServiceAccount' = "foreach (`$d in 'Fractions.dll', 'YamlDotNet.dll', 'KubernetesClient.dll') { Add-Type -LiteralPath (Join-Path '$kcDir' `$d) }; `$c = [k8s.Kubernetes]::new([k8s.KubernetesClientConfiguration]::BuildConfigFromConfigFile('$($server.Kubeconfig)')); `$null = `$c.CoreV1.ReadNamespacedServiceAccountWithHttpMessagesAsync('default', 'default', `$null, `$null, [System.Threading.CancellationToken]::None).GetAwaiter().GetResult().Body"
             }
             if ($BaselineModulePath) {
-                $jobs['baseline module: Import-Module + Connect + Get-K8sServiceAccount'] = $jobs['module: Import-Module + Connect + Get-K8sServiceAccount'].Replace($modulePath, [System.IO.Path]::GetFullPath($BaselineModulePath))
+                $jobs[$baselineJob] = & $connectJob ([System.IO.Path]::GetFullPath($BaselineModulePath))
             }
             $files = @{}; $times = @{}
             $i = 0
@@ -315,9 +319,9 @@ try {
             $base = $m['bare pwsh -File (nothing)']
             foreach ($name in @($jobs.Keys)[1..($jobs.Count - 1)]) { Write-Host ("{0,-70} {1,10:N0} ms" -f "$name - bare pwsh", ($m[$name] - $base)) }
             if ($BaselineModulePath) {
-                Write-Host ("{0,-70} {1,10:N0} ms" -f 'module - baseline module (same job)', ($m['module: Import-Module + Connect + Get-K8sServiceAccount'] - $m['baseline module: Import-Module + Connect + Get-K8sServiceAccount']))
+                Write-Host ("{0,-70} {1,10:N0} ms" -f 'module - baseline module (same job)', ($m[$moduleJob] - $m[$baselineJob]))
             }
-            Write-Ratio 'module (Connect) / KubernetesClient script' ($m['module: Import-Module + Connect + Get-K8sServiceAccount'] / $m['KubernetesClient: Add-Type + ReadNamespacedServiceAccount'])
+            Write-Ratio 'module (Connect) / KubernetesClient script' ($m[$moduleJob] / $m['KubernetesClient: Add-Type + ReadNamespacedServiceAccount'])
         }
         'Large' {
             $log = Join-Path $work 'requests.log'
