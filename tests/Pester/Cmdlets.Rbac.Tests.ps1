@@ -159,6 +159,8 @@ Describe 'ClusterRole and ClusterRoleBinding' {
         $monitoring = New-K8sClusterRole -Name monitoring -AggregationRule @{ 'rbac.example.com/aggregate-to-monitoring' = 'true' }
         $monitoring.IsAggregated | Should -BeTrue
         $null = New-K8sClusterRole -Name monitoring-endpoints -Label @{ 'rbac.example.com/aggregate-to-monitoring' = 'true' } -Rule (New-K8sPolicyRule -Verb get,list,watch -Resource services,endpointslices)
+        # The aggregation controller fills the rules after the create has been answered, as in Kubernetes.
+        Wait-Until { (Get-K8sClusterRole monitoring).Rules.Resources -contains 'services' }
         (Get-K8sClusterRole monitoring).Rules.Resources | Should -Contain 'services'
     }
 

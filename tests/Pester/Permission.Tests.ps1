@@ -213,6 +213,8 @@ Describe 'Rules, roles and bindings' {
         $aggregating.IsAggregated | Should -BeTrue
         $aggregating.AggregationRule | Should -Be 'rbac.example.com/aggregate-to-pester=true'
         New-K8sClusterRole -Name pester-pods -Label $selector -Rule (New-K8sPolicyRule -Verb get -Resource pods) | Out-Null
+        # The aggregation controller fills the rules after the create has been answered, as in Kubernetes.
+        Wait-Until { (Get-K8sClusterRole -Name pester-aggregate).Rules.Resources -contains 'pods' }
         (Get-K8sClusterRole -Name pester-aggregate).Rules.Resources | Should -Contain 'pods'
         (Get-K8sClusterRole -LabelSelector 'rbac.example.com/aggregate-to-pester=true').Name | Should -Be 'pester-pods'
         Remove-K8sClusterRole -Name pester-aggregate, pester-pods -Confirm:$false

@@ -162,6 +162,22 @@ function New-TestServerObject {
     Invoke-TestServerRequest -Server $Server -Method Post -Path $Path -Body $Object
 }
 
+function Wait-Until {
+    <#
+    .SYNOPSIS
+        Polls -Condition every 50 ms until it is true, for at most -TimeoutSeconds: the local API server's controllers
+        (ClusterRole aggregation, namespaces, token Secrets, workloads), like kube-controller-manager's, act after the
+        request that caused the change has been answered.
+    #>
+    param([Parameter(Mandatory)] [scriptblock] $Condition, [int] $TimeoutSeconds = 10)
+
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while (-not (& $Condition)) {
+        if ([DateTime]::UtcNow -gt $deadline) { throw "Timed out after $TimeoutSeconds s waiting for: $Condition" }
+        Start-Sleep -Milliseconds 50
+    }
+}
+
 function Start-TestSession {
     <#
     .SYNOPSIS

@@ -35,16 +35,6 @@ BeforeAll {
         [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output }
     }
 
-    function Wait-Until {
-        # The server's controllers work after the request returns: poll for at most 10 s.
-        param([scriptblock] $Condition)
-        $deadline = [DateTime]::UtcNow.AddSeconds(10)
-        while (-not (& $Condition)) {
-            if ([DateTime]::UtcNow -gt $deadline) { throw "Timed out waiting for: $Condition" }
-            Start-Sleep -Milliseconds 50
-        }
-    }
-
     function New-Deployment {
         param([string] $Name, [string] $Namespace = 'wl', [hashtable] $PodSpec = @{})
         $spec = @{ containers = @(@{ name = 'app'; image = 'nginx:1.25' }) } + $PodSpec

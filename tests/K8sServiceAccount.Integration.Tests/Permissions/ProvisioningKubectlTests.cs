@@ -69,6 +69,8 @@ public sealed class ProvisioningKubectlTests(PermissionsServer server) : IClassF
             Metadata = new ObjectMeta { Name = "prov-monitoring-pods", Labels = new() { ["rbac.example.com/aggregate-to-monitoring"] = "true" } },
             Rules = [.. PolicyRuleBuilder.Build(new PolicyRuleRequest { Verbs = ["get", "list"], Resources = ["pods"] }, RoleScope.ClusterRole)],
         });
+        // The aggregation controller fills prov-monitoring's rules after the create has been answered, as in Kubernetes.
+        await server.Host.WaitForControllersAsync();
 
         var read = await kubectl.RunAsync("get", "clusterrole", "prov-monitoring", "-o", "json");
         Assert.Equal(0, read.ExitCode);
