@@ -109,7 +109,8 @@ try {
     Write-Step 'Get-K8sWorkload -ServiceAccount sample-sa: the Deployment, its ReplicaSet and its Pod, and the user the Pod runs as'
     # The server's Deployment controller starts the Pod from the new template in a moment.
     $deadline = [DateTime]::UtcNow.AddSeconds(10)
-    while (-not (Get-K8sWorkload -Kind Pod -ServiceAccount sample-sa) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+    while (-not ($started = Get-K8sWorkload -Kind Pod -ServiceAccount sample-sa) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+    if (-not $started) { Write-Warning 'No Pod runs as sample-sa after 10 s: the table shows what there is so far.' }
     Get-K8sWorkload -ServiceAccount sample-sa | Format-Table Kind, Name, User -AutoSize
 }
 finally {

@@ -67,6 +67,9 @@ public sealed class KubernetesClientFixture : IAsyncLifetime
     {
         string name = Unique(prefix);
         await Kc.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } });
+        // Its default ServiceAccount comes from the namespace controller after the create is answered; a Pod without
+        // serviceAccountName is refused until it exists, and lists taken meanwhile would miss it.
+        await Server.WaitForControllersAsync();
         return name;
     }
 }

@@ -12,7 +12,7 @@ BeforeAll {
     Import-Module (Get-StagedModulePath) -Force -ErrorAction Stop
     $script:server = Start-LocalApiServer -Directory $TestDrive
     foreach ($name in 'apps', 'ci') {
-        $null = New-TestServerObject -Server $server -Path /api/v1/namespaces -Object @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $name } }
+        New-TestNamespace -Server $server -Name $name
     }
 
     $script:dev = Join-Path $TestDrive 'dev.kubeconfig'

@@ -26,7 +26,7 @@ BeforeAll {
     $text.Replace($serverUrl, 'https://127.0.0.1:1') | Set-Content -LiteralPath $deadKubeconfig
 
     foreach ($name in 'comp-a', 'comp-b') {
-        $null = Invoke-Admin POST '/api/v1/namespaces' @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $name } }
+        New-TestNamespace -Server $server -Name $name
     }
     foreach ($sa in 'comp-a/builder', 'comp-a/bot-one', 'comp-b/bot-two') {
         $null = New-K8sServiceAccount -Kubeconfig $kubeconfig -Namespace ($sa -split '/')[0] -Name ($sa -split '/')[1]

@@ -212,7 +212,8 @@ Describe 'A server that cannot be reached' {
         $elapsed = Measure-Command {
             try { Get-K8sServiceAccount -Kubeconfig $refusedKubeconfig -Context unresolvable -ErrorAction Stop } catch { $script:failure = $_ }
         }
-        $elapsed.TotalSeconds | Should -BeLessThan 2
+        # One lookup, never retried; the bound leaves room for a slow resolver on the machine that runs the tests.
+        $elapsed.TotalSeconds | Should -BeLessThan 10
         $script:failure.FullyQualifiedErrorId | Should -Be 'KubernetesServerNameNotResolved,K8sServiceAccount.Commands.GetK8sServiceAccountCommand'
         $script:failure.Exception.Message | Should -BeLike '*no-such-host.invalid*'
     }

@@ -98,14 +98,15 @@ $sa,$ns,update,deployments.apps,
     }
 
     It 'checks piped rows as they arrive: results come out before the input ends' {
-        # A producer that emits a row every 300 ms: the first result is written while later rows are still to come,
-        # not after the last one.
+        # A producer that emits a row every second: the first result is written while later rows are still to come,
+        # not after the last one. (The first check has until the next row to finish: a second, not a tight bound on a
+        # loaded machine.)
         $events = [System.Collections.Generic.List[string]]::new()
         & {
             foreach ($verb in 'get', 'delete', 'update') {
                 $events.Add("row $verb")
                 [pscustomobject]@{ ServiceAccount = $sa; Namespace = $ns; Verb = $verb; Resource = 'deployments'; ApiGroup = 'apps' }
-                Start-Sleep -Milliseconds 300
+                Start-Sleep -Milliseconds 1000
             }
         } | Test-K8sPermission -ThrottleLimit 2 | ForEach-Object { $events.Add("result $($_.Verb) $($_.Allowed)") }
 

@@ -48,7 +48,7 @@ Describe 'Rules piped into New-K8sRole and New-K8sClusterRole' {
 
 Describe 'New-K8sRole help example 3' {
     It 'creates one Role from the rule New-K8sPolicyRule pipes in' {
-        $null = New-TestServerObject -Server $server -Path /api/v1/namespaces -Object @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = 'apps' } }
+        New-TestNamespace -Server $server -Name apps
         New-K8sPolicyRule -Verb get,list -Resource pods, configmaps | New-K8sRole -Name app-reader -Namespace apps
         (Get-K8sRole app-reader -Namespace apps).Rules.Resources | Should -Be 'pods', 'configmaps'
     }

@@ -162,6 +162,21 @@ function New-TestServerObject {
     Invoke-TestServerRequest -Server $Server -Method Post -Path $Path -Body $Object
 }
 
+function New-TestNamespace {
+    <#
+    .SYNOPSIS
+        Creates a Namespace on the local API server, as its admin, and returns once the namespace controller has given
+        it its default ServiceAccount (which a Pod without serviceAccountName, a list of ServiceAccounts or a golden
+        table expects).
+    #>
+    param([Parameter(Mandatory)] [object] $Server, [Parameter(Mandatory)] [string] $Name)
+
+    $null = New-TestServerObject -Server $Server -Path /api/v1/namespaces -Object @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $Name } }
+    Wait-Until {
+        try { $null = Invoke-TestServerRequest -Server $Server -Method Get -Path "/api/v1/namespaces/$Name/serviceaccounts/default"; $true } catch { $false }
+    }
+}
+
 function Wait-Until {
     <#
     .SYNOPSIS
@@ -194,7 +209,7 @@ function Start-TestSession {
     Import-Module (Get-StagedModulePath) -Force -Global -ErrorAction Stop
     $server = Start-LocalApiServer -Directory $Directory
     foreach ($name in $CreateNamespace) {
-        $null = New-TestServerObject -Server $server -Path /api/v1/namespaces -Object @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $name } }
+        New-TestNamespace -Server $server -Name $name
     }
     Connect-K8sCluster -Kubeconfig $server.Kubeconfig -Namespace $Namespace
     $server

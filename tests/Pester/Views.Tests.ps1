@@ -37,7 +37,7 @@ BeforeAll {
     $script:update = $env:K8SSA_UPDATE_GOLDEN -eq '1'
 
     Connect-K8sCluster -Kubeconfig $kubeconfig -Namespace views
-    $null = New-TestServerObject -Server $server -Path /api/v1/namespaces -Object @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = 'views' } }
+    New-TestNamespace -Server $server -Name views
     $null = 'web-1', 'web-2' | New-K8sServiceAccount
     $null = New-TestServerObject -Server $server -Path /api/v1/namespaces/views/pods -Object @{
         apiVersion = 'v1'; kind = 'Pod'; metadata = @{ name = 'web-0' }

@@ -194,6 +194,8 @@ public sealed class TokenControllerOffFixture : IAsyncLifetime
         await Transport.SendAsync(
             HttpMethod.Post, "/api/v1/namespaces", new Namespace { Metadata = new ObjectMeta { Name = name } },
             KubeJsonContext.Default.Namespace, KubeJsonContext.Default.Namespace, CancellationToken.None);
+        // Its default ServiceAccount comes from the namespace controller after the create is answered.
+        await Server.WaitForControllersAsync();
         return name;
     }
 }

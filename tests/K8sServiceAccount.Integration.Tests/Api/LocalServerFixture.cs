@@ -39,7 +39,7 @@ public sealed class LocalServerFixture : IAsyncLifetime
         await Server.DisposeAsync();
     }
 
-    /// <summary>Creates a fresh namespace (its default ServiceAccount appears through the controllers).</summary>
+    /// <summary>Creates a fresh namespace and waits for the controllers to give it its default ServiceAccount.</summary>
     public async Task<string> NewNamespaceAsync(string prefix)
     {
         var name = $"{prefix}-{Interlocked.Increment(ref namespaceCounter)}";
@@ -50,6 +50,7 @@ public sealed class LocalServerFixture : IAsyncLifetime
             KubeJsonContext.Default.Namespace,
             KubeJsonContext.Default.Namespace,
             CancellationToken.None);
+        await Server.WaitForControllersAsync();
         return name;
     }
 

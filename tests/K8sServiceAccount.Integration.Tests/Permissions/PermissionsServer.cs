@@ -56,6 +56,8 @@ public sealed class PermissionsServer : IAsyncLifetime
         catch (KubernetesApiException ex) when (ex.IsAlreadyExists)
         {
         }
+        // Its default ServiceAccount comes from the namespace controller after the create is answered.
+        await Host.WaitForControllersAsync();
     }
 
     public async Task DisposeAsync()
