@@ -204,6 +204,8 @@ Describe 'What each input shape binds to in Test-K8sPermission and Get-K8sPermis
         $errors[0].FullyQualifiedErrorId | Should -BeLike 'InvalidInputObject,*'
         "$($errors[0])" | Should -Match '-InputObject' -Because 'the error names the parameter'
         "$($errors[0])" | Should -Match 'System.String'
+        # A property named as an alias binds too: the message names it as the parameter's alias, not as a property of its own.
+        "$($errors[0])" | Should -BeLike '*a property named ServiceAccount, *Namespace (alias n).'
         $errors = $null
         $out = Get-Date | Get-K8sPermissionSubject -Verb get -Resource pods -Policy $script:policy -ErrorVariable errors -ErrorAction SilentlyContinue
         $errors.Count | Should -Be 1
