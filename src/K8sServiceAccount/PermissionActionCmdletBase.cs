@@ -70,7 +70,7 @@ public abstract class PermissionActionCmdletBase : RbacEvaluationCmdletBase
 
     /// <summary>
     /// The action as a hashtable, usually piped (@{ Verb = 'get'; Resource = 'pods' }): its keys are the names of the
-    /// parameters a piped object's properties bind to (Verb, Resource, Group, Subresource, Name, NonResourceUrl,
+    /// parameters a piped object's properties bind to (Verb, Resource, ApiGroup, Subresource, Name, NonResourceUrl,
     /// Namespace, and ServiceAccount for Test-K8sPermission); a parameter given on the command line wins over its key,
     /// and any other key is an error. A piped hashtable reaches it through -PipelineInput (see <see cref="PipelineInput"/>).
     /// </summary>

@@ -125,12 +125,38 @@ Describe 'One name per concept: -ApiGroup is an API group, -Group a subject''s g
         Get-K8sRoleBinding -Name 'k8ssa-grant:*' | Where-Object Name -NE "k8ssa-grant:$($script:ns):naming-sa" | Should -BeNullOrEmpty
     }
 
+    It 'names -ApiGroup, never -Group, when the API group given is what is wrong' {
+        $policy = Join-Path $TestDrive 'naming-policy.yaml'
+        Set-Content -LiteralPath $policy -Value "apiVersion: rbac.authorization.k8s.io/v1`nkind: ClusterRole`nmetadata: {name: r}`nrules: []`n"
+        $null = Test-K8sPermission get deployments.apps -ApiGroup extensions -ServiceAccount apps/web -Policy $policy -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -Be 'InvalidApiGroup,K8sServiceAccount.Commands.TestK8sPermissionCommand'
+        $failures[0].CategoryInfo.TargetName | Should -Be 'ApiGroup'
+        $failures[0].Exception.Message | Should -Be 'The resource "deployments.apps" names group "apps" but -ApiGroup is "extensions"; give the group once.'
+        $null = New-K8sPolicyRule -Verb get -Resource deployments.apps -ApiGroup extensions -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].Exception.Message | Should -Be '-Resource "deployments.apps" names a group while -ApiGroup is given; give groups in one place'
+        $null = [pscustomobject]@{ Verb = 'get'; NonResourceUrl = '/healthz'; ApiGroup = 'apps' } | Test-K8sPermission -ServiceAccount apps/web -Policy $policy -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -Be 'InvalidNonResourceUrl,K8sServiceAccount.Commands.TestK8sPermissionCommand'
+        $failures[0].Exception.Message | Should -Be '-NonResourceUrl cannot be combined with -Resource, -ApiGroup, -Subresource or -Name.'
+    }
+
     It 'says -ApiGroup and -Group in the help' {
         (Get-Help Test-K8sPermission -Parameter ApiGroup).description.Text | Should -BeLike '*API group*'
         (Get-Help Test-K8sPermission -Parameter Group).description.Text | Should -BeLike '*-User*'
         (Get-Help Grant-K8sPermission -Parameter Group).description.Text | Should -BeLike '*group*'
         (Get-Help Test-K8sPermission -Full | Out-String) | Should -Not -BeLike '*UserGroup*'
         (Get-Help about_K8sServiceAccount | Out-String) | Should -Not -BeLike '*UserGroup*'
+    }
+
+    It 'lists in -Action''s help exactly the keys -Action takes' {
+        foreach ($command in 'Test-K8sPermission', 'Get-K8sPermissionSubject') {
+            $null = @{ Verb = 'get'; Bogus = 1 } | & $command -Policy (Join-Path $TestDrive 'naming-policy.yaml') -ErrorVariable failures -ErrorAction SilentlyContinue
+            # Should -Match sets no $Matches here: the -match operator does.
+            $failures[0].Exception.Message -match 'the keys are (?<list>[^.]+)\.' | Should -BeTrue -Because $command
+            $taken = $Matches.list -split ', ' | Sort-Object
+            (Get-Help $command -Parameter Action).description.Text -match 'Its keys are the parameters a piped object binds by property name: (?<list>[^.]+)\.' | Should -BeTrue -Because $command
+            $documented = $Matches.list -replace ' and ', ', ' -split ', ' | Sort-Object
+            ($documented -join ', ') | Should -Be ($taken -join ', ') -Because "$command -Action's help"
+        }
     }
 }
 

@@ -243,7 +243,7 @@ public sealed record PermissionCheck
             }
             if (!string.IsNullOrEmpty(Resource) || !string.IsNullOrEmpty(Name) || !string.IsNullOrEmpty(Subresource) || !string.IsNullOrEmpty(Group))
             {
-                throw PermissionErrors.InvalidArgument("NonResourceUrl", "NonResourceUrl cannot be combined with Resource, Group, Subresource or Name.");
+                throw PermissionErrors.InvalidArgument("NonResourceUrl", "-NonResourceUrl cannot be combined with -Resource, -ApiGroup, -Subresource or -Name.");
             }
             return;
         }

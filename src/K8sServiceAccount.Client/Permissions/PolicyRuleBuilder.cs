@@ -237,7 +237,7 @@ public static class PolicyRuleBuilder
                 }
                 if (explicitGroups is not null && group.Length > 0)
                 {
-                    throw PermissionErrors.InvalidArgument("Resource", $"\"{text}\" names a group while Group is given; give groups in one place");
+                    throw PermissionErrors.InvalidArgument("Resource", $"-Resource \"{text}\" names a group while -ApiGroup is given; give groups in one place");
                 }
             }
 

@@ -99,8 +99,9 @@ public sealed class ResourceNameResolver
             {
                 if (group.Length > 0 && group != check.Group)
                 {
-                    throw PermissionErrors.InvalidArgument("Group",
-                        $"The resource \"{typeText}\" names group \"{group}\" but Group is \"{check.Group}\"; give the group once.");
+                    // The check's API group is -ApiGroup to the user (-Group is a subject's group).
+                    throw PermissionErrors.InvalidArgument("ApiGroup",
+                        $"The resource \"{typeText}\" names group \"{group}\" but -ApiGroup is \"{check.Group}\"; give the group once.");
                 }
                 group = check.Group;
             }

@@ -59,7 +59,9 @@ public sealed class ResourceNameResolverTests
         var sub = await Assert.ThrowsAsync<K8sClientException>(() => Resolve(resolver, "deployments/scale", subresource: "status"));
         Assert.Equal("InvalidSubresource", sub.ErrorId);
         var group = await Assert.ThrowsAsync<K8sClientException>(() => Resolve(resolver, "deployments.apps", group: "extensions"));
-        Assert.Equal("InvalidGroup", group.ErrorId);
+        // The API group is -ApiGroup to the user; InvalidGroup is a subject's group (-Group).
+        Assert.Equal(("InvalidApiGroup", "ApiGroup"), (group.ErrorId, group.Target));
+        Assert.Contains("-ApiGroup is \"extensions\"", group.Message);
         var form = await Assert.ThrowsAsync<K8sClientException>(() => Resolve(resolver, "a/b/c"));
         Assert.Equal("InvalidResource", form.ErrorId);
     }
