@@ -65,3 +65,29 @@ Describe 'Get-K8sPermission for a ServiceAccount without list on RBAC objects' {
         "$failure" | Should -Match 'impersonat'
     }
 }
+
+Describe 'A user with several groups checked by impersonation (no SubjectAccessReviews allowed)' {
+    # The groups go as one Impersonate-Group line each, as kubectl sends them: HttpClient would join them into one line
+    # that the server reads as one group named "devs, ops", which holds nothing (a silently wrong answer).
+    BeforeAll {
+        Grant-K8sPermission -ServiceAccount "$ns/impersonator" -Verb impersonate -Resource users, groups -ClusterWide | Out-Null
+        Grant-K8sPermission -Group ops -Verb get -Resource secrets -Namespace $ns | Out-Null
+    }
+    AfterEach { Connect-K8sCluster -Kubeconfig $admin -Namespace $ns }
+
+    It 'answers as the server does for the user in both groups (Method Impersonation)' {
+        Test-K8sPermission get secrets -User alice -Group devs, ops -Namespace $ns -Quiet | Should -BeTrue -Because 'the admin asks with a SubjectAccessReview'
+        Connect-K8sCluster -Kubeconfig $impersonatorConfig -Namespace $ns
+        $answer = Test-K8sPermission get secrets -User alice -Group devs, ops -Namespace $ns -ErrorAction Stop
+        $answer.Method | Should -Be 'Impersonation'
+        $answer.Allowed | Should -BeTrue
+        (Test-K8sPermission delete secrets -User alice -Group devs, ops -Namespace $ns -ErrorAction Stop).Allowed | Should -BeFalse
+    }
+
+    It 'lists the rules of the user in both groups' {
+        Connect-K8sCluster -Kubeconfig $impersonatorConfig -Namespace $ns
+        $rules = Get-K8sPermission -User alice -Group devs, ops -Namespace $ns -ErrorAction Stop
+        $rules.Method | Select-Object -Unique | Should -Be 'SelfSubjectRulesReview'
+        $rules | Where-Object { $_.Resources -contains 'secrets' -and $_.Verbs -contains 'get' } | Should -Not -BeNullOrEmpty
+    }
+}

@@ -319,9 +319,10 @@ Describe 'Why the module has its own client: kubectl 1.28 | KubernetesClient 21.
             Should -Be 'carol uid=uid-42 groups=team-a,system:authenticated scopes=read'
     }
 
-    It 'impersonating two groups and two extra values: kubectl sends one header line per value; ours (open defect) sends one line joining them, read as one group' {
-        # .NET's HttpClient writes repeated values of a header as one line joined with ", ", and the API server does
-        # not split header values at commas; KubernetesClient sends no impersonation headers at all (above).
+    It 'impersonating two groups and two extra values: kubectl and ours send one header line per value' {
+        # .NET's HttpClient writes repeated values of a header as one line joined with ", ", and the API server does not
+        # split header values at commas: ours sends such a request over HTTP/1.1 with one line per value
+        # (ImpersonationHeaders). KubernetesClient sends no impersonation headers at all (above).
         $two = Join-Path $TestDrive 'imp-two.kubeconfig'
         Set-Content -LiteralPath $two -Value ((Get-Content -Raw -LiteralPath $impersonating) -replace 'as-groups: \[team-a\]', 'as-groups: [team-a, team-b]' -replace 'scopes: \[read\]', 'scopes: [read, write]')
         $r = Invoke-Kubectl -Kubeconfig $two -Arguments auth, whoami, -o, json
@@ -329,8 +330,11 @@ Describe 'Why the module has its own client: kubectl 1.28 | KubernetesClient 21.
         $kubectlUser.groups | Should -Be 'team-a', 'team-b', 'system:authenticated'
         $kubectlUser.extra.scopes | Should -Be 'read', 'write'
         $ours = Get-K8sIdentity -Kubeconfig $two
-        $ours.Groups | Should -Be 'team-a, team-b', 'system:authenticated'
-        $ours.Extra['scopes'] | Should -Be 'read, write'
+        $ours.Groups | Should -Be 'team-a', 'team-b', 'system:authenticated'
+        $ours.Extra['scopes'] | Should -Be 'read', 'write'
+        # -Debug shows the values as the kubeconfig has them.
+        $debug = Get-K8sIdentity -Kubeconfig $two -Debug 5>&1 | Where-Object { $_ -is [System.Management.Automation.DebugRecord] }
+        ($debug.Message -match 'request headers:') | Should -BeLike '*Impersonate-Group: team-a, team-b*'
     }
 
     It 'exec arguments with spaces: kubectl passes them as given; KubernetesClient splits them at spaces; ours as kubectl' {

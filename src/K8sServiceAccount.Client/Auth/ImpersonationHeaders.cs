@@ -7,6 +7,14 @@ namespace K8sServiceAccount.Client.Auth;
 /// kubeconfig "as", "as-groups", "as-uid" and "as-user-extra" as the request headers the API server's
 /// impersonation filter reads. The server needs a user whenever groups, uid or extra are set; without one it
 /// answers 400, which is the error users should see, so no user is made up here.
+/// <para>
+/// The server reads each header line as one value and never splits a line at commas, so two groups must go as two
+/// <c>Impersonate-Group</c> lines, as kubectl sends them. HttpClient writes the values of a repeated header as one
+/// line joined with ", " (over HTTP/1.1 and HTTP/2 alike), which the server would read as one group named
+/// "team-a, team-b". So a header with several values is added once, its values joined by <see cref="ValueSeparator"/>,
+/// the request goes over HTTP/1.1, and the handler's header encoding (<see cref="EncodingFor"/>) writes each separator
+/// as the end of the line and the start of the next line of the same header.
+/// </para>
 /// </summary>
 internal static class ImpersonationHeaders
 {
@@ -15,36 +23,72 @@ internal static class ImpersonationHeaders
     public const string Uid = "Impersonate-Uid";
     public const string ExtraPrefix = "Impersonate-Extra-";
 
-    public static void Apply(HttpRequestMessage request, Impersonation? impersonation)
+    /// <summary>Stands between the values of one header until it is written (a control character no value may hold).</summary>
+    internal const char ValueSeparator = '\u0001';
+
+    /// <summary>
+    /// Adds the impersonation headers; true when one of them has several values, so the request must be sent over
+    /// HTTP/1.1 (see the class remarks). A value no header line can carry (a control character such as a line break)
+    /// is an <c>InvalidImpersonation</c> error naming the header and the kubeconfig field.
+    /// </summary>
+    public static bool Apply(HttpRequestMessage request, Impersonation? impersonation)
     {
         if (impersonation is null)
         {
-            return;
+            return false;
         }
 
         var headers = request.Headers;
         if (!string.IsNullOrEmpty(impersonation.UserName))
         {
-            headers.TryAddWithoutValidation(User, impersonation.UserName);
+            Add(headers, User, "as", [impersonation.UserName]);
         }
 
         if (!string.IsNullOrEmpty(impersonation.Uid))
         {
-            headers.TryAddWithoutValidation(Uid, impersonation.Uid);
+            Add(headers, Uid, "as-uid", [impersonation.Uid]);
         }
 
-        foreach (var group in impersonation.Groups)
-        {
-            headers.TryAddWithoutValidation(Group, group);
-        }
-
+        var several = Add(headers, Group, "as-groups", impersonation.Groups);
         foreach (var (key, values) in impersonation.Extra)
         {
-            var name = ExtraPrefix + EscapeKey(key);
-            foreach (var value in values)
+            several |= Add(headers, ExtraPrefix + EscapeKey(key), $"as-user-extra.{key}", values);
+        }
+
+        return several;
+    }
+
+    /// <summary>
+    /// The handler's RequestHeaderEncodingSelector: for an impersonation header of a request sent over HTTP/1.1, an
+    /// encoding that writes <see cref="ValueSeparator"/> as a new line of the same header; otherwise the default.
+    /// </summary>
+    internal static System.Text.Encoding? EncodingFor(string headerName, HttpRequestMessage request) =>
+        request.Version == System.Net.HttpVersion.Version11 && headerName.StartsWith("Impersonate-", StringComparison.OrdinalIgnoreCase)
+            ? new LineSplittingEncoding(headerName)
+            : null;
+
+    private static bool Add(System.Net.Http.Headers.HttpRequestHeaders headers, string name, string field, IReadOnlyList<string> values)
+    {
+        foreach (var value in values)
+        {
+            if (value.Any(char.IsControl))
             {
-                headers.TryAddWithoutValidation(name, value);
+                throw new K8sClientException("InvalidImpersonation", K8sErrorCategory.InvalidArgument,
+                    $"{name} cannot carry \"{string.Concat(value.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()))}\" " +
+                    $"(the kubeconfig's {field}, or the identity a check impersonates): it holds a control character, which no request header line can.");
             }
+        }
+
+        switch (values.Count)
+        {
+            case 0:
+                return false;
+            case 1:
+                headers.TryAddWithoutValidation(name, values[0]);
+                return false;
+            default:
+                headers.TryAddWithoutValidation(name, string.Join(ValueSeparator, values));
+                return true;
         }
     }
 
@@ -74,4 +118,47 @@ internal static class ImpersonationHeaders
     private static bool IsTokenByte(byte b) =>
         b is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9'
             || "!#$%&'*+-.^_`|~".Contains((char)b);
+
+    /// <summary>
+    /// UTF-8, except that <see cref="ValueSeparator"/> is written as CR LF and "NAME: ", so that the values of one header
+    /// go on lines of their own. Only ever writes (HttpClient encodes request headers with it; it decodes nothing).
+    /// </summary>
+    private sealed class LineSplittingEncoding(string headerName) : System.Text.Encoding
+    {
+        private readonly byte[] lineBreak = System.Text.Encoding.ASCII.GetBytes("\r\n" + headerName + ": ");
+
+        public override int GetByteCount(char[] chars, int index, int count)
+        {
+            var separators = chars.AsSpan(index, count).Count(ValueSeparator);
+            return UTF8.GetByteCount(chars, index, count) + separators * (lineBreak.Length - 1);
+        }
+
+        public override int GetBytes(char[] chars, int charIndex, int charCount, byte[] bytes, int byteIndex)
+        {
+            var start = byteIndex;
+            var rest = chars.AsSpan(charIndex, charCount);
+            while (true)
+            {
+                var end = rest.IndexOf(ValueSeparator);
+                var part = end < 0 ? rest : rest[..end];
+                byteIndex += UTF8.GetBytes(part, bytes.AsSpan(byteIndex));
+                if (end < 0)
+                {
+                    return byteIndex - start;
+                }
+
+                lineBreak.CopyTo(bytes, byteIndex);
+                byteIndex += lineBreak.Length;
+                rest = rest[(end + 1)..];
+            }
+        }
+
+        public override int GetMaxByteCount(int charCount) => (charCount + 1) * Math.Max(lineBreak.Length, 3);
+
+        public override int GetCharCount(byte[] bytes, int index, int count) => throw new NotSupportedException();
+
+        public override int GetChars(byte[] bytes, int byteIndex, int byteCount, char[] chars, int charIndex) => throw new NotSupportedException();
+
+        public override int GetMaxCharCount(int byteCount) => throw new NotSupportedException();
+    }
 }

@@ -175,6 +175,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
             AutomaticDecompression = settings.DisableCompression ? DecompressionMethods.None : DecompressionMethods.GZip,
             AllowAutoRedirect = false,
             UseCookies = false,
+            RequestHeaderEncodingSelector = ImpersonationHeaders.EncodingFor,
         };
 
         // Without proxy-url the handler uses HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment, as client-go does.
@@ -416,7 +417,12 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
             }
 
             var credential = await _authenticator.ApplyAsync(request, log, cancellationToken).ConfigureAwait(false);
-            ImpersonationHeaders.Apply(request, Settings.Impersonation);
+            if (ImpersonationHeaders.Apply(request, Settings.Impersonation))
+            {
+                // Several values of one impersonation header go as lines of their own, which only HTTP/1.1 lets us write.
+                request.Version = HttpVersion.Version11;
+                request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+            }
             if (retries == 0 && !reauthenticated && log.IsDebugEnabled)
             {
                 log.Debug($"{method} {url} request headers: {DescribeHeaders(request)}");
@@ -724,7 +730,7 @@ public sealed class KubernetesConnection : IImpersonatingTransport, IDisposable
         {
             parts.Add(name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)
                 ? $"{name}: {request.Headers.Authorization?.Scheme ?? "?"} <redacted>"
-                : $"{name}: {string.Join(", ", values)}");
+                : $"{name}: {string.Join(", ", values).Replace(ImpersonationHeaders.ValueSeparator.ToString(), ", ", StringComparison.Ordinal)}");
         }
 
         if (request.Content?.Headers.ContentType is { } type)

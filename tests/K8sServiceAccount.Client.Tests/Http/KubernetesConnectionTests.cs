@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using K8sServiceAccount.Client.Auth;
 using K8sServiceAccount.Client.Config;
 using K8sServiceAccount.Client.Http;
 using K8sServiceAccount.Client.Models;
@@ -49,9 +50,72 @@ public sealed class KubernetesConnectionTests
         var request = Assert.Single(stub.Requests);
         Assert.Equal("system:serviceaccount:ci:deployer", request.Header("Impersonate-User"));
         Assert.Equal("1234", request.Header("Impersonate-Uid"));
-        Assert.Equal(["system:serviceaccounts", "team a"], request.Headers["Impersonate-Group"]);
-        Assert.Equal(["read", "write"], request.Headers["Impersonate-Extra-example.com%2Fscopes"]);
+        // Several values reach the handler as one, split into lines as it is written (the test below reads the wire).
+        Assert.Equal(["system:serviceaccounts", "team a"], request.Header("Impersonate-Group")!.Split(ImpersonationHeaders.ValueSeparator));
+        Assert.Equal(["read", "write"], request.Header("Impersonate-Extra-example.com%2Fscopes")!.Split(ImpersonationHeaders.ValueSeparator));
         Assert.Equal("audit", request.Header("Impersonate-Extra-reason"));
+    }
+
+    [Fact]
+    public async Task Several_impersonated_groups_and_extra_values_go_as_one_header_line_each_as_kubectl_sends_them()
+    {
+        // HttpClient alone would write "Impersonate-Group: devs, ops", which the API server reads as one group.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var received = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var head = new StringBuilder();
+            var buffer = new byte[4096];
+            while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                var read = await stream.ReadAsync(buffer);
+                if (read == 0) break;
+                head.Append(Encoding.UTF8.GetString(buffer, 0, read));
+            }
+            var body = Encoding.UTF8.GetBytes(StubHandler.ServiceAccountJson);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n"));
+            await stream.WriteAsync(body);
+            return head.ToString();
+        });
+        var impersonation = new Impersonation
+        {
+            UserName = "alice",
+            Groups = ["devs", "ops", "équipe"],
+            Extra = new Dictionary<string, IReadOnlyList<string>> { ["scopes"] = ["read", "write"], ["reason"] = ["audit"] },
+        };
+        using var connection = KubernetesConnection.Create(
+            TestConnections.Settings(impersonation: impersonation, server: new Uri($"http://127.0.0.1:{port}")), TestConnections.Options());
+
+        await connection.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None);
+
+        var lines = (await received).Split("\r\n");
+        Assert.StartsWith("GET " + Path + " HTTP/1.1", lines[0], StringComparison.Ordinal);
+        Assert.Equal(["Impersonate-User: alice"], lines.Where(l => l.StartsWith("Impersonate-User:", StringComparison.Ordinal)));
+        Assert.Equal(["Impersonate-Group: devs", "Impersonate-Group: ops", "Impersonate-Group: équipe"],
+            lines.Where(l => l.StartsWith("Impersonate-Group:", StringComparison.Ordinal)));
+        Assert.Equal(["Impersonate-Extra-scopes: read", "Impersonate-Extra-scopes: write"],
+            lines.Where(l => l.StartsWith("Impersonate-Extra-scopes:", StringComparison.Ordinal)));
+        Assert.Equal(["Impersonate-Extra-reason: audit"], lines.Where(l => l.StartsWith("Impersonate-Extra-reason:", StringComparison.Ordinal)));
+        Assert.DoesNotContain(lines, l => l.Contains(ImpersonationHeaders.ValueSeparator));
+    }
+
+    [Theory]
+    [InlineData("devs\r\nX-Injected: 1")]
+    [InlineData("devs\nops")]
+    [InlineData("devs\u0001ops")]
+    public async Task An_impersonated_value_with_a_control_character_is_refused_naming_the_kubeconfig_field(string group)
+    {
+        var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK, StubHandler.ServiceAccountJson));
+        using var connection = TestConnections.OverStub(stub, impersonation: new Impersonation { UserName = "alice", Groups = ["ok", group] });
+
+        var error = await Assert.ThrowsAsync<K8sClientException>(() => connection.GetAsync(Path, KubeJsonContext.Default.ServiceAccount, CancellationToken.None));
+
+        Assert.Equal(("InvalidImpersonation", K8sErrorCategory.InvalidArgument), (error.ErrorId, error.Category));
+        Assert.Contains("as-groups", error.Message, StringComparison.Ordinal);
+        Assert.Empty(stub.Requests);
     }
 
     [Fact]
