@@ -185,6 +185,28 @@ Describe 'What each input shape binds to in Test-K8sPermission and Get-K8sPermis
         $results.Allowed | Should -Be $true, $false, $false, $false
     }
 
+    It 'asks a result piped back, or read back with Import-Csv, of the same ServiceAccount, never of the caller' {
+        $first = Test-K8sPermission get secrets -ServiceAccount apps/web -Policy $script:policy
+        $first.Allowed | Should -BeTrue
+        $denied = Test-K8sPermission delete secrets -ServiceAccount apps/web -Policy $script:policy
+        $again = $first, $denied | Test-K8sPermission -Policy $script:policy
+        $again.Subject | Should -Be 'system:serviceaccount:apps:web', 'system:serviceaccount:apps:web'
+        $again.Allowed | Should -Be $true, $false
+        $csv = Join-Path $TestDrive 'results.csv'
+        $first, $denied | Export-Csv -LiteralPath $csv
+        $fromCsv = Import-Csv -LiteralPath $csv | Test-K8sPermission -Policy $script:policy
+        $fromCsv.Subject | Should -Be 'system:serviceaccount:apps:web', 'system:serviceaccount:apps:web'
+        $fromCsv.Allowed | Should -Be $true, $false
+        # Given on the command line, another subject asks the same questions.
+        (Import-Csv -LiteralPath $csv | Test-K8sPermission -ServiceAccount ci/deployer -Policy $script:policy).Subject | Should -Be 'system:serviceaccount:ci:deployer', 'system:serviceaccount:ci:deployer'
+        # A user's row does not carry the user's groups: it is refused rather than checked as the caller.
+        $errors = $null
+        $user = Test-K8sPermission get secrets -User alice -Group devs -Policy $script:policy
+        $user | Test-K8sPermission -Policy $script:policy -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'InvalidUser,*'
+        "$($errors[0])" | Should -BeLike '*Subject "alice"*-User*'
+    }
+
     It 'binds a [pscustomobject] with Name and Namespace by property name, not as a ServiceAccount' {
         # Decision (issue 12): before, PowerShell silently converted such an object into a K8sServiceAccountInfo, the
         # subject, although the help says Name and Namespace bind by property name. They now bind as documented: -Name

@@ -1,8 +1,10 @@
+using System.Collections;
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using K8sServiceAccount.Client;
 using K8sServiceAccount.Client.Api;
 using K8sServiceAccount.Client.Permissions;
+using K8sServiceAccount.Client.Rbac;
 using K8sServiceAccount.Internal;
 using K8sServiceAccount.Completion;
 
@@ -197,9 +199,31 @@ public sealed class TestK8sPermissionCommand : PermissionActionCmdletBase
             return (PermissionMapping.Given(Namespace) ?? account.Namespace, PermissionSubject.ServiceAccount(account.Namespace, account.Name, nameof(InputObject)));
         }
 
+        if (PermissionMapping.Given(serviceAccount) is null && User is null && Group is null && RowSubject() is { } subject)
+        {
+            // A result piped back, or read back with Import-Csv, names its subject only in Subject: the same question is
+            // asked of the same ServiceAccount, never silently of the caller instead.
+            if (subject.StartsWith(ServiceAccountIdentity.UserNamePrefix, StringComparison.Ordinal))
+            {
+                serviceAccount = subject;
+            }
+            else if (subject != PermissionSubject.Self.ToString())
+            {
+                throw PermissionErrors.InvalidArgument(nameof(User),
+                    $"The piped row's Subject \"{subject}\" is a user or groups, which a row does not carry in full: give -User (and -Group) to check it again. Without them the check would be yours.");
+            }
+        }
+
         var ns = CheckNamespace(serviceAccount);
         return (ns, PermissionMapping.Subject(serviceAccount, User, Group, ns, groupsNeedUser: true));
     }
+
+    // The Subject property of a piped row (a result of this command, or its Export-Csv row), if it has a non-empty one.
+    private string? RowSubject() =>
+        MyInvocation.ExpectingInput && PipelineInput is not null && PipelineValue.Unwrap(PipelineInput) is not IDictionary
+            && PSObject.AsPSObject(PipelineInput).Properties["Subject"]?.Value is string { Length: > 0 } subject
+            ? subject
+            : null;
 
     private void CheckAlone(PermissionCheck check)
     {
