@@ -101,6 +101,34 @@ Revoke-K8sPermission -ServiceAccount revoker -Verb delete -Resource pods -WhatIf
     }
 }
 
+Describe 'Revoke-K8sPermission on a role several subjects share (Grant -Name)' {
+    BeforeAll {
+        $null = New-K8sServiceAccount -Name share-a, share-b
+        $script:shared = Get-K8sServiceAccount 'share-*' | Grant-K8sPermission -Verb get -Resource configmaps -Name share-config
+    }
+
+    It 'refuses to revoke rules the other subjects get from the same role, and changes nothing' {
+        $shared.Count | Should -Be 2
+        { $shared[0] | Revoke-K8sPermission -Force -ErrorAction Stop } | Should -Throw -ErrorId 'RevokeSharedRole,*'
+        { Revoke-K8sPermission -ServiceAccount share-a -Verb get -Resource configmaps -Name share-config -WhatIf -ErrorAction Stop } |
+            Should -Throw -ErrorId 'RevokeSharedRole,*' -Because '-WhatIf says it too'
+        $error[0].Exception.Message | Should -BeLike "*RoleBinding share-config to ServiceAccount $ns/share-b as well*without -Verb*"
+        Test-K8sPermission get configmaps -ServiceAccount share-b -Quiet | Should -BeTrue
+        Test-K8sPermission get configmaps -ServiceAccount share-a -Quiet | Should -BeTrue
+    }
+
+    It 'takes one subject out of the binding when revoked without rules, and the other keeps the role' {
+        $result = Revoke-K8sPermission -ServiceAccount share-a -Name share-config -Force
+        $result.BindingAction | Should -Be 'Updated'
+        $result.RoleAction | Should -Be 'Unchanged'
+        Test-K8sPermission get configmaps -ServiceAccount share-a -Quiet | Should -BeFalse
+        Test-K8sPermission get configmaps -ServiceAccount share-b -Quiet | Should -BeTrue
+        # The last subject's grant piped back is its own again: the role and binding go.
+        ($shared[1] | Revoke-K8sPermission -Force).RoleAction | Should -Be 'Deleted'
+        Test-K8sPermission get configmaps -ServiceAccount share-b -Quiet | Should -BeFalse
+    }
+}
+
 Describe 'Legacy token hygiene: Get-K8sLegacySaToken and Remove-K8sLegacySaToken' {
     BeforeAll {
         $null = New-K8sServiceAccount -Name tok-used, tok-stale, tok-orphan

@@ -77,7 +77,9 @@ public sealed record GrantResult
 /// is ever removed. Granting the same thing twice changes nothing the second time.</para>
 /// <para>Revoke with rules removes exactly those permissions from the role (<see cref="RuleSubtraction"/>): revoking list
 /// from a rule granting get and list leaves get; rules that do not overlap are left alone. A wildcard that would have to
-/// be narrowed ("every verb but list") is an error (<see cref="WildcardConflictErrorId"/>) and changes nothing. Revoke
+/// be narrowed ("every verb but list") is an error (<see cref="WildcardConflictErrorId"/>) and changes nothing; so is
+/// revoking rules from a role whose binding binds other subjects too (<see cref="SharedRoleErrorId"/>): they would lose
+/// them as well. Revoke
 /// without rules removes the subject from the binding. When the role is left with no rules (and Grant made it, by its
 /// label), or the binding with no subjects, both the role and the binding are deleted. Revoking what is not there
 /// changes nothing.</para>
@@ -246,7 +248,7 @@ public sealed class PermissionGrantOperations
     /// </summary>
     public async Task<RuleSubtractionResult?> PreviewRevokeAsync(GrantRequest request, CancellationToken cancellationToken = default)
     {
-        var (name, ns, _) = Prepare(request);
+        var (name, ns, subject) = Prepare(request);
         if (request.Rules.Count == 0)
         {
             return null;
@@ -257,8 +259,39 @@ public sealed class PermissionGrantOperations
         {
             throw WildcardConflict(request.ClusterWide, ns, name, subtraction.Conflicts);
         }
+        if (subtraction is { Changed: true })
+        {
+            await EnsureNotSharedAsync(request, ns, name, subject, cancellationToken).ConfigureAwait(false);
+        }
         return subtraction;
     }
+
+    /// <summary>The error id when rules would be revoked from a role whose binding also binds other subjects.</summary>
+    public const string SharedRoleErrorId = "RevokeSharedRole";
+
+    // Rules revoked from a role are revoked from everyone its binding binds: with another subject in it (a Grant -Name
+    // several subjects share), nothing is changed and the error says how to take this subject out instead.
+    private async Task EnsureNotSharedAsync(GrantRequest request, string ns, string name, Subject subject, CancellationToken cancellationToken)
+    {
+        var binding = await TryGetBindingAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
+        var bindingNamespace = request.ClusterWide ? "" : ns;
+        var others = binding?.Subjects?.Where(s => !SameSubject(s, subject, bindingNamespace)).ToList() ?? [];
+        if (others.Count == 0)
+        {
+            return;
+        }
+        var where = request.ClusterWide ? $"ClusterRole {name}" : $"Role {ns}/{name}";
+        var bindingKind = request.ClusterWide ? "ClusterRoleBinding" : "RoleBinding";
+        throw new K8sClientException(SharedRoleErrorId, K8sErrorCategory.InvalidOperation,
+            $"{where} is bound by {bindingKind} {name} to {string.Join(", ", others.Select(Describe))} as well as to {request.Subject}: " +
+            "revoking rules from it would take them from every subject it binds. Nothing was changed. " +
+            "Revoke without -Verb and -Resource (or -NonResourceUrl) to take this subject out of the binding, or edit the role.")
+        { Target = name };
+    }
+
+    private static string Describe(Subject subject) => subject.Kind == SubjectKinds.ServiceAccount
+        ? $"ServiceAccount {subject.Namespace}/{subject.Name}"
+        : $"{subject.Kind} {subject.Name}";
 
     /// <summary>Removes exactly the requested permissions (see the type remarks).</summary>
     public async Task<GrantResult> RevokeAsync(GrantRequest request, CancellationToken cancellationToken = default)
@@ -293,6 +326,7 @@ public sealed class PermissionGrantOperations
                 stillGranted = StillCovered(remainingRules, request.Rules);
                 if (subtraction.Changed)
                 {
+                    await EnsureNotSharedAsync(request, ns, name, subject, cancellationToken).ConfigureAwait(false);
                     // An emptied role goes (with its binding) only when Grant made it; any other role is kept, empty.
                     deleteAll = remainingRules.Count == 0 && role.ManagedByGrant;
                     if (!deleteAll)
