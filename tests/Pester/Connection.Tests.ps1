@@ -77,6 +77,24 @@ Describe 'Get-K8sContext' {
         $failures[0].TargetObject | Should -Be 'nosuch'
     }
 
+    It 'says a KUBECONFIG entry or ~/.kube/config that is a directory cannot be read, naming it, as kubectl does' {
+        $folder = New-Item -ItemType Directory -Force -Path (Join-Path $TestDrive 'kubeconfig-folder')
+        $home2 = New-Item -ItemType Directory -Force -Path (Join-Path $TestDrive 'home-with-folder/.kube/config')
+        $saved = $env:KUBECONFIG, $env:HOME
+        try {
+            $env:KUBECONFIG = $folder.FullName
+            $failure = { Get-K8sConnection -ErrorAction Stop } | Should -Throw -PassThru
+            $failure.FullyQualifiedErrorId | Should -BeLike 'KubeconfigUnreadable,*'
+            "$failure" | Should -BeLike "*$($folder.FullName)*"
+            $env:KUBECONFIG = $null
+            $env:HOME = Split-Path (Split-Path $home2.FullName)
+            $failure = { Get-K8sConnection -ErrorAction Stop } | Should -Throw -PassThru
+            $failure.FullyQualifiedErrorId | Should -BeLike 'KubeconfigUnreadable,*'
+            "$failure" | Should -BeLike "*$($home2.FullName)*"
+        }
+        finally { $env:KUBECONFIG, $env:HOME = $saved }
+    }
+
     It 'stops with the client''s id when the kubeconfig is missing' {
         { Get-K8sContext -Kubeconfig (Join-Path $TestDrive 'absent.yaml') } |
             Should -Throw -ErrorId 'KubeconfigNotFound,K8sServiceAccount.Commands.GetK8sContextCommand'

@@ -179,7 +179,7 @@ public static class ConnectionResolver
         var listed = KubeconfigLoader.SplitKubeconfigVariable(environment.GetEnvironmentVariable(KubeconfigLoader.KubeconfigVariable), environment);
         if (listed.Count > 0)
         {
-            var existing = listed.Where(environment.FileExists).ToArray();
+            var existing = listed.Where(environment.PathExists).ToArray();
             if (existing.Length > 0)
             {
                 var config = KubeconfigLoader.Load(null, environment);
@@ -194,7 +194,7 @@ public static class ConnectionResolver
         else
         {
             var defaultPath = KubeconfigLoader.DefaultPath(environment);
-            if (defaultPath is not null && environment.FileExists(defaultPath))
+            if (defaultPath is not null && environment.PathExists(defaultPath))
             {
                 var config = KubeconfigLoader.Load(null, environment);
                 return FromKubeconfig(config, request, ConnectionSource.Kubeconfig, $"KUBECONFIG is not set and {defaultPath} exists.", environment);

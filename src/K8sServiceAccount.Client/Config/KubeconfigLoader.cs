@@ -134,7 +134,7 @@ public static class KubeconfigLoader
         }
 
         var defaultPath = DefaultPath(environment);
-        if (defaultPath is null || !environment.FileExists(defaultPath))
+        if (defaultPath is null || !environment.PathExists(defaultPath))
         {
             throw new KubeconfigException(
                 ConnectionErrorIds.KubeconfigNotFound,
