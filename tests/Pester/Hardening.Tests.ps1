@@ -152,6 +152,14 @@ current-context: c
             Should -Throw -ErrorId 'PathNotRegularFile,*'
         (Get-Item -LiteralPath $target -Force).LinkType | Should -Be $(if ($Key -eq 'link') { 'SymbolicLink' } else { $null })
     }
+
+    It 'refuses a path in a folder that does not exist before any token is requested, naming the folder' {
+        $target = Join-Path $TestDrive 'no-such-folder/sa.kubeconfig'
+        $failure = { New-K8sSaKubeconfig -ServiceAccount default/x -Path $target -Kubeconfig $deadKubeconfig -ErrorAction Stop } |
+            Should -Throw -ErrorId 'FileWriteFailed,*' -PassThru
+        "$failure" | Should -Be "Could not write $target`: the folder $(Split-Path $target) does not exist; nothing was written."
+        $failure.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
 }
 
 Describe 'Defect 10: a credential over plain HTTP is warned about once' {

@@ -43,6 +43,11 @@ public static class OwnerOnlyFile
             // Someone created the file between our check and the rename: still not ours to replace.
             throw Exists(fullPath, e);
         }
+        catch (DirectoryNotFoundException e)
+        {
+            // Its message names the temporary file, which the user never asked for.
+            throw NoFolder(fullPath, directory, e);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw Failed(fullPath, e.Message, e);
@@ -88,6 +93,12 @@ public static class OwnerOnlyFile
 
         if (!info.Exists)
         {
+            // Found now, before a token is requested, rather than as the temporary file's DirectoryNotFoundException.
+            var directory = Path.GetDirectoryName(fullPath);
+            if (directory is not null && !Directory.Exists(directory))
+            {
+                throw NoFolder(fullPath, directory, null);
+            }
             return fullPath;
         }
 
@@ -114,6 +125,12 @@ public static class OwnerOnlyFile
     private static K8sClientException Exists(string path, Exception? inner = null) =>
         new("FileAlreadyExists", K8sErrorCategory.ResourceExists,
             $"The file {path} already exists; it was not overwritten. Use -Force to replace it.", inner)
+        {
+            Target = path,
+        };
+
+    private static K8sClientException NoFolder(string path, string directory, Exception? inner) =>
+        new("FileWriteFailed", K8sErrorCategory.ObjectNotFound, $"Could not write {path}: the folder {directory} does not exist; nothing was written.", inner)
         {
             Target = path,
         };
