@@ -158,7 +158,7 @@ current-context: c
         $failure = { New-K8sSaKubeconfig -ServiceAccount default/x -Path $target -Kubeconfig $deadKubeconfig -ErrorAction Stop } |
             Should -Throw -ErrorId 'FileWriteFailed,*' -PassThru
         "$failure" | Should -Be "Could not write $target`: the folder $(Split-Path $target) does not exist; nothing was written."
-        $failure.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $failure.CategoryInfo.Category | Should -Be 'WriteError'
     }
 }
 

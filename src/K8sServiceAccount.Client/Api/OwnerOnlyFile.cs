@@ -130,7 +130,7 @@ public static class OwnerOnlyFile
         };
 
     private static K8sClientException NoFolder(string path, string directory, Exception? inner) =>
-        new("FileWriteFailed", K8sErrorCategory.ObjectNotFound, $"Could not write {path}: the folder {directory} does not exist; nothing was written.", inner)
+        new("FileWriteFailed", K8sErrorCategory.WriteError, $"Could not write {path}: the folder {directory} does not exist; nothing was written.", inner)
         {
             Target = path,
         };

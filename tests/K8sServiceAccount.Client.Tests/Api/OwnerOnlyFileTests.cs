@@ -72,5 +72,7 @@ public sealed class OwnerOnlyFileTests : IDisposable
         var e2 = Assert.Throws<K8sClientException>(() => OwnerOnlyFile.WriteAllText(missing, "x", overwrite: false));
         Assert.Equal("FileWriteFailed", e2.ErrorId);
         Assert.Equal(K8sErrorCategory.WriteError, e2.Category);
+        // The folder is named, not the temporary file the writer would have created in it.
+        Assert.Equal($"Could not write {missing}: the folder {Path.GetDirectoryName(missing)} does not exist; nothing was written.", e2.Message);
     }
 }
