@@ -144,6 +144,10 @@ Describe 'One name per concept: -ApiGroup is an API group, -Group a subject''s g
         (Get-Help Test-K8sPermission -Parameter Group).description.Text | Should -BeLike '*-User*'
         (Get-Help Grant-K8sPermission -Parameter Group).description.Text | Should -BeLike '*group*'
         (Get-Help Test-K8sPermission -Full | Out-String) | Should -Not -BeLike '*UserGroup*'
+        # The properties the OUTPUTS section lists are the result's own.
+        $listed = ((Get-Help Test-K8sPermission).returnValues.returnValue[0].description.Text -replace '^[^:]*:\s*' -replace ';.*$' -replace '\.$') -split ',\s*'
+        $properties = [K8sServiceAccount.K8sPermissionCheckResult].GetProperties().Name
+        $listed | Where-Object { $_ -notin $properties } | Should -BeNullOrEmpty
         (Get-Help about_K8sServiceAccount | Out-String) | Should -Not -BeLike '*UserGroup*'
     }
 

@@ -200,6 +200,18 @@ Describe 'What a view shows is what a user filters on' {
         [K8sServiceAccount.K8sDisplay]::Age([timespan]::FromDays(12)) | Should -Be '12d'
         (Get-K8sServiceAccount web-1).Age | Should -BeOfType [timespan]
     }
+
+    It 'shows a whole age in every table with an Age column, the longest kubectl writes (7y364d) included' {
+        # The legacy token table's Age was 4 wide, so 4m21s read as "…21s".
+        $now = [DateTime]::UtcNow
+        $tokens = foreach ($age in [timespan]::FromSeconds(261), [timespan]::FromDays(7 * 365 + 364)) {
+            [K8sServiceAccount.K8sLegacySaTokenInfo]@{ Namespace = 'apps'; Name = 'web-token-x7k2p'; ServiceAccount = 'web'; CreationTimestamp = $now - $age }
+        }
+        $table = $tokens | Format-Table | Out-String -Width 80
+        $table | Should -Match '\s4m2[12]s\s'
+        $table | Should -Match '\s7y364d\s'
+        ($table -split '\r?\n' | Measure-Object -Maximum Length).Maximum | Should -BeLessOrEqual 80
+    }
 }
 
 Describe 'Messages are written once, one way' {
