@@ -86,6 +86,20 @@ Describe 'Revoke-K8sPermission removes exactly the permissions asked for' {
         Remove-K8sRole -Name handmade -Force
     }
 
+    It 'warns when rules are added to a role that Grant did not make, whose other subjects get them too' {
+        $null = New-K8sRole -Name handmade-shared -Rule (New-K8sPolicyRule -Verb get -Resource pods)
+        $null = New-K8sRoleBinding -Name handmade-shared -Role handmade-shared -ServiceAccount "$($ns):default"
+        $result = Grant-K8sPermission -ServiceAccount revoker -Name handmade-shared -Verb get -Resource configmaps -WarningVariable warnings -WarningAction SilentlyContinue
+        $result.RoleAction | Should -Be 'Updated'
+        @($warnings).Count | Should -Be 1
+        "$($warnings[0])" | Should -BeLike "Role $ns/handmade-shared was not made by Grant-K8sPermission*every subject its bindings bind, not only to system:serviceaccount:$($ns):revoker."
+        # Granting again adds nothing, and says nothing.
+        $null = Grant-K8sPermission -ServiceAccount revoker -Name handmade-shared -Verb get -Resource configmaps -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings | Should -BeNullOrEmpty
+        Remove-K8sRoleBinding -Name handmade-shared -Force
+        Remove-K8sRole -Name handmade-shared -Force
+    }
+
     It '-WhatIf shows the rules that would remain and changes nothing' {
         $null = Grant-K8sPermission -ServiceAccount revoker -Verb get, list, watch -Resource pods
         $output = Invoke-Child @'

@@ -62,6 +62,12 @@ public sealed record GrantResult
     /// </summary>
     public IReadOnlyList<PolicyRule> StillGranted { get; init; } = [];
 
+    /// <summary>
+    /// Grant only: rules were added to a role that Grant did not make (no managed-by label, a -Name chosen by the caller),
+    /// so every subject its bindings bind gets them too.
+    /// </summary>
+    public bool ChangedUnmanagedRole { get; init; }
+
     /// <summary>True when nothing changed (a repeated Grant or Revoke).</summary>
     public bool Unchanged => RoleAction == GrantAction.Unchanged && BindingAction == GrantAction.Unchanged
         || RoleAction == GrantAction.NotFound && BindingAction == GrantAction.NotFound;
@@ -143,6 +149,7 @@ public sealed class PermissionGrantOperations
 
         GrantAction roleAction;
         IReadOnlyList<PolicyRule> added;
+        var unmanaged = false;
         var role = await TryGetRoleRulesAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
         if (role is null)
         {
@@ -156,6 +163,7 @@ public sealed class PermissionGrantOperations
             if (added.Count > 0)
             {
                 await role.ReplaceAsync([.. role.Rules ?? [], .. added.Select(PolicyRules.Clone)]).ConfigureAwait(false);
+                unmanaged = !role.ManagedByGrant;
             }
         }
 
@@ -170,7 +178,7 @@ public sealed class PermissionGrantOperations
             throw;
         }
 
-        return Result(request, name, ns, roleAction, bindingAction, added);
+        return Result(request, name, ns, roleAction, bindingAction, added) with { ChangedUnmanagedRole = unmanaged };
     }
 
     // Undoes this call's role creation after the binding failed. The delete is idempotent (404 means it is gone), so it
