@@ -99,6 +99,16 @@ Describe 'Get-K8sRiskyPermission: subjects, filters and sources' {
         "$err" | Should -Match 'ServiceAccount'
         { Get-K8sRiskyPermission -MinimumSeverity Severe } | Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,K8sServiceAccount.Commands.GetK8sRiskyPermissionCommand'
     }
+
+    It 'warns, as Get-K8sPermission does, about a ServiceAccount that does not exist, and audits its bindings' {
+        $null = New-K8sRoleBinding -Name ghost-edit -Namespace risk1 -ClusterRole edit -ServiceAccount risk1:ghost
+        $findings = Get-K8sRiskyPermission -ServiceAccount risk1/ghost, risk1/app -WarningVariable warnings -WarningAction SilentlyContinue
+        @($warnings).Count | Should -Be 1
+        "$($warnings[0])" | Should -BeLike '-ServiceAccount: the ServiceAccount risk1/ghost does not exist.*'
+        $findings.ServiceAccount | Should -Contain 'risk1/ghost'
+        $findings.ServiceAccount | Should -Contain 'risk1/app'
+        Remove-K8sRoleBinding -Name ghost-edit -Namespace risk1 -Force
+    }
 }
 
 Describe 'Get-K8sRiskyPermission: findings in the pipeline' {

@@ -61,7 +61,13 @@ public sealed class GetK8sRiskyPermissionCommand : RbacEvaluationCmdletBase
             {
                 if (!string.IsNullOrEmpty(name))
                 {
-                    subjects.Add(PermissionSubject.ParseServiceAccount(name, NamespaceOrDefault));
+                    var subject = PermissionSubject.ParseServiceAccount(name, NamespaceOrDefault);
+                    // A mistyped name is not audited silently, as in Get-K8sPermission: its bindings may still exist.
+                    if (OnCluster && MissingServiceAccount(subject, nameof(ServiceAccount)) is { } missing)
+                    {
+                        WriteWarning($"{missing.Message} These are the findings its bindings would give it.");
+                    }
+                    subjects.Add(subject);
                 }
             }
             foreach (var name in User ?? [])
