@@ -179,7 +179,20 @@ Describe 'Get-K8sWorkload' {
     }
 
     It 'refuses an unknown kind, naming -Kind' {
-        { Get-K8sWorkload -Kind Widget } | Should -Throw -ErrorId 'ParameterArgumentValidationError,K8sServiceAccount.Commands.GetK8sWorkloadCommand'
+        $failure = { Get-K8sWorkload -Kind Widget } | Should -Throw -ErrorId 'InvalidWorkloadKind,K8sServiceAccount.Commands.GetK8sWorkloadCommand' -PassThru
+        "$failure" | Should -BeLike "-Kind: 'Widget' is not a workload kind; use one of Deployment, *"
+    }
+
+    It 'completes -Kind with the kinds each command takes' {
+        $tab = { param($line) (TabExpansion2 $line $line.Length).CompletionMatches.CompletionText }
+        & $tab 'Get-K8sWorkload -Kind ' | Should -Be 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'
+        & $tab 'Set-K8sWorkloadServiceAccount -Kind ' | Should -Not -Contain 'Pod'
+        & $tab 'Set-K8sWorkloadServiceAccount -Kind Cr' | Should -Be 'CronJob'
+    }
+
+    It 'takes kinds as kubectl names them, as Set-K8sWorkloadServiceAccount does' {
+        (Get-K8sWorkload -Kind deploy -Namespace wl2).Name | Should -Be (Get-K8sWorkload -Kind Deployment -Namespace wl2).Name
+        (Get-K8sWorkload -Kind deployments.apps, Pods -Namespace wl2 | Select-Object -ExpandProperty Kind -Unique) | Should -Be (Get-K8sWorkload -Kind Deployment, Pod -Namespace wl2 | Select-Object -ExpandProperty Kind -Unique)
     }
 }
 

@@ -30,9 +30,13 @@ public sealed class GetK8sWorkloadCommand : K8sClusterCmdlet
     [SupportsWildcards]
     public string[]? Name { get; set; }
 
-    /// <summary>The kinds to list (all when omitted): Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod.</summary>
+    /// <summary>
+    /// The kinds to list (all when omitted): Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, or as kubectl
+    /// names them (deploy, deployments, deployments.apps, sts, ds, rs, cj, po), as Set-K8sWorkloadServiceAccount takes them.
+    /// </summary>
     [Parameter]
-    [ValidateSet("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", IgnoreCase = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(WorkloadKindCompleter))]
     public string[]? Kind { get; set; }
 
     /// <summary>
@@ -52,6 +56,18 @@ public sealed class GetK8sWorkloadCommand : K8sClusterCmdlet
     [Parameter]
     [Alias("A")]
     public SwitchParameter AllNamespaces { get; set; }
+
+    /// <summary>Refuses a -Kind that names no workload kind before anything is listed.</summary>
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        if (Kind?.FirstOrDefault(text => WorkloadKind.Find(text) is null) is { } unknown)
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new PSArgumentException($"-Kind: '{unknown}' is not a workload kind; use one of {string.Join(", ", KindNames)} (or kubectl's names, such as deploy or sts)."),
+                "InvalidWorkloadKind", ErrorCategory.InvalidArgument, unknown));
+        }
+    }
 
     protected override void ProcessRecord()
     {
@@ -93,7 +109,7 @@ public sealed class GetK8sWorkloadCommand : K8sClusterCmdlet
         }
 
         var patterns = Name?.Select(NamePattern.Parse).ToList();
-        var kinds = Kind is null ? WorkloadKind.All : WorkloadKind.All.Where(k => Kind.Contains(k.Kind, StringComparer.OrdinalIgnoreCase)).ToList();
+        var kinds = Kind is null ? WorkloadKind.All : WorkloadKind.All.Where(k => Kind.Any(text => WorkloadKind.Find(text) == k)).ToList();
         foreach (var kind in kinds)
         {
             try

@@ -26,6 +26,7 @@ public sealed class SetK8sWorkloadServiceAccountCommand : NamespacedObjectCmdlet
     /// <summary>The kind of the workloads named without KIND/: Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(WorkloadKindCompleter))]
     public string? Kind { get; set; }
 
     /// <summary>The name of the ServiceAccount to run as (in the workload's namespace). Never bound from piped objects.</summary>
