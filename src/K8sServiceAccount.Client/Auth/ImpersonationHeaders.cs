@@ -59,13 +59,13 @@ internal static class ImpersonationHeaders
     }
 
     /// <summary>
-    /// The handler's RequestHeaderEncodingSelector: for an impersonation header of a request sent over HTTP/1.1, an
-    /// encoding that writes <see cref="ValueSeparator"/> as a new line of the same header; otherwise the default.
+    /// The handler's RequestHeaderEncodingSelector: for an impersonation header, UTF-8 (as kubectl sends a user or group
+    /// name such as "josé"; HttpClient's default refuses any non-ASCII header value), writing
+    /// <see cref="ValueSeparator"/> as a new line of the same header (only requests sent over HTTP/1.1 carry one);
+    /// otherwise the default.
     /// </summary>
     internal static System.Text.Encoding? EncodingFor(string headerName, HttpRequestMessage request) =>
-        request.Version == System.Net.HttpVersion.Version11 && headerName.StartsWith("Impersonate-", StringComparison.OrdinalIgnoreCase)
-            ? new LineSplittingEncoding(headerName)
-            : null;
+        headerName.StartsWith("Impersonate-", StringComparison.OrdinalIgnoreCase) ? new LineSplittingEncoding(headerName) : null;
 
     private static bool Add(System.Net.Http.Headers.HttpRequestHeaders headers, string name, string field, IReadOnlyList<string> values)
     {

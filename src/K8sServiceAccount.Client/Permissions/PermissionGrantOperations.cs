@@ -290,8 +290,9 @@ public sealed class PermissionGrantOperations
         }
         var where = request.ClusterWide ? $"ClusterRole {name}" : $"Role {ns}/{name}";
         var bindingKind = request.ClusterWide ? "ClusterRoleBinding" : "RoleBinding";
+        var alsoThisSubject = others.Count < binding!.Subjects!.Count ? $" as well as to {request.Subject}" : "";
         throw new K8sClientException(SharedRoleErrorId, K8sErrorCategory.InvalidOperation,
-            $"{where} is bound by {bindingKind} {name} to {string.Join(", ", others.Select(Describe))} as well as to {request.Subject}: " +
+            $"{where} is bound by {bindingKind} {name} to {string.Join(", ", others.Select(Describe))}{alsoThisSubject}: " +
             "revoking rules from it would take them from every subject it binds. Nothing was changed. " +
             "Revoke without -Verb and -Resource (or -NonResourceUrl) to take this subject out of the binding, or edit the role.")
         { Target = name };

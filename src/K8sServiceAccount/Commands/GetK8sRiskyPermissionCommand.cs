@@ -18,6 +18,7 @@ namespace K8sServiceAccount.Commands;
 public sealed class GetK8sRiskyPermissionCommand : RbacEvaluationCmdletBase
 {
     private readonly List<PermissionSubject> subjects = [];
+    private readonly HashSet<string> lookedUp = new(StringComparer.Ordinal);
     private bool failed;
 
     /// <summary>
@@ -63,7 +64,8 @@ public sealed class GetK8sRiskyPermissionCommand : RbacEvaluationCmdletBase
                 {
                     var subject = PermissionSubject.ParseServiceAccount(name, NamespaceOrDefault);
                     // A mistyped name is not audited silently, as in Get-K8sPermission: its bindings may still exist.
-                    if (OnCluster && MissingServiceAccount(subject, nameof(ServiceAccount)) is { } missing)
+                    // Looked up once, however many objects are piped with -ServiceAccount given.
+                    if (OnCluster && lookedUp.Add(subject.ToString()) && MissingServiceAccount(subject, nameof(ServiceAccount)) is { } missing)
                     {
                         WriteWarning($"{missing.Message} These are the findings its bindings would give it.");
                     }

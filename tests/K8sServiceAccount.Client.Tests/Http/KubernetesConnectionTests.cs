@@ -102,6 +102,18 @@ public sealed class KubernetesConnectionTests
         Assert.DoesNotContain(lines, l => l.Contains(ImpersonationHeaders.ValueSeparator));
     }
 
+    [Fact]
+    public void Impersonation_headers_are_written_as_UTF8_on_every_protocol_as_kubectl_writes_them()
+    {
+        // HttpClient refuses a non-ASCII header value unless an encoding is chosen for it; kubectl sends "josé" as UTF-8.
+        using var http2 = new HttpRequestMessage(HttpMethod.Get, "https://h/") { Version = HttpVersion.Version20 };
+        var encoding = ImpersonationHeaders.EncodingFor("Impersonate-User", http2);
+        Assert.NotNull(encoding);
+        Assert.Equal(Encoding.UTF8.GetBytes("josé"), encoding.GetBytes("josé"));
+        Assert.Equal(Encoding.ASCII.GetBytes("a\r\nImpersonate-Group: b"), ImpersonationHeaders.EncodingFor("Impersonate-Group", http2)!.GetBytes("a\u0001b"));
+        Assert.Null(ImpersonationHeaders.EncodingFor("Authorization", http2));
+    }
+
     [Theory]
     [InlineData("devs\r\nX-Injected: 1")]
     [InlineData("devs\nops")]
