@@ -131,6 +131,23 @@ Describe 'Revoke-K8sPermission on a role several subjects share (Grant -Name)' {
         Test-K8sPermission get configmaps -ServiceAccount share-a -Quiet | Should -BeTrue
     }
 
+    It 'refuses too when another binding of the role binds someone else' {
+        $null = New-K8sServiceAccount -Name share-c
+        $null = New-K8sRole -Name share-handmade -Rule (New-K8sPolicyRule -Verb get -Resource pods)
+        $null = New-K8sRoleBinding -Name share-team -Role share-handmade -ServiceAccount "$($ns):default"
+        $null = Grant-K8sPermission -ServiceAccount share-c -Name share-handmade -Verb list -Resource secrets -WarningAction SilentlyContinue
+        { Revoke-K8sPermission -ServiceAccount share-c -Name share-handmade -Verb list -Resource secrets -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'RevokeSharedRole,*'
+        $error[0].Exception.Message | Should -BeLike "Role $ns/share-handmade is also bound by RoleBinding $ns/share-team to ServiceAccount $ns/default:*"
+        Test-K8sPermission list secrets -ServiceAccount default -Quiet | Should -BeTrue -Because 'nothing was revoked'
+        # Taking share-c out empties the binding Grant made, which goes; the role made by hand stays for share-team.
+        $out = Revoke-K8sPermission -ServiceAccount share-c -Name share-handmade -Force
+        ($out.BindingAction, $out.RoleAction) | Should -Be 'Deleted', 'Unchanged'
+        Test-K8sPermission get pods -ServiceAccount default -Quiet | Should -BeTrue
+        Remove-K8sRoleBinding -Name share-team -Force
+        Remove-K8sRole -Name share-handmade -Force
+    }
+
     It 'takes one subject out of the binding when revoked without rules, and the other keeps the role' {
         $result = Revoke-K8sPermission -ServiceAccount share-a -Name share-config -Force
         $result.BindingAction | Should -Be 'Updated'

@@ -84,10 +84,11 @@ public sealed record GrantResult
 /// <para>Revoke with rules removes exactly those permissions from the role (<see cref="RuleSubtraction"/>): revoking list
 /// from a rule granting get and list leaves get; rules that do not overlap are left alone. A wildcard that would have to
 /// be narrowed ("every verb but list") is an error (<see cref="WildcardConflictErrorId"/>) and changes nothing; so is
-/// revoking rules from a role whose binding binds other subjects too (<see cref="SharedRoleErrorId"/>): they would lose
-/// them as well. Revoke
+/// revoking rules from a role whose binding, or any other binding of it, binds other subjects too
+/// (<see cref="SharedRoleErrorId"/>): they would lose them as well. Revoke
 /// without rules removes the subject from the binding. When the role is left with no rules (and Grant made it, by its
-/// label), or the binding with no subjects, both the role and the binding are deleted. Revoking what is not there
+/// label), both the role and the binding are deleted; when the binding is left with no subjects, the binding is, with its
+/// role if Grant made it. Revoking what is not there
 /// changes nothing.</para>
 /// <para>A Grant that creates the role and then cannot make or update the binding (not allowed to, escalation
 /// prevention, a conflict) deletes the role it created again before reporting the failure, so a refused Grant leaves
@@ -277,25 +278,71 @@ public sealed class PermissionGrantOperations
     /// <summary>The error id when rules would be revoked from a role whose binding also binds other subjects.</summary>
     public const string SharedRoleErrorId = "RevokeSharedRole";
 
-    // Rules revoked from a role are revoked from everyone its binding binds: with another subject in it (a Grant -Name
-    // several subjects share), nothing is changed and the error says how to take this subject out instead.
+    // Rules revoked from a role are revoked from everyone its bindings bind: with another subject in the binding Grant
+    // manages (a Grant -Name several subjects share), or in any other binding of the role, nothing is changed and the
+    // error says how to take this subject out instead.
     private async Task EnsureNotSharedAsync(GrantRequest request, string ns, string name, Subject subject, CancellationToken cancellationToken)
     {
+        var where = request.ClusterWide ? $"ClusterRole {name}" : $"Role {ns}/{name}";
+        var bindingKind = request.ClusterWide ? "ClusterRoleBinding" : "RoleBinding";
         var binding = await TryGetBindingAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
         var bindingNamespace = request.ClusterWide ? "" : ns;
         var others = binding?.Subjects?.Where(s => !SameSubject(s, subject, bindingNamespace)).ToList() ?? [];
-        if (others.Count == 0)
+        if (others.Count > 0)
         {
-            return;
+            var alsoThisSubject = others.Count < binding!.Subjects!.Count ? $" as well as to {request.Subject}" : "";
+            throw SharedRole(name, $"{where} is bound by {bindingKind} {name} to {string.Join(", ", others.Select(Describe))}{alsoThisSubject}");
         }
-        var where = request.ClusterWide ? $"ClusterRole {name}" : $"Role {ns}/{name}";
-        var bindingKind = request.ClusterWide ? "ClusterRoleBinding" : "RoleBinding";
-        var alsoThisSubject = others.Count < binding!.Subjects!.Count ? $" as well as to {request.Subject}" : "";
-        throw new K8sClientException(SharedRoleErrorId, K8sErrorCategory.InvalidOperation,
-            $"{where} is bound by {bindingKind} {name} to {string.Join(", ", others.Select(Describe))}{alsoThisSubject}: " +
-            "revoking rules from it would take them from every subject it binds. Nothing was changed. " +
+
+        foreach (var (description, subjects) in await OtherBindingsAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false))
+        {
+            var elsewhere = subjects.Where(s => !SameSubject(s.Subject, subject, s.Namespace)).Select(s => s.Subject).ToList();
+            if (elsewhere.Count > 0)
+            {
+                throw SharedRole(name, $"{where} is also bound by {description} to {string.Join(", ", elsewhere.Select(Describe))}");
+            }
+        }
+    }
+
+    private static K8sClientException SharedRole(string name, string sharedWith) =>
+        new(SharedRoleErrorId, K8sErrorCategory.InvalidOperation,
+            $"{sharedWith}: revoking rules from it would take them from every subject it binds. Nothing was changed. " +
             "Revoke without -Verb and -Resource (or -NonResourceUrl) to take this subject out of the binding, or edit the role.")
         { Target = name };
+
+    // The bindings other than the one Grant manages that refer to the role, with their subjects (a subject's namespace
+    // defaults to its binding's). A caller who may not list them sees none, as before this check existed.
+    private async Task<List<(string Description, List<(Subject Subject, string Namespace)> Subjects)>> OtherBindingsAsync(
+        bool clusterWide, string ns, string name, CancellationToken cancellationToken)
+    {
+        var found = new List<(string, List<(Subject, string)>)>();
+        var roleKind = RoleKind(clusterWide);
+        try
+        {
+            foreach (var roleBinding in await _objects.ListRoleBindingsAsync(clusterWide ? null : ns, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                var bindingNs = roleBinding.Metadata.Namespace ?? "";
+                if (roleBinding.RoleRef?.Kind == roleKind && roleBinding.RoleRef.Name == name && !(bindingNs == ns && roleBinding.Metadata.Name == name))
+                {
+                    found.Add(($"RoleBinding {bindingNs}/{roleBinding.Metadata.Name}", (roleBinding.Subjects ?? []).Select(s => (s, bindingNs)).ToList()));
+                }
+            }
+            if (clusterWide)
+            {
+                foreach (var clusterBinding in await _objects.ListClusterRoleBindingsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+                {
+                    if (clusterBinding.RoleRef?.Kind == roleKind && clusterBinding.RoleRef.Name == name && clusterBinding.Metadata.Name != name)
+                    {
+                        found.Add(($"ClusterRoleBinding {clusterBinding.Metadata.Name}", (clusterBinding.Subjects ?? []).Select(s => (s, "")).ToList()));
+                    }
+                }
+            }
+        }
+        catch (K8sClientException e) when (PermissionErrors.IsForbidden(e))
+        {
+            return [];
+        }
+        return found;
     }
 
     private static string Describe(Subject subject) => subject.Kind == SubjectKinds.ServiceAccount
@@ -313,6 +360,7 @@ public sealed class PermissionGrantOperations
         IReadOnlyList<PolicyRule>? remainingRules = null;
         IReadOnlyList<PolicyRule> stillGranted = [];
         var deleteAll = false;
+        var keepRole = false;
         if (request.Rules.Count > 0)
         {
             var role = await TryGetRoleRulesAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
@@ -356,6 +404,9 @@ public sealed class PermissionGrantOperations
                 if (binding.Subjects!.Count == 0)
                 {
                     deleteAll = true;
+                    // The emptied binding goes; its role only when Grant made it (a -Name role made by hand may be bound
+                    // elsewhere too), as when a role is emptied of rules.
+                    keepRole = await TryGetRoleRulesAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false) is { ManagedByGrant: false };
                 }
                 else
                 {
@@ -374,7 +425,10 @@ public sealed class PermissionGrantOperations
             bindingAction = await DeleteIfPresentAsync(() => request.ClusterWide
                 ? _objects.DeleteClusterRoleBindingAsync(name, cancellationToken)
                 : _objects.DeleteRoleBindingAsync(ns, name, cancellationToken)).ConfigureAwait(false);
-            roleAction = await DeleteRoleAfterBindingAsync(request.ClusterWide, ns, name).ConfigureAwait(false);
+            if (!keepRole)
+            {
+                roleAction = await DeleteRoleAfterBindingAsync(request.ClusterWide, ns, name).ConfigureAwait(false);
+            }
         }
         return Result(request, name, ns, roleAction, bindingAction, removed) with { StillGranted = stillGranted };
     }
