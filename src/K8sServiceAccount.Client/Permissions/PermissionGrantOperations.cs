@@ -283,7 +283,7 @@ public sealed class PermissionGrantOperations
     // error says how to take this subject out instead.
     private async Task EnsureNotSharedAsync(GrantRequest request, string ns, string name, Subject subject, CancellationToken cancellationToken)
     {
-        var where = request.ClusterWide ? $"ClusterRole {name}" : $"Role {ns}/{name}";
+        var where = RoleTarget(request.ClusterWide, ns, name);
         var bindingKind = request.ClusterWide ? "ClusterRoleBinding" : "RoleBinding";
         var binding = await TryGetBindingAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false);
         var bindingNamespace = request.ClusterWide ? "" : ns;
@@ -291,15 +291,15 @@ public sealed class PermissionGrantOperations
         if (others.Count > 0)
         {
             var alsoThisSubject = others.Count < binding!.Subjects!.Count ? $" as well as to {request.Subject}" : "";
-            throw SharedRole(name, $"{where} is bound by {bindingKind} {name} to {string.Join(", ", others.Select(Describe))}{alsoThisSubject}");
+            throw SharedRole(name, $"{where} is bound by {bindingKind} {name} to {Describe(others.Select(s => (s, bindingNamespace)))}{alsoThisSubject}");
         }
 
         foreach (var (description, subjects) in await OtherBindingsAsync(request.ClusterWide, ns, name, cancellationToken).ConfigureAwait(false))
         {
-            var elsewhere = subjects.Where(s => !SameSubject(s.Subject, subject, s.Namespace)).Select(s => s.Subject).ToList();
+            var elsewhere = subjects.Where(s => !SameSubject(s.Subject, subject, s.Namespace)).ToList();
             if (elsewhere.Count > 0)
             {
-                throw SharedRole(name, $"{where} is also bound by {description} to {string.Join(", ", elsewhere.Select(Describe))}");
+                throw SharedRole(name, $"{where} is also bound by {description} to {Describe(elsewhere)}");
             }
         }
     }
@@ -345,9 +345,11 @@ public sealed class PermissionGrantOperations
         return found;
     }
 
-    private static string Describe(Subject subject) => subject.Kind == SubjectKinds.ServiceAccount
-        ? $"ServiceAccount {subject.Namespace}/{subject.Name}"
-        : $"{subject.Kind} {subject.Name}";
+    // Binding subjects in words, as -Explain names them; a ServiceAccount without a namespace is in its binding's.
+    private static string Describe(IEnumerable<(Subject Subject, string Namespace)> subjects) => string.Join(", ", subjects.Select(s =>
+        PermissionHolder.Describe(s.Subject.Kind ?? "", s.Subject.Name ?? "", string.IsNullOrEmpty(s.Subject.Namespace) ? s.Namespace : s.Subject.Namespace)));
+
+    private static string RoleTarget(bool clusterWide, string ns, string name) => clusterWide ? $"ClusterRole {name}" : $"Role {ns}/{name}";
 
     /// <summary>Removes exactly the requested permissions (see the type remarks).</summary>
     public async Task<GrantResult> RevokeAsync(GrantRequest request, CancellationToken cancellationToken = default)
@@ -438,7 +440,7 @@ public sealed class PermissionGrantOperations
 
     private static K8sClientException WildcardConflict(bool clusterWide, string ns, string name, IReadOnlyList<RuleSubtractionConflict> conflicts)
     {
-        var where = clusterWide ? $"ClusterRole {name}" : $"Role {ns}/{name}";
+        var where = RoleTarget(clusterWide, ns, name);
         return new K8sClientException(WildcardConflictErrorId, K8sErrorCategory.InvalidOperation,
             $"Cannot revoke exactly what was asked from {where}: {string.Join("; ", conflicts)}. Nothing was changed. " +
             "Revoke the whole wildcard rule (as it is written in the role) and grant back what should stay, or edit the role.")

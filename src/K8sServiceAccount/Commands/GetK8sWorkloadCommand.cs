@@ -57,16 +57,32 @@ public sealed class GetK8sWorkloadCommand : K8sClusterCmdlet
     [Alias("A")]
     public SwitchParameter AllNamespaces { get; set; }
 
-    /// <summary>Refuses a -Kind that names no workload kind before anything is listed.</summary>
+    // The kinds -Kind names (BeginProcessing), or all of them.
+    private IReadOnlyList<WorkloadKind> kinds = WorkloadKind.All;
+
+    /// <summary>Resolves -Kind once, refusing a kind that names no workload kind before anything is listed.</summary>
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        if (Kind?.FirstOrDefault(text => WorkloadKind.Find(text) is null) is { } unknown)
+        if (Kind is null)
         {
-            ThrowTerminatingError(new ErrorRecord(
-                new PSArgumentException($"-Kind: '{unknown}' is not a workload kind; use one of {string.Join(", ", KindNames)} (or kubectl's names, such as deploy or sts)."),
-                "InvalidWorkloadKind", ErrorCategory.InvalidArgument, unknown));
+            return;
         }
+
+        var found = new HashSet<WorkloadKind>();
+        foreach (var text in Kind)
+        {
+            if (WorkloadKind.Find(text) is not { } kind)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new PSArgumentException($"-Kind: '{text}' is not a workload kind; use one of {string.Join(", ", KindNames)} (or kubectl's names, such as deploy or sts)."),
+                    "InvalidWorkloadKind", ErrorCategory.InvalidArgument, text));
+                return;
+            }
+            found.Add(kind);
+        }
+        // In WorkloadKind.All's order, as without -Kind.
+        kinds = WorkloadKind.All.Where(found.Contains).ToList();
     }
 
     protected override void ProcessRecord()
@@ -109,7 +125,6 @@ public sealed class GetK8sWorkloadCommand : K8sClusterCmdlet
         }
 
         var patterns = Name?.Select(NamePattern.Parse).ToList();
-        var kinds = Kind is null ? WorkloadKind.All : WorkloadKind.All.Where(k => Kind.Any(text => WorkloadKind.Find(text) == k)).ToList();
         foreach (var kind in kinds)
         {
             try

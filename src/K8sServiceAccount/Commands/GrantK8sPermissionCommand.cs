@@ -43,7 +43,7 @@ public sealed class GrantK8sPermissionCommand : PermissionGrantCmdletBase
         var result = Invoke((connection, token) => new PermissionGrantOperations(connection).GrantAsync(request, token));
         if (result.ChangedUnmanagedRole)
         {
-            WriteWarning($"{result.RoleKind} {(result.Namespace.Length > 0 ? result.Namespace + "/" : "")}{result.Name} was not made by Grant-K8sPermission " +
+            WriteWarning($"{PermissionMapping.Target(result.RoleKind, result.Namespace, result.Name)} was not made by Grant-K8sPermission " +
                 $"(no label {PermissionGrantOperations.ManagedByLabel}={PermissionGrantOperations.ManagedByValue}): the rules added to it apply to every subject " +
                 $"its bindings bind, not only to {result.Subject}.");
         }

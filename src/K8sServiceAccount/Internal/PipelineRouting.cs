@@ -25,8 +25,8 @@ namespace K8sServiceAccount.Internal;
 internal sealed class PipelineRouting
 {
     private readonly PSCmdlet cmdlet;
+    private ParameterMetadata[] bindable = [];
     private string[] byPropertyName = [];
-    private string byPropertyNameText = "";
     private HashSet<string> givenOnCommandLine = new(StringComparer.OrdinalIgnoreCase);
 
     internal PipelineRouting(PSCmdlet cmdlet) => this.cmdlet = cmdlet;
@@ -38,12 +38,11 @@ internal sealed class PipelineRouting
     internal void Begin()
     {
         givenOnCommandLine = new HashSet<string>(cmdlet.MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
-        var bindable = cmdlet.MyInvocation.MyCommand.Parameters.Values
+        bindable = cmdlet.MyInvocation.MyCommand.Parameters.Values
             .Where(p => p.ParameterSets.Values.Any(s => s.ValueFromPipelineByPropertyName) && !givenOnCommandLine.Contains(p.Name))
             .ToArray();
-        // A property named as a parameter's alias binds it too; the message names the parameter and then its aliases.
+        // A property named as a parameter's alias binds it too.
         byPropertyName = bindable.SelectMany(p => p.Aliases.Prepend(p.Name)).ToArray();
-        byPropertyNameText = string.Join(", ", bindable.Select(p => p.Aliases.Count == 0 ? p.Name : $"{p.Name} (alias {string.Join(", ", p.Aliases)})"));
     }
 
     /// <summary>
@@ -104,7 +103,9 @@ internal sealed class PipelineRouting
         }
 
         var type = PipelineValue.Unwrap(piped)?.GetType().FullName ?? "null";
-        var names = byPropertyName.Length == 0 ? "" : $", or objects with a property named {byPropertyNameText}";
+        // Each parameter, then its aliases as such.
+        var names = bindable.Length == 0 ? "" : ", or objects with a property named " +
+            string.Join(", ", bindable.Select(p => p.Aliases.Count == 0 ? p.Name : $"{p.Name} (alias {string.Join(", ", p.Aliases)})"));
         throw PermissionErrors.InvalidArgument(parameter, $"-{parameter}: the piped {type} binds to no parameter: pipe {expected}{names}.");
     }
 }
